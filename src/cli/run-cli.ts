@@ -1,0 +1,121 @@
+import { NestFactory } from '@nestjs/core';
+import { HttpException, type INestApplicationContext } from '@nestjs/common';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { validateConfiguration, ConfigurationError } from '../config/configuration.js';
+import { migrate, MigrationError } from '../database/migrator.js';
+import { PlanExportService } from '../plan/plan-export.service.js';
+import { PlanFileError } from '../plan/plan-file.reader.js';
+import { PlanImportService } from '../plan/plan-import.service.js';
+import { PlanImportConflict } from '../plan/plan-writer.repository.js';
+import { PlanService } from '../plan/plan.service.js';
+import { CliModule } from './cli.module.js';
+
+export interface CliIo {
+  out: { write(text: string): unknown };
+  err: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+}
+
+const USAGE = `Usage: npm run cli -- <command>
+
+  db migrate                     apply the SQL migrations in prisma/migrations
+  plan import <file>             validate a plan file (YAML or JSON) and write it in one transaction
+  plan export [--plan <id>]      print a plan as JSON (the current plan by default)
+`;
+
+/** Mistakes in the call itself: usage is printed, exit code 64 (EX_USAGE). */
+class UsageError extends Error {}
+
+/**
+ * The command-line tool. Returns the exit code: 0 done, 1 failed, 2 bad input (the file or the
+ * database state refused it, nothing written), 64 wrong usage.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [group, command, ...rest] = argv;
+    switch (`${group ?? ''} ${command ?? ''}`.trim()) {
+      case 'db migrate':
+        return await dbMigrate(io);
+      case 'plan import':
+        return await withApp(io, (app) => planImport(app, rest, io));
+      case 'plan export':
+        return await withApp(io, (app) => planExport(app, rest, io));
+      case 'help':
+      case '':
+        io.out.write(USAGE);
+        return group ? 0 : 64;
+      default:
+        throw new UsageError(`Unknown command "${argv.join(' ')}".`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err.write(`${error.message}\n\n${USAGE}`);
+      return 64;
+    }
+    if (error instanceof PlanFileError || error instanceof PlanImportConflict || error instanceof ConfigurationError) {
+      io.err.write(`${error.message}\nNothing was written.\n`);
+      return 2;
+    }
+    if (error instanceof HttpException) {
+      io.err.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof MigrationError) {
+      io.err.write(`${error.message}\n`);
+      return 1;
+    }
+    io.err.write(`${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+async function dbMigrate(io: CliIo): Promise<number> {
+  const config = validateConfiguration(io.env);
+  const result = await migrate(config.DATABASE_URL);
+  for (const name of result.applied) io.out.write(`applied ${name}\n`);
+  io.out.write(result.applied.length === 0 ? `Database is up to date (${result.alreadyApplied.length} migrations).\n` : `${result.applied.length} migration(s) applied.\n`);
+  return 0;
+}
+
+async function planImport(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError('plan import takes exactly one file.');
+  const report = await app.get(PlanImportService).importFile(positionals[0]!);
+  const { counts, removed } = report;
+  io.out.write(
+    `${report.created ? 'Imported' : 'Updated'} plan "${report.slug}" (id ${report.planId}): ` +
+      `${counts.organisations} organisations, ${counts.goals} goals, ${counts.interventions} interventions, ` +
+      `${counts.contributions} contributions, ${counts.milestones} milestones.\n`,
+  );
+  const removedTotal = Object.values(removed).reduce((sum, n) => sum + n, 0);
+  if (removedTotal > 0) io.out.write(`Removed what the file no longer lists: ${JSON.stringify(removed)}.\n`);
+  for (const warning of report.warnings) io.err.write(`warning: ${warning}\n`);
+  return 0;
+}
+
+async function planExport(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { plan: { type: 'string' } });
+  const planArg = (values as { plan?: string }).plan;
+  if (planArg !== undefined && !/^\d+$/.test(planArg)) throw new UsageError(`--plan takes a plan id (a number), not "${planArg}".`);
+  const planId = await app.get(PlanService).resolvePlanId(planArg === undefined ? undefined : Number(planArg));
+  io.out.write(`${JSON.stringify(await app.get(PlanExportService).export(planId), null, 2)}\n`);
+  return 0;
+}
+
+function parse(args: string[], options: ParseArgsConfig['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function withApp(io: CliIo, run: (app: INestApplicationContext) => Promise<number>): Promise<number> {
+  validateConfiguration(io.env); // fail with the configuration message before Nest starts logging
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  try {
+    return await run(app);
+  } finally {
+    await app.close();
+  }
+}

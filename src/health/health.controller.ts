@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { PrismaService } from '../database/prisma.service.js';
+import { RedisService } from '../queue/redis.service.js';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly prisma: PrismaService,
+    private readonly redis: RedisService,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness and readiness: PostgreSQL and Redis answer' })
+  check() {
+    return this.health.check([
+      () => this.indicators.check('database').attempt(async () => { await this.prisma.$queryRaw`SELECT 1`; }).withTimeout(3_000),
+      () => this.indicators.check('redis').attempt(async () => { await this.redis.ping(); }).withTimeout(3_000),
+    ]);
+  }
+}
