@@ -7,6 +7,6 @@ import { RedisModule } from './queue/redis.module.js';
 
 /** The service: infrastructure first, then the capabilities, then the doors. */
 @Module({
-  imports: [ConfigModule, DatabaseModule, RedisModule, PlanModule, HealthModule],
+  imports: [ConfigModule.forRoot(), DatabaseModule, RedisModule, PlanModule, HealthModule],
 })
 export class AppModule {}

@@ -112,7 +112,7 @@ function parse(args: string[], options: ParseArgsConfig['options']) {
 
 async function withApp(io: CliIo, run: (app: INestApplicationContext) => Promise<number>): Promise<number> {
   validateConfiguration(io.env); // fail with the configuration message before Nest starts logging
-  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(CliModule.forEnvironment(io.env), { logger: ['error', 'warn'], abortOnError: false });
   try {
     return await run(app);
   } finally {

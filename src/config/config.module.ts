@@ -1,4 +1,4 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Global, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule as NestConfigModule, ConfigService } from '@nestjs/config';
 import { validateConfiguration, type Configuration } from './configuration.js';
 
@@ -18,15 +18,21 @@ export class AppConfig {
  * reads only the validated values (skipProcessEnv), never raw strings from process.env.
  */
 @Global()
-@Module({
-  imports: [
-    NestConfigModule.forRoot({
-      ignoreEnvFile: true,
-      skipProcessEnv: true,
-      load: [() => validateConfiguration(process.env)],
-    }),
-  ],
-  providers: [AppConfig],
-  exports: [AppConfig],
-})
-export class ConfigModule {}
+@Module({})
+export class ConfigModule {
+  /** `env` defaults to process.env, read when the application is created. */
+  static forRoot(env?: Record<string, string | undefined>): DynamicModule {
+    return {
+      module: ConfigModule,
+      imports: [
+        NestConfigModule.forRoot({
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => validateConfiguration(env ?? process.env)],
+        }),
+      ],
+      providers: [AppConfig],
+      exports: [AppConfig],
+    };
+  }
+}
