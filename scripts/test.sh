@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to the whole test suite, against real PostgreSQL and Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+
+ensure_dependencies
+ensure_services
+npm run --silent build      # prisma generate + type-check and compile
+export TEST_ADMIN_DATABASE_URL
+TEST_ADMIN_DATABASE_URL="$(node -e 'const u = new URL(process.env.DATABASE_URL); u.pathname = "/postgres"; console.log(u.toString())')"
+npm test -- "$@"
