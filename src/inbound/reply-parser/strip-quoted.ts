@@ -1,0 +1,91 @@
+/**
+ * What the person wrote in a reply, without the message they answered and without their
+ * signature. Mail clients mark the quoted history in a handful of ways (">" lines, an
+ * attribution line, an Outlook header block, a forwarded-message rule); everything from the
+ * first such marker down is dropped. Nothing above it is touched, apart from blank lines at the
+ * ends: a false marker would lose the committee's answer, so the patterns are specific.
+ */
+export function stripQuotedText(body: string): string {
+  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  let end = lines.findIndex((_, at) => startsQuoteOrSignature(lines, at));
+  if (end === -1) end = lines.length;
+  let start = 0;
+  while (start < end && lines[start].trim() === '') start++;
+  while (end > start && lines[end - 1].trim() === '') end--;
+  return lines.slice(start, end).join('\n');
+}
+
+const QUOTED = /^\s*>/;
+
+/** "-- " on its own line; many clients trim the space, so "--" counts too. */
+const SIGNATURE_DELIMITER = /^--[ \t]*$/;
+
+const FROM_PHONE = new RegExp(
+  '^(?:sent from (?:my |mail for |outlook for |yahoo mail)|get outlook for |' +
+    'skickat från (?:min |e-post för |outlook för )|hämta outlook för |' +
+    'sendt fra (?:min |mail til |mail for |outlook til |outlook for )|hent outlook til |få outlook til |' +
+    'lähetetty (?:\\S+(?:sta|stä|stani|stäni)(?=\\s|$)|outlook))',
+  'iu',
+);
+
+const RULE = new RegExp(
+  '^-{2,}\\s*(?:original message|ursprungligt meddelande|originalmeddelande|oprindelig meddelelse|opprinnelig melding|' +
+    'alkuperäinen viesti|forwarded message|vidarebefordrat meddelande|videresendt meddelelse|videresendt melding|' +
+    'välitetty viesti)\\s*-{2,}$',
+  'iu',
+);
+
+const FORWARD_INTRO = /^(?:begin forwarded message|vidarebefordrat brev|start på videresendt besked|videresendt besked|videresendt melding|välitetty viesti alkaa)\s*:$/iu;
+
+/** "On … wrote:", "… kirjoitti:", and the Scandinavian "Den … skrev Name <address>:" / "… skrev følgende:". */
+const ATTRIBUTION_END = /(?:\b(?:wrote|kirjoitti)|\bskrev(?:\s.*)?)\s*:$/iu;
+/** How attribution lines begin: "On 5 Mar 2024", "Den 5. marts", "tis 5 mars 2024", "ti 5.3.2024". */
+const ATTRIBUTION_START = /^(?:(?:on|den)\s|(?:mon|tue|wed|thu|fri|sat|sun|mån|tis|ons|tor|fre|lör|sön|man|tir|lør|søn|ma|ti|ke|to|pe|la|su)\.?,?\s+\d)/iu;
+/** Every client writes the time (09:12, 09.12) or a dotted date (05.03.2024); prose rarely does. */
+const CLOCK = /\d[:.]\d\d/;
+
+const FROM_HEADER = /^\*?(?:from|från|fra|lähettäjä|afsender|avsender)\s*:\*?\s*\S/iu;
+const OTHER_HEADER =
+  /^\*?(?:sent|date|to|cc|subject|skickat|datum|till|kopia|ämne|sendt|dato|til|kopi|emne|lähetetty|päivämäärä|vastaanottaja|kopio|aihe)\s*:/iu;
+/** Outlook draws a rule of underscores above its header block. */
+const UNDERSCORES = /^_{8,}$/;
+
+function startsQuoteOrSignature(lines: string[], at: number): boolean {
+  const raw = lines[at];
+  if (QUOTED.test(raw) || SIGNATURE_DELIMITER.test(raw)) return true;
+  const line = raw.trim();
+  if (line === '') return false;
+  if (RULE.test(line) || FORWARD_INTRO.test(line)) return true;
+  if (line.length <= 80 && FROM_PHONE.test(line)) return true;
+  if (isAttribution(line, lines[at + 1]?.trim() ?? '')) return true;
+  if (FROM_HEADER.test(line)) return headerFollows(lines, at + 1);
+  if (UNDERSCORES.test(line)) return FROM_HEADER.test(nextNonBlank(lines, at + 1));
+  return false;
+}
+
+/**
+ * On one line it needs an address, or its opening words and a time, so "som Anna skrev:" in the
+ * answer itself is kept. Gmail wraps long attributions, so an opening line that the next line
+ * completes ("… wrote:", "… skrev Name" / "<address>:") counts as well.
+ */
+function isAttribution(line: string, next: string): boolean {
+  // Attributions are short; the length cap also keeps a huge line from costing more than a glance.
+  if (line.length > 300 || next.length > 300) return false;
+  if (ATTRIBUTION_END.test(line)) return /[@<]/.test(line) || (ATTRIBUTION_START.test(line) && CLOCK.test(line));
+  return ATTRIBUTION_START.test(line) && CLOCK.test(line) && !QUOTED.test(next) && ATTRIBUTION_END.test(`${line} ${next}`);
+}
+
+/** A From line only starts a header block when Sent/To/Subject (or their translations) follow. */
+function headerFollows(lines: string[], from: number): boolean {
+  for (let at = from; at < Math.min(lines.length, from + 4); at++) {
+    if (OTHER_HEADER.test(lines[at].trim())) return true;
+  }
+  return false;
+}
+
+function nextNonBlank(lines: string[], from: number): string {
+  for (let at = from; at < Math.min(lines.length, from + 3); at++) {
+    if (lines[at].trim() !== '') return lines[at].trim();
+  }
+  return '';
+}

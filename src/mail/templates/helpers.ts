@@ -1,0 +1,87 @@
+import type Handlebars from 'handlebars';
+import { MILESTONE_STATES } from '../../plan/plan-file.schema.js';
+import type { DigestMilestone } from './mail-data.js';
+import { toLanguage, type Translations } from './translations.js';
+
+/**
+ * The helpers every mail template can use. The renderer passes the language and the output format
+ * as private data (@language, @format), which Handlebars hands down into every block and partial,
+ * so no template has to thread the language through and the caller's data stays untouched.
+ *
+ * Helpers return plain strings: in HTML templates Handlebars escapes them, in text templates
+ * (compiled with noEscape) they come out as written. Only `multiline` builds markup, and it
+ * escapes the text itself.
+ */
+
+type HandlebarsEnv = typeof Handlebars;
+type Options = Handlebars.HelperOptions;
+
+export type Format = 'html' | 'text';
+
+export interface MailPrivateData {
+  language: string;
+  format: Format;
+  subject: string;
+  /** The rendered body, for the layout only. */
+  body?: string;
+}
+
+const languageOf = (options: Options) => toLanguage((options.data as MailPrivateData | undefined)?.language);
+
+export function registerHelpers(hbs: HandlebarsEnv, translations: Translations): void {
+  /** {{t "key" name=value}}; with count=n the key's plural form for n is used. */
+  hbs.registerHelper('t', (key: unknown, options: Options) => {
+    if (typeof key !== 'string') throw new Error(`The t helper needs a key, got ${String(key)}`);
+    return translations.translate(languageOf(options), key, options.hash);
+  });
+
+  hbs.registerHelper('date', (value: unknown, options: Options) => translations.formatDate(languageOf(options), value));
+
+  hbs.registerHelper('number', (value: unknown, options: Options) => translations.formatNumber(languageOf(options), value));
+
+  hbs.registerHelper('state', (value: unknown, options: Options) => translations.translate(languageOf(options), `state.${String(value)}`));
+
+  /** "2021", "2023–2024", or the language's "no year set". */
+  hbs.registerHelper('due', (milestone: Pick<DigestMilestone, 'dueFrom' | 'dueTo'>, options: Options) => {
+    const { dueFrom, dueTo } = milestone;
+    if (dueFrom === null || dueFrom === undefined) return translations.translate(languageOf(options), 'due.none');
+    return dueTo === null || dueTo === undefined || dueTo === dueFrom ? String(dueFrom) : `${dueFrom}–${dueTo}`;
+  });
+
+  /** The words a reply may use for each state, in the mail's language, in the plan's order. */
+  hbs.registerHelper('replyWords', (options: Options) =>
+    MILESTONE_STATES.map((state) => ({ state, word: translations.translate(languageOf(options), `reply_word.${state}`) })),
+  );
+
+  /**
+   * What the reply examples refer to: the first milestone's number, and a label from the plan when
+   * one has a year or number in it (so the example shows labels work), otherwise another number.
+   */
+  hbs.registerHelper('replyRefs', (milestones: Pick<DigestMilestone, 'number' | 'label'>[]) => {
+    const first = milestones[0];
+    const labelled = milestones.find((m) => m !== first && m.label !== null && /\d/.test(m.label));
+    const second = labelled?.label?.trim().replace(/\s*:$/, '') ?? milestones.at(-1)?.number;
+    return { first: first?.number ?? 1, second: second === undefined || milestones.length < 2 ? null : second };
+  });
+
+  /** A key built from a prefix and a value: {{t (key "format" format)}} for "format.pdf". */
+  hbs.registerHelper('key', (prefix: unknown, value: unknown) => `${String(prefix)}.${String(value)}`);
+
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
+  /** {{#if}} treats 0 as false; a progress of 0 % is still worth showing. */
+  hbs.registerHelper('isNumber', (value: unknown) => typeof value === 'number' && Number.isFinite(value));
+
+  /**
+   * Comments keep their line breaks: <br> in HTML (Outlook ignores white-space: pre-line), and in
+   * text the following lines are indented by indent="…" to stay under their heading.
+   */
+  hbs.registerHelper('multiline', (value: unknown, options: Options) => {
+    const lines = (value === null || value === undefined ? '' : String(value)).split(/\r\n?|\n/);
+    if ((options.data as MailPrivateData).format === 'text') {
+      const indent = typeof options.hash.indent === 'string' ? options.hash.indent : '';
+      return lines.join(`\n${indent}`);
+    }
+    return new hbs.SafeString(lines.map((line) => hbs.escapeExpression(line)).join('<br>'));
+  });
+}

@@ -1,0 +1,123 @@
+import { LANGUAGES, type MilestoneStateName } from '../../plan/plan-file.schema.js';
+
+/**
+ * What each mail template is rendered from. The callers build these from the database; the
+ * templates only format them, so every decision (who is late, which milestones to ask about)
+ * stays in code that is tested without HTML.
+ */
+
+export type Language = (typeof LANGUAGES)[number];
+
+export interface DigestMilestone {
+  /** 1-based position in this digest: the committee can answer "3: completed". */
+  number: number;
+  /** As written in the plan: "MP2022", "M23/24", "D:" or null. */
+  label: string | null;
+  text: string;
+  dueFrom: number | null;
+  dueTo: number | null;
+  state: MilestoneStateName;
+  goalNumber: number;
+  interventionCode: string | null;
+  lastComment: string | null;
+}
+
+export interface Round {
+  year: number;
+  deadline: Date;
+  graceUntil: Date;
+}
+
+/** Templates 'status-request' and 'reminder'. */
+export interface DigestData {
+  organisation: { name: string };
+  plan: { title: string };
+  round: Round;
+  /** For reminders: only the unanswered ones. */
+  milestones: DigestMilestone[];
+  /** Personal link to the answer form. */
+  answerUrl: string;
+  /** reports+<key>@domain: replying to the mail answers it. */
+  replyAddress: string;
+  /**
+   * Required by 'reminder'. 'before': daysLeft > 0 until the deadline. 'overdue': the deadline
+   * has passed (daysLeft <= 0); answers are still accepted until round.graceUntil.
+   */
+  reminder?: { step: 'before' | 'overdue'; daysLeft: number };
+}
+
+export interface PendingOrganisation {
+  name: string;
+  outstanding: number;
+  status: 'missing' | 'partial' | 'no_contact' | 'bounced';
+  lastMessageAt: Date | null;
+}
+
+/** Templates 'escalation' and 'pending-summary', to the secretariat. */
+export interface SecretariatSummaryData {
+  plan: { title: string };
+  round: Round;
+  totals: { expected: number; answered: number; missing: number; outstandingMilestones: number };
+  pending: PendingOrganisation[];
+  dashboardUrl: string;
+}
+
+/** Template 'answer-confirmation', to the organisation after it answered. */
+export interface ConfirmationData {
+  organisation: { name: string };
+  plan: { title: string };
+  round: Round;
+  recorded: {
+    number: number;
+    label: string | null;
+    text: string;
+    state: MilestoneStateName;
+    progress: number | null;
+    comment: string | null;
+  }[];
+  /** Lines of an email reply that could not be read. */
+  notUnderstood: string[];
+  late: boolean;
+  answerUrl: string;
+}
+
+/** Template 'report-ready': an annual report was generated. */
+export interface ReportReadyData {
+  plan: { title: string };
+  year: number;
+  preliminary: boolean;
+  links: { format: 'html' | 'pdf' | 'docx' | 'xlsx'; url: string }[];
+}
+
+export type MailData = {
+  'status-request': DigestData;
+  reminder: DigestData;
+  escalation: SecretariatSummaryData;
+  'pending-summary': SecretariatSummaryData;
+  'answer-confirmation': ConfirmationData;
+  'report-ready': ReportReadyData;
+};
+
+export type MailTemplateName = keyof MailData;
+
+// A record rather than an array so that adding a template to MailData without listing it here
+// is a type error.
+const TEMPLATE_NAMES: Record<MailTemplateName, true> = {
+  'status-request': true,
+  reminder: true,
+  escalation: true,
+  'pending-summary': true,
+  'answer-confirmation': true,
+  'report-ready': true,
+};
+
+export const MAIL_TEMPLATE_NAMES = Object.keys(TEMPLATE_NAMES) as MailTemplateName[];
+
+export const MAIL_LANGUAGES: readonly Language[] = LANGUAGES;
+
+export interface RenderedMail {
+  /** One line: no control characters, at most 200 characters. */
+  subject: string;
+  html: string;
+  text: string;
+}
