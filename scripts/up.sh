@@ -6,6 +6,13 @@ source scripts/services.sh
 
 ensure_dependencies
 ensure_services
+# A signing secret for answer links, made once and kept (var/ is not committed).
+if [ -z "${APP_SECRET:-}" ]; then
+  mkdir -p var
+  [ -s var/app-secret ] || node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))' > var/app-secret
+  APP_SECRET="$(cat var/app-secret)"
+  export APP_SECRET
+fi
 npm run --silent build
 node dist/cli.js db migrate
 node dist/cli.js plan import seeds/nordic-regional-2021-24.yaml

@@ -13,6 +13,20 @@ const url = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+const days = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      const parts = value.split(',').map((part) => part.trim()).filter(Boolean);
+      const numbers = parts.map(Number);
+      if (numbers.some((n) => !Number.isInteger(n))) {
+        context.addIssue({ code: 'custom', message: 'must be a comma-separated list of whole days, e.g. -7,-1,3' });
+        return z.NEVER;
+      }
+      return [...new Set(numbers)].sort((a, b) => a - b);
+    });
+
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => ['true', '1', 'yes'].includes(value));
@@ -33,8 +47,37 @@ export const configurationSchema = z
       .string()
       .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name such as reports.example.org')
       .default('reports.example.org'),
-    /** Where escalations and pending summaries go. */
-    SECRETARIAT_EMAIL: z.string().email().default('secretariat@example.org'),
+    /** Where escalations and pending summaries go (comma-separated for several). */
+    SECRETARIAT_EMAIL: z
+      .string()
+      .default('secretariat@example.org')
+      .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
+      .pipe(z.array(z.string().email('must be email addresses, comma-separated')).min(1)),
+    SECRETARIAT_LANGUAGE: z.enum(['da', 'sv', 'nb', 'fi', 'en']).default('da'),
+    /** Signs answer links (HMAC); at least 32 characters. `npm run up` makes one in var/app-secret. */
+    APP_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+    /** Days relative to the deadline at which reminders go out; negative is before, positive is "overdue". */
+    REMINDER_DAYS: days('-7,-1,3'),
+    /** Days after the deadline at which the secretariat gets the escalation. */
+    ESCALATION_DAYS: z.coerce.number().int().min(0).default(10),
+    /** Days after the deadline during which late answers are accepted; the round closes then. */
+    GRACE_DAYS: z.coerce.number().int().min(0).default(14),
+    /** The yearly round: it opens on this day (MM-DD) for the current year with the deadline on DEADLINE_DAY. */
+    ROUND_OPENS_ON: z.string().regex(/^\d{2}-\d{2}$/, 'must be MM-DD, e.g. 11-01').default('11-01'),
+    ROUND_DEADLINE_ON: z.string().regex(/^\d{2}-\d{2}$/, 'must be MM-DD, e.g. 12-01').default('12-01'),
+    /** Turn the yearly round off (rounds are then only made through the API). */
+    YEARLY_ROUND: boolean.default(true),
+    /** How often the scheduler advances rounds and the reconciler looks for stranded mail. */
+    TICK_SECONDS: z.coerce.number().int().min(1).default(60),
+    /** SMTP: messages per second at most (0: no limit), pool size, and how long to wait for a silent server. */
+    SMTP_RATE_PER_SECOND: z.coerce.number().min(0).default(10),
+    SMTP_POOL_SIZE: z.coerce.number().int().min(1).default(5),
+    SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    /** Delivery attempts before a message is given up (4xx and network errors are retried). */
+    MAIL_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+    MAIL_BACKOFF_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Without SMTP_URL, mail is written here as .eml files. */
+    MAIL_OUTBOX_DIR: z.string().default('var/outbox'),
     /** Which parts this process runs: the HTTP API, the queue worker, or both. */
     PROCESS_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     /** Prefix of every BullMQ key; the braces make it a Redis Cluster hash tag. */
@@ -42,7 +85,19 @@ export const configurationSchema = z
     TZ: z.string().default('Europe/Copenhagen'),
     LOG_JSON: boolean.default(false),
   })
-  .transform((env) => ({ ...env, PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` }));
+  .superRefine((env, context) => {
+    if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
+      context.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'is required in production (e.g. `openssl rand -hex 32`)' });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    // Outside production a fixed secret keeps development and tests simple; links it signs are not secret.
+    APP_SECRET: env.APP_SECRET ?? INSECURE_DEVELOPMENT_SECRET,
+  }));
+
+export const INSECURE_DEVELOPMENT_SECRET = 'insecure-development-secret-do-not-use-in-production';
 
 export type Configuration = z.infer<typeof configurationSchema>;
 
@@ -55,7 +110,7 @@ export function validateConfiguration(env: Record<string, unknown>): Configurati
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
     const given = env[name];
-    const message = given === undefined ? 'is required but not set' : issue.message;
+    const message = given === undefined && issue.code === 'invalid_type' ? 'is required but not set' : issue.message;
     return `  ${name}: ${message}`;
   });
   throw new ConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);

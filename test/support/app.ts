@@ -1,28 +1,69 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
 import { AppModule } from '../../src/app.module.js';
+import { Clock } from '../../src/common/clock.js';
 import { configureHttp } from '../../src/http.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { FakeClock } from './fake-clock.js';
 
 export interface TestApp {
   app: INestApplication;
   db: TestDatabase;
+  clock: FakeClock;
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
-/** The whole service on a fresh database, configured the way production is, minus the listener. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
-  Object.assign(process.env, { NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = configureHttp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }));
-  await app.init();
-  return {
-    app,
-    db,
-    async close() {
-      await app.close();
-      await db.drop();
-    },
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Share a database (and queue prefix) with another instance instead of making a fresh one. */
+  db?: TestDatabase;
+  now?: string;
+}
+
+/**
+ * The whole service on a fresh database and its own queue prefix, configured as in production
+ * except for a fixed clock and fast retries. The tick scheduler is set to an hour, so only the
+ * test moves rounds forward.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `{hp-test-${db.name.slice(-10)}}`,
+    YEARLY_ROUND: 'false',
+    TICK_SECONDS: '3600',
+    MAIL_BACKOFF_MS: '50',
+    MAIL_ATTEMPTS: '3',
+    SMTP_TIMEOUT_MS: '500',
+    SMTP_RATE_PER_SECOND: '0',
+    PUBLIC_URL: 'https://handlingsplan.test',
+    MAIL_OUTBOX_DIR: `/tmp/handlingsplan-test-outbox-${randomBytes(4).toString('hex')}`,
+    ...options.env,
   };
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const clock = new FakeClock(new Date(options.now ?? '2026-11-29T10:00:00Z'));
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(Clock).useValue(clock).compile();
+    const app = configureHttp(moduleRef.createNestApplication({ logger: ['error'] }));
+    await app.init();
+    return {
+      app,
+      db,
+      clock,
+      env,
+      async close() {
+        await app.close();
+        if (!options.db) await db.drop();
+      },
+    };
+  } finally {
+    // The environment was read when the app was created; leave none of it behind for the next one.
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
 }

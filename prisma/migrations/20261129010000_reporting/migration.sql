@@ -7,7 +7,7 @@ CREATE TYPE "RoundState" AS ENUM ('scheduled', 'open', 'closed');
 CREATE TYPE "RequestStatus" AS ENUM ('sent', 'answered', 'no_contact', 'bounced');
 
 -- CreateEnum
-CREATE TYPE "OutboxStatus" AS ENUM ('pending', 'sent', 'failed');
+CREATE TYPE "OutboxStatus" AS ENUM ('pending', 'sent', 'failed', 'skipped');
 
 -- AlterTable
 ALTER TABLE "MilestoneUpdate" ADD COLUMN "requestId" INTEGER;

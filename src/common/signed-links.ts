@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '../config/config.module.js';
+
+/**
+ * Answer links without accounts. A link's token is HMAC-SHA256(APP_SECRET, "answer:<nonce>"),
+ * 256 bits: the database keeps only its SHA-256 (to look it up) and the nonce, so neither a
+ * database dump nor a log of outbox rows is enough to answer for someone. Every process with the
+ * same secret derives the same link, so the worker can render mail the API decided on.
+ */
+@Injectable()
+export class SignedLinks {
+  constructor(private readonly config: AppConfig) {}
+
+  newNonce(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  token(nonce: string): string {
+    return createHmac('sha256', this.config.get('APP_SECRET')).update(`answer:${nonce}`).digest('base64url');
+  }
+
+  answerUrl(nonce: string): string {
+    return `${this.config.get('PUBLIC_URL')}/r/${this.token(nonce)}`;
+  }
+
+  static hash(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+
+  /** Constant-time comparison of a presented token with the one derived from a request's nonce. */
+  matches(presented: string, nonce: string): boolean {
+    const expected = Buffer.from(this.token(nonce));
+    const given = Buffer.from(presented);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { Clock } from '../common/clock.js';
+import { SignedLinks } from '../common/signed-links.js';
+import { AppConfig } from '../config/config.module.js';
+import { jobIds } from '../queue/jobs.js';
+import { QueueService } from '../queue/queue.service.js';
+import { MailTransport } from './mail-transport.js';
+import { OutboxRepository } from './outbox.repository.js';
+import { MailRenderer } from './templates/mail-renderer.js';
+import type { MailData, MailTemplateName } from './templates/mail-data.js';
+
+/** Templates that ask an organisation for something: pointless once their round has closed. */
+const ROUND_BOUND_TEMPLATES = new Set(['status-request', 'reminder']);
+
+/**
+ * Delivers outbox messages. It knows nothing of rounds or milestones beyond "skip what no longer
+ * applies": it renders the stored template data, sends, and records the outcome. Temporary
+ * failures (4xx, network, time-outs) are thrown back to BullMQ, which retries with exponential
+ * backoff; a permanent refusal (5xx) is recorded and not retried.
+ */
+@Injectable()
+export class MailDeliveryService implements OnModuleInit {
+  private readonly logger = new Logger(MailDeliveryService.name);
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly transport: MailTransport,
+    private readonly renderer: MailRenderer,
+    private readonly links: SignedLinks,
+    private readonly queues: QueueService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.queues.handle('mail.deliver', ({ outboxId }, job) => this.deliver(outboxId, job));
+  }
+
+  /** Call after the transaction that wrote the messages has committed. */
+  async enqueue(outboxIds: number[]): Promise<void> {
+    await this.queues.addBulk(
+      'mail.deliver',
+      outboxIds.map((outboxId) => ({
+        payload: { outboxId },
+        options: {
+          jobId: jobIds.deliver(outboxId),
+          attempts: this.config.get('MAIL_ATTEMPTS'),
+          backoff: { type: 'exponential', delay: this.config.get('MAIL_BACKOFF_MS') },
+          removeOnComplete: { count: 10_000 },
+          removeOnFail: { count: 10_000 },
+        },
+      })),
+    );
+  }
+
+  /**
+   * Re-enqueues messages still pending after a crash, a deploy or a Redis flush. Enqueueing one
+   * that is already queued is a no-op (same job id), and one delivered meanwhile is skipped by the
+   * handler, so this is safe to run at any time.
+   */
+  async reconcile(): Promise<number> {
+    const ids = await this.outbox.findPendingIds(5_000);
+    await this.enqueue(ids);
+    return ids.length;
+  }
+
+  async deliver(outboxId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'sent' | 'skipped' | 'already-done'> {
+    const message = await this.outbox.find(outboxId);
+    if (!message || message.status !== 'pending') return 'already-done';
+    if (message.request?.round.state === 'closed' && ROUND_BOUND_TEMPLATES.has(message.template)) {
+      await this.outbox.markGivenUp(outboxId, 'skipped', 'not sent: the round closed before it was delivered', false);
+      return 'skipped';
+    }
+
+    const data = this.withAnswerLink(message.data as Record<string, unknown>);
+    const rendered = this.renderer.render(message.template as MailTemplateName, message.language, data as unknown as MailData[MailTemplateName]);
+    try {
+      await this.transport.send({
+        from: this.config.get('MAIL_FROM'),
+        to: message.recipients,
+        replyTo: message.replyTo ?? undefined,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        messageId: message.messageId,
+        // Tells well-behaved servers not to answer with out-of-office replies.
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+      });
+    } catch (error) {
+      return this.failed(outboxId, error as SmtpError, job);
+    }
+    await this.outbox.markSent(outboxId, rendered.subject, this.clock.now());
+    return 'sent';
+  }
+
+  private async failed(outboxId: number, error: SmtpError, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<never> {
+    const reason = describeSmtpError(error);
+    if (isPermanent(error)) {
+      await this.outbox.markGivenUp(outboxId, 'failed', reason, true);
+      this.logger.warn(`outbox ${outboxId} refused permanently: ${reason}`);
+      throw new UnrecoverableError(reason);
+    }
+    const lastAttempt = job !== undefined && job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (lastAttempt) await this.outbox.markGivenUp(outboxId, 'failed', `gave up after ${job.attemptsMade + 1} attempts: ${reason}`, true);
+    else await this.outbox.markAttemptFailed(outboxId, reason);
+    throw Object.assign(new Error(reason), { cause: error });
+  }
+
+  private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
+    const { answerNonce, ...rest } = data;
+    return typeof answerNonce === 'string' ? { ...rest, answerUrl: this.links.answerUrl(answerNonce) } : rest;
+  }
+}
+
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+export function isPermanent(error: SmtpError): boolean {
+  return typeof error.responseCode === 'number' && error.responseCode >= 500 && error.responseCode < 600;
+}
+
+function describeSmtpError(error: SmtpError): string {
+  if (error.code === 'ETIMEDOUT') return `timed out: the SMTP server did not answer (${error.message})`;
+  if (error.responseCode) return `SMTP ${error.responseCode}: ${(error.response ?? error.message).slice(0, 300)}`;
+  return `${error.code ?? 'error'}: ${error.message.slice(0, 300)}`;
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { paginationSchema, toSkipTake } from '../common/pagination.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { MailTransport } from './mail-transport.js';
+import { OutboxRepository } from './outbox.repository.js';
+
+const STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
+const mailQuery = paginationSchema.extend({
+  round: z.coerce.number().int().positive('must be a round id').optional(),
+  request: z.coerce.number().int().positive('must be a request id').optional(),
+  status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).optional(),
+});
+
+@ApiTags('mail')
+@Controller('api/mail')
+export class MailController {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly transport: MailTransport,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Outgoing mail with its delivery state (newest first)' })
+  @ApiQuery({ name: 'round', required: false, type: Number })
+  @ApiQuery({ name: 'request', required: false, type: Number })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  async list(@Query(new ZodPipe(mailQuery)) query: z.infer<typeof mailQuery>) {
+    const [total, items] = await this.outbox.list({ roundId: query.round, requestId: query.request, status: query.status }, toSkipTake(query));
+    return { transport: this.transport.kind, items, page: query.page, pageSize: query.pageSize, total };
+  }
+}

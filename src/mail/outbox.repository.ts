@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { PrismaService, type Tx } from '../database/prisma.service.js';
+import type { Language, OutboxStatus, Prisma } from '../generated/prisma/client.js';
+
+export interface NewOutboxMessage {
+  dedupeKey: string;
+  template: string;
+  language: Language;
+  recipients: string[];
+  replyTo?: string | null;
+  data: Prisma.InputJsonValue;
+  requestId?: number | null;
+  roundId?: number | null;
+}
+
+/** The outbox table: decisions to send, written inside the caller's transaction. */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Writes the messages that are not there yet (by dedupe key) and returns the ids of the new
+   * ones: the same decision taken twice writes one message.
+   */
+  async add(tx: Tx, messages: NewOutboxMessage[], messageIdDomain: string): Promise<number[]> {
+    if (messages.length === 0) return [];
+    const created = await tx.outboxMessage.createManyAndReturn({
+      data: messages.map((message) => ({ ...message, messageId: `<${randomUUID()}@${messageIdDomain}>` })),
+      skipDuplicates: true,
+      select: { id: true },
+    });
+    return created.map((row) => row.id);
+  }
+
+  find(id: number) {
+    return this.prisma.outboxMessage.findUnique({
+      where: { id },
+      include: { request: { select: { id: true, round: { select: { state: true } } } } },
+    });
+  }
+
+  findPendingIds(limit: number): Promise<number[]> {
+    return this.prisma.outboxMessage
+      .findMany({ where: { status: 'pending' }, select: { id: true }, orderBy: { id: 'asc' }, take: limit })
+      .then((rows) => rows.map((row) => row.id));
+  }
+
+  async markSent(id: number, subject: string, sentAt: Date): Promise<void> {
+    await this.prisma.outboxMessage.updateMany({
+      where: { id, status: 'pending' },
+      data: { status: 'sent', subject, sentAt, attempts: { increment: 1 }, lastError: null },
+    });
+  }
+
+  async markAttemptFailed(id: number, error: string): Promise<void> {
+    await this.prisma.outboxMessage.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error } });
+  }
+
+  /** Gives a message up; a request whose only status mail was refused is recorded as bounced. */
+  async markGivenUp(id: number, status: Extract<OutboxStatus, 'failed' | 'skipped'>, reason: string, countAttempt: boolean): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const message = await tx.outboxMessage.update({
+        where: { id },
+        data: { status, lastError: reason, attempts: countAttempt ? { increment: 1 } : undefined },
+        select: { requestId: true, template: true },
+      });
+      if (status === 'failed' && message.requestId !== null && message.template !== 'answer-confirmation') {
+        await tx.reportRequest.updateMany({
+          where: { id: message.requestId, status: 'sent' },
+          data: { status: 'bounced', deliveryError: reason },
+        });
+      }
+    });
+  }
+
+  list(filter: { roundId?: number; status?: OutboxStatus; requestId?: number }, page: { skip: number; take: number }) {
+    const where = { roundId: filter.roundId, status: filter.status, requestId: filter.requestId };
+    return this.prisma.$transaction([
+      this.prisma.outboxMessage.count({ where }),
+      this.prisma.outboxMessage.findMany({
+        where,
+        orderBy: { id: 'desc' },
+        skip: page.skip,
+        take: page.take,
+        select: {
+          id: true,
+          template: true,
+          language: true,
+          recipients: true,
+          replyTo: true,
+          subject: true,
+          status: true,
+          attempts: true,
+          lastError: true,
+          roundId: true,
+          requestId: true,
+          messageId: true,
+          createdAt: true,
+          sentAt: true,
+        },
+      }),
+    ]);
+  }
+}

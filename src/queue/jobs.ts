@@ -1,0 +1,31 @@
+/**
+ * Every queue and job of the service in one place: names, payloads, ids and options.
+ * Payloads carry ids only; handlers re-read the database and skip what no longer applies.
+ */
+export const QUEUE_NAMES = ['mail', 'rounds'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface JobPayloads {
+  /** Deliver one outbox message. */
+  'mail.deliver': { outboxId: number };
+  /** Advance every round whose next step is due, and re-enqueue stranded mail. */
+  'rounds.tick': Record<string, never>;
+}
+export type JobName = keyof JobPayloads;
+
+export const JOB_NAMES = ['mail.deliver', 'rounds.tick'] as const satisfies readonly JobName[];
+
+export const queueOf = (job: JobName): QueueName => job.split('.')[0] as QueueName;
+
+/**
+ * Deterministic ids make enqueueing idempotent: the same message is never queued twice while its
+ * job exists. (BullMQ reserves ":" for its own keys, hence the dashes.)
+ */
+export const jobIds = {
+  deliver: (outboxId: number) => `deliver-${outboxId}`,
+};
+
+/** Ids of the job schedulers: one of each exists in Redis however many instances upsert it. */
+export const SCHEDULERS = {
+  tick: 'tick',
+} as const;

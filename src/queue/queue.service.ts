@@ -1,0 +1,116 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../config/config.module.js';
+import { JOB_NAMES, QUEUE_NAMES, SCHEDULERS, queueOf, type JobName, type JobPayloads, type QueueName } from './jobs.js';
+
+export type JobHandler<N extends JobName> = (payload: JobPayloads[N], job: Job<JobPayloads[N]>) => Promise<unknown>;
+
+/**
+ * BullMQ for the whole service. Capabilities register one handler per job name; the process
+ * refuses to start when a job has no handler (a job that would wait forever) or two. Workers run
+ * only where PROCESS_ROLE includes the worker; the API process just enqueues. All keys share one
+ * hash-tagged prefix, so every queue lives in one Redis Cluster slot.
+ */
+@Injectable()
+export class QueueService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueService.name);
+  private readonly handlers = new Map<JobName, JobHandler<JobName>>();
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+  private connection?: Redis;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly schedules: SchedulerRegistry,
+  ) {}
+
+  handle<N extends JobName>(name: N, handler: JobHandler<N>): void {
+    if (this.handlers.has(name)) throw new Error(`Job ${name} has two handlers; each job must have exactly one.`);
+    this.handlers.set(name, handler as unknown as JobHandler<JobName>);
+  }
+
+  get runsWorkers(): boolean {
+    return this.config.get('PROCESS_ROLE') !== 'api';
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis(), prefix: this.config.get('QUEUE_PREFIX') });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async add<N extends JobName>(name: N, payload: JobPayloads[N], options: JobsOptions = {}): Promise<void> {
+    await this.queue(queueOf(name)).add(name, payload, options);
+  }
+
+  async addBulk<N extends JobName>(name: N, jobs: { payload: JobPayloads[N]; options: JobsOptions }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue(queueOf(name)).addBulk(jobs.map((job) => ({ name, data: job.payload, opts: job.options })));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const missing = JOB_NAMES.filter((name) => !this.handlers.has(name));
+    if (missing.length > 0) throw new Error(`No handler for job(s) ${missing.join(', ')}: they would wait forever.`);
+    if (!this.runsWorkers) return;
+
+    for (const queueName of QUEUE_NAMES) {
+      const worker = new Worker(queueName, (job) => this.run(job), {
+        connection: this.redis({ blocking: true }),
+        prefix: this.config.get('QUEUE_PREFIX'),
+        concurrency: queueName === 'mail' ? this.config.get('SMTP_POOL_SIZE') * 2 : 1,
+        // A worker killed mid-job leaves it "active"; after this long another worker takes it over.
+        stalledInterval: 15_000,
+      });
+      worker.on('failed', (job, error) => this.logger.warn(`${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
+      worker.on('error', (error) => this.logger.error(`worker ${queueName}: ${error.message}`));
+      this.workers.push(worker);
+    }
+    await this.ensureSchedulers();
+    // After a Redis flush the schedulers are gone too: every worker process puts them back.
+    this.schedules.addInterval('ensure-job-schedulers', setInterval(() => void this.ensureSchedulers().catch(() => undefined), 60_000));
+  }
+
+  /** Idempotent: upserting a scheduler by id never makes a second one. */
+  async ensureSchedulers(): Promise<void> {
+    await this.queue('rounds').upsertJobScheduler(
+      SCHEDULERS.tick,
+      { every: this.config.get('TICK_SECONDS') * 1000 },
+      { name: 'rounds.tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  private async run(job: Job): Promise<unknown> {
+    const handler = this.handlers.get(job.name as JobName);
+    if (!handler) throw new Error(`No handler for job ${job.name}`);
+    return handler(job.data, job);
+  }
+
+  private redis({ blocking = false } = {}): Redis {
+    // Workers block on Redis and need maxRetriesPerRequest: null; producers share one connection.
+    // BullMQ does not close connections it was given, so every one is kept here and closed on shutdown.
+    if (blocking) {
+      const connection = new Redis(this.config.get('REDIS_URL'), { maxRetriesPerRequest: null });
+      this.connections.push(connection);
+      return connection;
+    }
+    if (!this.connection) {
+      this.connection = new Redis(this.config.get('REDIS_URL'), { maxRetriesPerRequest: null });
+      this.connections.push(this.connection);
+    }
+    return this.connection;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.schedules.doesExist('interval', 'ensure-job-schedulers')) this.schedules.deleteInterval('ensure-job-schedulers');
+    // close() waits for jobs in progress: a SIGTERM lets in-flight sends finish.
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+  }
+}

@@ -1,0 +1,76 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { RoundsService } from './rounds.service.js';
+
+const day = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date (YYYY-MM-DD) or a date-time (ISO 8601)');
+
+const createRound = z.strictObject({
+  plan: z.number().int().positive().optional(),
+  year: z.number({ message: 'must be a year' }).int('must be a whole year'),
+  opensAt: day.optional(),
+  deadline: day,
+  graceUntil: day.optional(),
+});
+const extendRound = z.strictObject({ deadline: day, graceUntil: day.optional() });
+const remind = z.strictObject({ organisation: z.number().int().positive('must be an organisation id').optional() }).default({});
+
+@ApiTags('reporting')
+@Controller('api/rounds')
+export class RoundsController {
+  constructor(private readonly rounds: RoundsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Schedule a reporting round (it opens at once when opensAt is now or past)' })
+  @ApiBody({ schema: { example: { year: 2023, deadline: '2023-12-01', opensAt: '2023-11-01' } } })
+  async create(@Body(new ZodPipe(createRound)) body: z.infer<typeof createRound>) {
+    const round = await this.rounds.create(body);
+    return this.rounds.detail(round.id);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Rounds of the plan, newest year first' })
+  @ApiQuery({ name: 'plan', required: false, type: Number })
+  list(@Query('plan', new ZodPipe(z.coerce.number().int().positive('must be a plan id').optional())) plan?: number) {
+    return this.rounds.list(plan);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A round with the state of every request: sent, reminded, answered, overdue, bounced, no contact' })
+  detail(@Param('id', ParseIntPipe) id: number) {
+    return this.rounds.detail(id);
+  }
+
+  @Post(':id/open')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Open a scheduled round now' })
+  async open(@Param('id', ParseIntPipe) id: number) {
+    await this.rounds.open(id);
+    return this.rounds.detail(id);
+  }
+
+  @Post(':id/extend')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move the deadline (and the grace window) later' })
+  async extend(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(extendRound)) body: z.infer<typeof extendRound>) {
+    await this.rounds.extend(id, body);
+    return this.rounds.detail(id);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Close the round: no more reminders, answer links say the round is over' })
+  async close(@Param('id', ParseIntPipe) id: number) {
+    await this.rounds.close(id);
+    return this.rounds.detail(id);
+  }
+
+  @Post(':id/remind')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a reminder now to every organisation still missing (or to one)' })
+  @ApiBody({ required: false, schema: { example: { organisation: 3 } } })
+  remind(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(remind)) body: z.infer<typeof remind>) {
+    return this.rounds.remindNow(id, body.organisation);
+  }
+}

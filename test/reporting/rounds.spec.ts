@@ -1,0 +1,165 @@
+import request from 'supertest';
+import { PlanImportService } from '../../src/plan/plan-import.service.js';
+import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { sql } from '../support/sql.js';
+import { TestSmtpServer } from '../support/smtp.js';
+
+const SEED = new URL('../../seeds/nordic-regional-2021-24.yaml', import.meta.url).pathname;
+
+/** Waits until the outbox has no pending message (the worker delivered or gave up on everything). */
+async function settled(url: string, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const [{ n }] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`);
+    if (n === 0) return;
+    if (Date.now() > until) throw new Error(`${n} message(s) still pending`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a reporting round on the real plan, with a controlled clock and a real SMTP server', () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  let http: ReturnType<typeof request>;
+  let roundId: number;
+  const tick = () => t.app.get(RoundScheduler).tick();
+
+  beforeAll(async () => {
+    smtp = await new TestSmtpServer().start();
+    t = await startTestApp({ env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sekretariat@norden.test', SECRETARIAT_LANGUAGE: 'da' }, now: '2023-11-01T08:00:00Z' });
+    await t.app.get(PlanImportService).importFile(SEED);
+    http = request(t.app.getHttpServer());
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  it('refuses bad rounds with the reason, and opens nothing', async () => {
+    const cases: [object, number, string][] = [
+      [{ year: 2023, opensAt: '2023-12-05', deadline: '2023-12-01' }, 400, 'is not after the opening'],
+      [{ year: 2027, deadline: '2027-12-01' }, 400, 'year: 2027 is outside the plan period 2021-2024'],
+      [{ year: 2023, deadline: 'soon' }, 400, 'deadline: must be a date'],
+      [{ deadline: '2023-12-01' }, 400, 'year'],
+      [{ year: 2023, deadline: '2023-12-01', colour: 'red' }, 400, 'colour'],
+    ];
+    for (const [body, status, reason] of cases) {
+      const response = await http.post('/api/rounds').send(body).expect(status);
+      expect(JSON.stringify(response.body.message)).toContain(reason);
+    }
+    expect(await sql(t.db.url, `SELECT count(*)::int AS n FROM "ReportingRound"`)).toEqual([{ n: 0 }]);
+  });
+
+  it('opening sends exactly one digest per organisation with open milestones due, in its language, with its milestones', async () => {
+    const response = await http.post('/api/rounds').send({ year: 2023, opensAt: '2023-11-01', deadline: '2023-12-01' }).expect(201);
+    roundId = response.body.id;
+    expect(response.body).toMatchObject({ year: 2023, state: 'open' });
+
+    // Expected independently of the service: who owns open milestones due by 2023 (or undated).
+    const expected = await sql<{ name: string; language: string; labels: (string | null)[]; contacts: string[] }>(
+      t.db.url,
+      `SELECT o.name, o.language::text AS language,
+              array_agg(m.label ORDER BY m.id) AS labels,
+              (SELECT array_agg(email ORDER BY id) FROM "Contact" WHERE "organisationId" = o.id) AS contacts
+       FROM "Milestone" m JOIN "Contribution" c ON c.id = m."contributionId" JOIN "Organisation" o ON o.id = c."organisationId"
+       WHERE m.state NOT IN ('completed', 'cancelled') AND (m."dueTo" IS NULL OR m."dueTo" <= 2023)
+       GROUP BY o.id ORDER BY o.name`,
+    );
+    expect(expected.length).toBeGreaterThan(8);
+    expect(response.body.totals.expected).toBe(expected.length);
+
+    const mails = await smtp.waitFor(expected.length);
+    await settled(t.db.url);
+    expect(mails).toHaveLength(expected.length);
+    for (const organisation of expected) {
+      const mail = mails.find((m) => m.text?.includes(organisation.name));
+      expect(mail).toBeDefined();
+      expect(mail!.envelopeTo.sort()).toEqual([...organisation.contacts].sort());
+      expect(mail!.replyTo?.value[0]?.address).toMatch(/^reports\+[a-z0-9]+@reports\.example\.org$/);
+      expect(mail!.text).toMatch(/https:\/\/handlingsplan\.test\/r\/[A-Za-z0-9_-]{43}/);
+      expect(mail!.headers.get('auto-submitted')).toBe('auto-generated');
+      // every milestone in scope is listed, by its label as written
+      const listed = await sql<{ label: string | null; number: number }>(
+        t.db.url,
+        `SELECT m.label, rm.number FROM "RequestMilestone" rm JOIN "Milestone" m ON m.id = rm."milestoneId"
+         JOIN "ReportRequest" r ON r.id = rm."requestId" JOIN "Organisation" o ON o.id = r."organisationId"
+         WHERE o.name = $1 AND NOT rm.optional ORDER BY rm.number`,
+        [organisation.name],
+      );
+      expect(listed.map((row) => row.label).sort()).toEqual([...organisation.labels].sort());
+      for (const row of listed) if (row.label) expect(mail!.text).toContain(row.label);
+    }
+    // In its language: a Swedish committee gets Swedish, a Danish one Danish.
+    const kvarken = mails.find((m) => m.text?.includes('Kvarkenrådet'))!;
+    const greater = mails.find((m) => m.text?.includes('Greater Copenhagen'))!;
+    expect(kvarken.subject).not.toEqual(greater.subject);
+    expect(kvarken.headers.get('content-language') ?? kvarken.html).toBeTruthy();
+  });
+
+  it('shows every request of the round with its state', async () => {
+    const round = (await http.get(`/api/rounds/${roundId}`).expect(200)).body;
+    expect(round.requests.every((r: { state: string }) => r.state === 'sent')).toBe(true);
+    expect(round.totals).toMatchObject({ answered: 0 });
+    const mail = (await http.get(`/api/mail?round=${roundId}`).expect(200)).body;
+    expect(mail.items.every((m: { status: string }) => m.status === 'sent')).toBe(true);
+    expect(mail.transport).toBe('smtp');
+  });
+
+  it('reminds at each offset only those still missing, escalates, closes, then sends nothing more', async () => {
+    const expectedCount = (await sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "ReportRequest" WHERE "roundId" = $1 AND status = 'sent'`, [roundId]))[0]!.n;
+    // Kvarkenrådet answers everything before the first reminder.
+    await sql(
+      t.db.url,
+      `UPDATE "RequestMilestone" SET "answeredAt" = now() WHERE "requestId" = (SELECT r.id FROM "ReportRequest" r JOIN "Organisation" o ON o.id = r."organisationId" WHERE o.name = 'Kvarkenrådet' AND r."roundId" = $1)`,
+      [roundId],
+    );
+
+    smtp.clear();
+    t.clock.set('2023-11-24T07:59:00Z'); // a minute before nine, Copenhagen time, seven days before
+    expect((await tick()).steps).toEqual([]);
+    t.clock.set('2023-11-24T08:00:00Z');
+    expect((await tick()).steps).toEqual([{ round: roundId, step: 'reminder:-7', messages: expectedCount - 1 }]);
+    let mails = await smtp.waitFor(expectedCount - 1);
+    await settled(t.db.url);
+    expect(mails.some((m) => m.text?.includes('Kvarkenrådet'))).toBe(false);
+    expect(await tick()).toMatchObject({ steps: [] }); // the same step never twice
+
+    smtp.clear();
+    t.clock.set('2023-11-30T09:00:00Z');
+    expect((await tick()).steps.map((s) => s.step)).toEqual(['reminder:-1']);
+    await smtp.waitFor(expectedCount - 1);
+
+    smtp.clear();
+    t.clock.set('2023-12-04T09:00:00Z');
+    expect((await tick()).steps.map((s) => s.step)).toEqual(['reminder:3']);
+    mails = await smtp.waitFor(expectedCount - 1);
+    await settled(t.db.url);
+    const round = (await http.get(`/api/rounds/${roundId}`).expect(200)).body;
+    expect(round.requests.filter((r: { state: string }) => r.state === 'overdue')).toHaveLength(expectedCount - 1);
+    expect(round.requests.find((r: { organisation: { name: string } }) => r.organisation.name === 'Kvarkenrådet').state).toBe('answered');
+
+    smtp.clear();
+    t.clock.set('2023-12-11T09:00:00Z');
+    expect((await tick()).steps.map((s) => s.step)).toEqual(['escalation']);
+    [mails[0]] = await smtp.waitFor(1);
+    expect(mails[0]!.envelopeTo).toEqual(['sekretariat@norden.test']);
+    expect(mails[0]!.text).toContain('Greater Copenhagen');
+    expect(mails[0]!.text).not.toContain('Kvarkenrådet');
+
+    smtp.clear();
+    t.clock.set('2023-12-16T00:00:00Z');
+    expect((await tick()).steps.map((s) => s.step)).toEqual(['close']);
+    expect((await http.get(`/api/rounds/${roundId}`).expect(200)).body.state).toBe('closed');
+    t.clock.set('2024-01-30T09:00:00Z');
+    expect((await tick()).steps).toEqual([]);
+    await http.post(`/api/rounds/${roundId}/remind`).send({}).expect(409);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('refuses a second round for the same plan and year', async () => {
+    const response = await http.post('/api/rounds').send({ year: 2023, deadline: '2024-12-01' }).expect(409);
+    expect(response.body.message).toContain(`already has a round for 2023 (round ${roundId}, closed)`);
+  });
+});

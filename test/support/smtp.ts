@@ -1,0 +1,87 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+
+/**
+ * A real SMTP server for tests (the smtp-server package) that keeps what it accepts. Its
+ * behaviour can be changed between sends: refuse temporarily (451), refuse permanently (550), or
+ * accept the connection and then never answer.
+ */
+export type SmtpBehaviour = 'accept' | { reply: number; times?: number } | 'silent';
+
+export interface ReceivedMail extends ParsedMail {
+  envelopeTo: string[];
+}
+
+export class TestSmtpServer {
+  readonly received: ReceivedMail[] = [];
+  behaviour: SmtpBehaviour = 'accept';
+  private refusals = 0;
+  private server!: SMTPServer;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      size: 20 * 1024 * 1024,
+      onConnect: (_session: SMTPServerSession, callback: (error?: Error) => void) => {
+        // "silent": accept the TCP connection and never send the greeting.
+        if (this.behaviour === 'silent') return;
+        callback();
+      },
+      onMailFrom: (_address, _session, callback) => {
+        // …and on a connection opened earlier (a pooled one), never answer MAIL FROM.
+        if (this.behaviour === 'silent') return;
+        callback();
+      },
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', async () => {
+          const behaviour = this.behaviour;
+          if (typeof behaviour === 'object' && (behaviour.times === undefined || this.refusals < behaviour.times)) {
+            this.refusals++;
+            const error = Object.assign(new Error(behaviour.reply >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: behaviour.reply });
+            return callback(error);
+          }
+          const parsed = (await simpleParser(Buffer.concat(chunks))) as ReceivedMail;
+          parsed.envelopeTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+          this.received.push(parsed);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  set(behaviour: SmtpBehaviour): void {
+    this.behaviour = behaviour;
+    this.refusals = 0;
+  }
+
+  /** Waits until `count` messages have arrived (or fails after `ms`). */
+  async waitFor(count: number, ms = 15_000): Promise<ReceivedMail[]> {
+    const until = Date.now() + ms;
+    while (this.received.length < count) {
+      if (Date.now() > until) throw new Error(`expected ${count} mails, got ${this.received.length}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return this.received;
+  }
+
+  clear(): void {
+    this.received.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
