@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnswersModule } from './answers/answers.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -10,6 +11,6 @@ import { ReportingModule } from './reporting/reporting.module.js';
 
 /** The service: infrastructure first, then the capabilities, then the doors. */
 @Module({
-  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, QueueModule, PlanModule, MailModule, ReportingModule, HealthModule],
+  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, QueueModule, PlanModule, MailModule, ReportingModule, AnswersModule, HealthModule],
 })
 export class AppModule {}

@@ -76,6 +76,8 @@ export const configurationSchema = z
     /** Delivery attempts before a message is given up (4xx and network errors are retried). */
     MAIL_ATTEMPTS: z.coerce.number().int().min(1).default(8),
     MAIL_BACKOFF_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Wrong answer-link tokens allowed per client address within 15 minutes before 429. */
+    TOKEN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Without SMTP_URL, mail is written here as .eml files. */
     MAIL_OUTBOX_DIR: z.string().default('var/outbox'),
     /** Which parts this process runs: the HTTP API, the queue worker, or both. */

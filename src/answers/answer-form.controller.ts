@@ -1,0 +1,147 @@
+import { Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { PageRenderer } from '../web/page-renderer.js';
+import type { RequestForAnswering } from './answers.repository.js';
+import { AnswersService, InvalidAnswers, RoundClosed, TooManyAttempts, UnknownLink, type NumberedAnswer } from './answers.service.js';
+
+const CSRF_COOKIE = 'hp_answer_csrf';
+
+/**
+ * The answer form behind each personal link: /r/<token>. A GET never changes anything (mail
+ * scanners open links); a POST needs the CSRF value the page was served with (a SameSite cookie
+ * and the same value in the form). Pages carry no referrer, so the token never leaks to a
+ * documentation link someone follows.
+ */
+@ApiExcludeController()
+@Controller('r')
+export class AnswerFormController {
+  constructor(
+    private readonly answers: AnswersService,
+    private readonly pages: PageRenderer,
+  ) {}
+
+  @Get(':token')
+  async show(@Param('token') token: string, @Query('saved') saved: string | undefined, @Req() req: Request, @Res() res: Response) {
+    const request = await this.resolve(token, req, res);
+    if (!request) return;
+    const csrf = randomBytes(24).toString('base64url');
+    res.cookie(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/r/' });
+    this.page(res, 200, request, { csrf, saved: saved === 'draft' || saved === 'submitted' ? saved : undefined });
+  }
+
+  @Post(':token')
+  async save(@Param('token') token: string, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const request = await this.resolve(token, req, res);
+    if (!request) return;
+    const cookie = readCookie(req, CSRF_COOKIE);
+    const csrf = typeof body.csrf === 'string' ? body.csrf : '';
+    if (!cookie || !sameValue(cookie, csrf)) {
+      return this.page(res, 403, request, { csrf: cookie ?? '', problems: [this.pages.t(request.organisation.language, 'form.expired')] });
+    }
+    const entered = readForm(body, request);
+    try {
+      if (body.action === 'draft') {
+        await this.answers.saveDraft(request, entered);
+        return res.redirect(303, `/r/${token}?saved=draft`);
+      }
+      const answers = entered.filter((answer): answer is NumberedAnswer => answer.state !== undefined);
+      await this.answers.submit(request, answers, { channel: 'link_form', actor: `link:${request.organisation.name}`, final: true });
+      return res.redirect(303, `/r/${token}?saved=submitted`);
+    } catch (error) {
+      if (error instanceof InvalidAnswers) {
+        return this.page(res, 400, request, { csrf, entered, problems: (error.getResponse() as { message: string[] }).message, byNumber: error.problems });
+      }
+      if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
+      throw error;
+    }
+  }
+
+  private async resolve(token: string, req: Request, res: Response): Promise<RequestForAnswering | null> {
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'X-Frame-Options': 'DENY' });
+    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    try {
+      return await this.answers.requestForToken(token, req.ip ?? 'unknown');
+    } catch (error) {
+      const language = req.acceptsLanguages('da', 'sv', 'nb', 'no', 'fi', 'en') || 'en';
+      const lang = language === 'no' ? 'nb' : language;
+      if (error instanceof TooManyAttempts) this.message(res, 429, lang, 'page.too_many', 'page.too_many_text', 'bad');
+      else if (error instanceof UnknownLink) this.message(res, 404, lang, 'page.invalid_link', 'page.invalid_link_text', 'warn');
+      else if (error instanceof HttpException) throw error;
+      else throw error;
+      return null;
+    }
+  }
+
+  private message(res: Response, status: number, language: string, heading: string, text: string, tone: string) {
+    const title = this.pages.t(language, heading);
+    res.status(status).type('html').send(this.pages.render('message', language, title, { heading: title, message: this.pages.t(language, text), tone }));
+  }
+
+  private page(
+    res: Response,
+    status: number,
+    request: RequestForAnswering,
+    extra: { csrf: string; saved?: string; problems?: string[]; entered?: Partial<NumberedAnswer>[]; byNumber?: { number: number | null; field: string; message: string }[] },
+  ) {
+    const view = this.answers.view(request);
+    const entered = new Map((extra.entered ?? []).map((answer) => [answer.number, answer]));
+    const language = request.organisation.language;
+    const data = {
+      ...view,
+      csrf: extra.csrf,
+      saved: extra.saved,
+      problems: extra.problems ?? [],
+      states: MILESTONE_STATES,
+      milestones: view.milestones.map((milestone) => {
+        const typed = entered.get(milestone.number);
+        const source = typed ?? milestone.draft ?? milestone.current;
+        return {
+          ...milestone,
+          form: { state: source.state ?? '', progress: source.progress ?? '', comment: source.comment ?? '', evidenceUrl: source.evidenceUrl ?? '' },
+          errors: (extra.byNumber ?? []).filter((p) => p.number === milestone.number).map((p) => `${p.field}: ${p.message}`),
+        };
+      }),
+    };
+    const title = this.pages.t(language, 'form.title', { organisation: view.organisation.name, year: view.round.year });
+    res.status(status).type('html').send(this.pages.render('answer-form', language, title, data));
+  }
+}
+
+/** The form's fields, named state_<n>, progress_<n>, comment_<n>, evidence_<n> for milestone n. */
+function readForm(body: Record<string, unknown>, request: RequestForAnswering): Partial<NumberedAnswer>[] {
+  const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+  return request.milestones.flatMap((row) => {
+    const n = row.number;
+    const state = text(`state_${n}`);
+    const progress = text(`progress_${n}`).trim();
+    const comment = text(`comment_${n}`);
+    const evidenceUrl = text(`evidence_${n}`).trim();
+    if (!state && !progress && !comment.trim() && !evidenceUrl) return [];
+    return [
+      {
+        number: n,
+        state: (state || undefined) as NumberedAnswer['state'] | undefined,
+        progress: progress === '' ? undefined : Number(progress),
+        comment: comment.trim() === '' ? undefined : comment,
+        evidenceUrl: evidenceUrl === '' ? undefined : evidenceUrl,
+      },
+    ];
+  });
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+function sameValue(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { AnswersService } from './answers.service.js';
+
+const submission = z.strictObject({
+  answers: z
+    .array(
+      z.object({
+        number: z.number({ message: 'must be the milestone number from the status request' }).int().positive(),
+        state: z.enum(MILESTONE_STATES, { message: `must be one of ${MILESTONE_STATES.join(', ')}` }),
+        progress: z.number().nullish(),
+        comment: z.string().nullish(),
+        evidenceUrl: z.string().nullish(),
+      }),
+    )
+    .max(1_000),
+  /** true: the report is complete (every milestone asked for must be answered). */
+  final: z.boolean().default(false),
+});
+
+/** The answer form as JSON, for integrations: the same token, rules and rate limits. */
+@ApiTags('answers')
+@Controller('api/answers')
+export class AnswersApiController {
+  constructor(private readonly answers: AnswersService) {}
+
+  @Get(':token')
+  @ApiOperation({ summary: 'What a personal link asks for: the milestones, their current state and any draft' })
+  async show(@Param('token') token: string, @Req() req: Request) {
+    return this.answers.view(await this.answers.requestForToken(token, req.ip ?? 'unknown'));
+  }
+
+  @Post(':token')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record answers for the milestones of a personal link' })
+  @ApiBody({ schema: { example: { answers: [{ number: 1, state: 'completed', progress: 100, comment: 'Report published in May', evidenceUrl: 'https://example.org/report' }], final: false } } })
+  async submit(@Param('token') token: string, @Body(new ZodPipe(submission)) body: z.infer<typeof submission>, @Req() req: Request) {
+    const request = await this.answers.requestForToken(token, req.ip ?? 'unknown');
+    const result = await this.answers.submit(request, body.answers, { channel: 'api', actor: `api:${request.organisation.name}`, final: body.final });
+    return { recorded: result.recorded.length, late: result.late, complete: result.complete };
+  }
+}

@@ -1,0 +1,260 @@
+import { BadRequestException, GoneException, HttpException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { RateLimiter } from '../common/rate-limiter.js';
+import { SignedLinks } from '../common/signed-links.js';
+import { AppConfig } from '../config/config.module.js';
+import type { Tx } from '../database/prisma.service.js';
+import type { UpdateChannel } from '../generated/prisma/client.js';
+import { MailDeliveryService } from '../mail/mail-delivery.service.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
+import type { MilestoneStateName } from '../plan/plan-file.schema.js';
+import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
+import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
+import { MilestoneUpdatesRepository } from '../progress/milestone-updates.repository.js';
+import { AnswersRepository, type RequestForAnswering } from './answers.repository.js';
+
+/** An answer about the milestone the digest numbered `number`. */
+export type NumberedAnswer = { number: number } & Answer;
+
+export interface AnswerProblem {
+  number: number | null;
+  field: string;
+  message: string;
+}
+
+export class InvalidAnswers extends BadRequestException {
+  constructor(readonly problems: AnswerProblem[]) {
+    super({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: problems.map((p) => `${p.number === null ? '' : `milestone ${p.number}: `}${p.field ? `${p.field}: ` : ''}${p.message}`),
+    });
+  }
+}
+
+/** The same answer for an unknown, expired-and-purged or someone else's token: nothing to learn. */
+export class UnknownLink extends NotFoundException {
+  constructor() {
+    super('This link is not valid. Please use the link in the most recent email from the secretariat.');
+  }
+}
+
+export class TooManyAttempts extends HttpException {
+  constructor() {
+    super('Too many invalid links from this address. Please wait a few minutes and try again.', HttpStatus.TOO_MANY_REQUESTS);
+  }
+}
+
+export class RoundClosed extends GoneException {
+  constructor() {
+    super('This reporting round has closed, so answers can no longer be recorded through this link. Please contact the secretariat.');
+  }
+}
+
+export type LinkState = 'open' | 'late' | 'closed';
+
+export interface SubmitOptions {
+  channel: Extract<UpdateChannel, 'link_form' | 'email_reply' | 'api'>;
+  actor: string;
+  /** A final submission must cover every milestone asked for, and marks the request answered. */
+  final: boolean;
+  /** Lines of an email reply that could not be read, for the confirmation. */
+  notUnderstood?: string[];
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Answers from the committees, whichever way they come: the link form, its JSON twin, or an email
+ * reply. Everything is checked before anything is written; then the updates, the request's state
+ * and the confirmation mail are one transaction.
+ */
+@Injectable()
+export class AnswersService {
+  constructor(
+    private readonly requests: AnswersRepository,
+    private readonly updates: MilestoneUpdatesRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly delivery: MailDeliveryService,
+    private readonly links: SignedLinks,
+    private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Resolves a presented token, counting failures per client so guessing is slowed to a stop. */
+  async requestForToken(token: string, client: string): Promise<RequestForAnswering> {
+    const limit = this.config.get('TOKEN_FAILURES_PER_IP');
+    if (await this.limiter.isBlocked('token', client, limit)) throw new TooManyAttempts();
+    const request = TOKEN.test(token) ? await this.requests.findByTokenHash(SignedLinks.hash(token)) : null;
+    // Looked up by hash; still compared in constant time against the token derived from the nonce.
+    if (!request || !this.links.matches(token, request.tokenNonce)) {
+      await this.limiter.recordFailure('token', client, 15 * 60);
+      throw new UnknownLink();
+    }
+    return request;
+  }
+
+  linkState(request: RequestForAnswering): LinkState {
+    const now = this.clock.now();
+    if (request.round.state === 'closed' || now > request.expiresAt) return 'closed';
+    return now > request.round.deadline ? 'late' : 'open';
+  }
+
+  /** What the form shows: every milestone asked about, pre-filled with its draft or its current state. */
+  view(request: RequestForAnswering) {
+    return {
+      organisation: { name: request.organisation.name, language: request.organisation.language },
+      plan: { title: request.round.plan.title },
+      round: { year: request.round.year, deadline: request.round.deadline, graceUntil: request.round.graceUntil },
+      link: this.linkState(request),
+      answered: request.status === 'answered',
+      answeredAt: request.answeredAt,
+      milestones: request.milestones.map((row) => {
+        const last = row.milestone.updates[0];
+        return {
+          number: row.number,
+          optional: row.optional,
+          answeredAt: row.answeredAt,
+          label: row.milestone.label,
+          text: row.milestone.text,
+          dueFrom: row.milestone.dueFrom,
+          dueTo: row.milestone.dueTo,
+          goal: row.milestone.contribution.goal.number,
+          intervention: row.milestone.contribution.intervention?.code ?? null,
+          current: { state: row.milestone.state, progress: row.milestone.progress, comment: last?.comment ?? null, evidenceUrl: last?.evidenceUrl ?? null },
+          draft:
+            row.draftSavedAt === null
+              ? null
+              : { state: row.draftState, progress: row.draftProgress, comment: row.draftComment, evidenceUrl: row.draftEvidenceUrl, savedAt: row.draftSavedAt },
+        };
+      }),
+    };
+  }
+
+  /** Saves what the form holds without recording anything: a draft changes no state and no figure. */
+  async saveDraft(request: RequestForAnswering, answers: Partial<NumberedAnswer>[]): Promise<void> {
+    if (this.linkState(request) === 'closed') throw new RoundClosed();
+    const byNumber = this.byNumber(request);
+    const problems: AnswerProblem[] = [];
+    const drafts = answers.flatMap((answer) => {
+      const row = answer.number === undefined ? undefined : byNumber.get(answer.number);
+      if (!row) {
+        problems.push({ number: answer.number ?? null, field: 'number', message: 'is not one of the milestones in this request' });
+        return [];
+      }
+      const parsed = answerSchema.partial().safeParse({ state: answer.state, progress: answer.progress, comment: answer.comment, evidenceUrl: answer.evidenceUrl });
+      if (!parsed.success) {
+        problems.push(...parsed.error.issues.map((issue) => ({ number: row.number, field: issue.path.join('.'), message: issue.message })));
+        return [];
+      }
+      return [{ milestoneId: row.milestoneId, state: parsed.data.state ?? null, progress: parsed.data.progress ?? null, comment: parsed.data.comment || null, evidenceUrl: parsed.data.evidenceUrl || null }];
+    });
+    if (problems.length > 0) throw new InvalidAnswers(problems);
+    await this.requests.transaction((tx) => this.requests.saveDrafts(tx, request.id, drafts, this.clock.now()));
+  }
+
+  /**
+   * Records answers. Late answers (after the deadline, within the grace window) are accepted and
+   * flagged; after that nothing is recorded.
+   */
+  async submit(request: RequestForAnswering, answers: NumberedAnswer[], options: SubmitOptions): Promise<{ recorded: RecordedAnswer[]; late: boolean; complete: boolean }> {
+    const state = this.linkState(request);
+    if (state === 'closed') throw new RoundClosed();
+    const recorded = this.validate(request, answers, options.final);
+    const now = this.clock.now();
+    const late = state === 'late';
+
+    const { outboxIds, complete } = await this.requests.transaction(async (tx) => {
+      await this.updates.record(tx, recorded, { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now });
+      await this.requests.markAnswered(tx, request.id, recorded.map((r) => r.milestoneId), now);
+      const complete = (await this.requests.unansweredRequired(tx, request.id)) === 0;
+      if (complete || options.final) await this.requests.markRequestAnswered(tx, request.id, now, late);
+      const outboxIds = await this.confirmation(tx, request, recorded, late, options.notUnderstood ?? [], now);
+      return { outboxIds, complete };
+    });
+    await this.delivery.enqueue(outboxIds);
+    return { recorded, late, complete };
+  }
+
+  private byNumber(request: RequestForAnswering) {
+    return new Map(request.milestones.map((row) => [row.number, row]));
+  }
+
+  /** Checks every answer before anything is written, and reports every problem at once. */
+  private validate(request: RequestForAnswering, answers: NumberedAnswer[], final: boolean): RecordedAnswer[] {
+    const byNumber = this.byNumber(request);
+    const problems: AnswerProblem[] = [];
+    const seen = new Set<number>();
+    const recorded: RecordedAnswer[] = [];
+    for (const answer of answers) {
+      const row = byNumber.get(answer.number);
+      if (!row) {
+        problems.push({ number: answer.number, field: 'number', message: 'is not one of the milestones in this request' });
+        continue;
+      }
+      if (seen.has(answer.number)) {
+        problems.push({ number: answer.number, field: 'number', message: 'is answered twice' });
+        continue;
+      }
+      seen.add(answer.number);
+      const { number: _number, ...fields } = answer;
+      const parsed = answerSchema.safeParse(fields);
+      if (!parsed.success) {
+        problems.push(...parsed.error.issues.map((issue) => ({ number: answer.number, field: issue.path.join('.'), message: issue.message })));
+        continue;
+      }
+      const current = row.milestone;
+      const stateName = parsed.data.state as MilestoneStateName;
+      recorded.push({
+        milestoneId: row.milestoneId,
+        state: stateName,
+        progress: parsed.data.progress ?? (stateName === current.state ? current.progress : DEFAULT_PROGRESS[stateName]),
+        comment: parsed.data.comment || null,
+        evidenceUrl: parsed.data.evidenceUrl || null,
+      });
+    }
+    if (final) {
+      for (const row of request.milestones) {
+        if (!row.optional && row.answeredAt === null && !seen.has(row.number)) {
+          problems.push({ number: row.number, field: 'state', message: 'needs a status before the report can be submitted' });
+        }
+      }
+    }
+    if (answers.length === 0 && !final) problems.push({ number: null, field: 'answers', message: 'there is nothing to record' });
+    if (problems.length > 0) throw new InvalidAnswers(problems);
+    return recorded;
+  }
+
+  private async confirmation(tx: Tx, request: RequestForAnswering, recorded: RecordedAnswer[], late: boolean, notUnderstood: string[], now: Date): Promise<number[]> {
+    const recipients = request.organisation.contacts.map((contact) => contact.email);
+    if (recipients.length === 0) return [];
+    const rows = new Map(request.milestones.map((row) => [row.milestoneId, row]));
+    return this.outbox.add(
+      tx,
+      [
+        {
+          dedupeKey: `request:${request.id}:confirmation:${now.getTime()}:${recorded.map((r) => r.milestoneId).join(',')}`,
+          template: 'answer-confirmation',
+          language: request.organisation.language,
+          recipients,
+          requestId: request.id,
+          roundId: request.round.id,
+          data: {
+            organisation: { name: request.organisation.name },
+            plan: { title: request.round.plan.title },
+            round: { year: request.round.year, deadline: request.round.deadline.toISOString(), graceUntil: request.round.graceUntil.toISOString() },
+            recorded: recorded.map((answer) => {
+              const row = rows.get(answer.milestoneId)!;
+              return { number: row.number, label: row.milestone.label, text: row.milestone.text, state: answer.state, progress: answer.progress, comment: answer.comment };
+            }),
+            notUnderstood,
+            late,
+            answerNonce: request.tokenNonce,
+          },
+        },
+      ],
+      this.config.get('MAIL_FROM').split('@')[1]!,
+    );
+  }
+}

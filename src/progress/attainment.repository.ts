@@ -1,0 +1,240 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { Tally } from './attainment.formulas.js';
+import { OPEN_STATES } from './milestone-states.js';
+
+export type TallyLevel = 'contribution' | 'intervention' | 'goal' | 'priority' | 'organisation' | 'plan';
+
+export interface TallyRow extends Tally {
+  level: TallyLevel;
+  /** The contribution, intervention, goal, priority or organisation id; null for the plan. */
+  id: number | null;
+}
+
+export interface OverdueFilter {
+  planId: number;
+  referenceYear: number;
+  organisationId?: number;
+  goalNumber?: number;
+  interventionCode?: string;
+}
+
+export interface OverdueRow {
+  id: number;
+  key: string;
+  label: string | null;
+  text: string;
+  dueFrom: number | null;
+  dueTo: number;
+  state: string;
+  progress: number;
+  yearsLate: number;
+  organisationId: number;
+  organisationName: string;
+  goalNumber: number;
+  interventionCode: string | null;
+  contributionKey: string;
+  lastState: string | null;
+  lastComment: string | null;
+  lastChannel: string | null;
+  lastActor: string | null;
+  lastCreatedAt: Date | null;
+}
+
+const contributionOutline = {
+  orderBy: { position: 'asc' },
+  select: { id: true, key: true, budgetAmount: true, budgetCurrency: true, organisation: { select: { id: true, name: true } } },
+} satisfies Prisma.Goal$contributionsArgs;
+
+const goalOutline = {
+  id: true,
+  number: true,
+  title: true,
+  budgetTotal: true,
+  budgetCurrency: true,
+  priority: { select: { id: true, name: true } },
+  contributions: { ...contributionOutline, where: { interventionId: null } },
+  interventions: { orderBy: { position: 'asc' }, select: { id: true, code: true, title: true, contributions: contributionOutline } },
+} satisfies Prisma.GoalSelect;
+
+export type GoalOutline = Prisma.GoalGetPayload<{ select: typeof goalOutline }>;
+export type ContributionOutline = GoalOutline['contributions'][number];
+
+/** An open state is one the overdue list and the overdue count look at; the array is a query parameter. */
+const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
+
+/**
+ * Reads for the roll-ups. Figures are counted by PostgreSQL: one pass over the plan's milestones
+ * per request (an index-only scan of Milestone(planId, contributionId, state, dueTo, progress)),
+ * never by loading milestones into the process.
+ */
+@Injectable()
+export class AttainmentRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The plan's tree down to contributions (no milestones), for the figures to hang on. */
+  findPlanOutline(planId: number) {
+    return this.prisma.plan.findUnique({
+      where: { id: planId },
+      select: {
+        id: true,
+        slug: true,
+        title: true,
+        currency: true,
+        periodFrom: true,
+        periodTo: true,
+        priorities: { orderBy: { position: 'asc' }, select: { id: true, name: true, goals: { orderBy: { position: 'asc' }, select: goalOutline } } },
+      },
+    });
+  }
+
+  findGoalOutline(planId: number, number: number) {
+    return this.prisma.goal.findUnique({ where: { planId_number: { planId, number } }, select: goalOutline });
+  }
+
+  /** Organisations the plan declares or that own one of its contributions (the same set, unless edited by hand). */
+  findOrganisations(planId: number) {
+    return this.prisma.organisation.findMany({
+      where: { OR: [{ plans: { some: { planId } } }, { contributions: { some: { planId } } }] },
+      orderBy: { name: 'asc' },
+      select: { id: true, name: true },
+    });
+  }
+
+  /**
+   * Tallies for every contribution, intervention, goal, priority and organisation of the plan,
+   * and the plan itself, in one statement: the milestones are counted once per contribution, and
+   * GROUPING SETS adds those (few) rows up the tree. With `goalId`, only that goal's subtree.
+   */
+  async tallies(planId: number, referenceYear: number, goalId?: number): Promise<TallyRow[]> {
+    const goalFilter =
+      goalId === undefined ? Prisma.empty : Prisma.sql`AND m."contributionId" IN (SELECT id FROM "Contribution" WHERE "goalId" = ${goalId})`;
+    const rows = await this.prisma.$queryRaw<(Omit<TallyRow, 'progressSum'> & { progressSum: number | bigint })[]>`
+      WITH per_contribution AS (
+        SELECT m."contributionId" AS id,
+               count(*) AS total,
+               count(*) FILTER (WHERE m.state = 'not_started') AS not_started,
+               count(*) FILTER (WHERE m.state = 'in_progress') AS in_progress,
+               count(*) FILTER (WHERE m.state = 'at_risk') AS at_risk,
+               count(*) FILTER (WHERE m.state = 'delayed') AS delayed,
+               count(*) FILTER (WHERE m.state = 'completed') AS completed,
+               count(*) FILTER (WHERE m.state = 'cancelled') AS cancelled,
+               count(*) FILTER (WHERE m."dueTo" < ${referenceYear} AND m.state = ANY(${openStates})) AS overdue,
+               coalesce(sum(m.progress) FILTER (WHERE m.state <> 'cancelled'), 0) AS progress_sum
+        FROM "Milestone" m
+        WHERE m."planId" = ${planId} ${goalFilter}
+        GROUP BY m."contributionId"
+      )
+      SELECT CASE
+               WHEN GROUPING(c.id) = 0 THEN 'contribution'
+               WHEN GROUPING(c."interventionId") = 0 THEN 'intervention'
+               WHEN GROUPING(c."goalId") = 0 THEN 'goal'
+               WHEN GROUPING(g."priorityId") = 0 THEN 'priority'
+               WHEN GROUPING(c."organisationId") = 0 THEN 'organisation'
+               ELSE 'plan'
+             END AS level,
+             -- Columns outside the current grouping set are NULL, so this is the id of the group.
+             COALESCE(c.id, c."interventionId", c."goalId", g."priorityId", c."organisationId") AS id,
+             sum(pc.total)::int AS total,
+             sum(pc.not_started)::int AS not_started,
+             sum(pc.in_progress)::int AS in_progress,
+             sum(pc.at_risk)::int AS at_risk,
+             sum(pc.delayed)::int AS delayed,
+             sum(pc.completed)::int AS completed,
+             sum(pc.cancelled)::int AS cancelled,
+             sum(pc.overdue)::int AS overdue,
+             sum(pc.progress_sum)::float8 AS "progressSum"
+      FROM per_contribution pc
+      JOIN "Contribution" c ON c.id = pc.id
+      JOIN "Goal" g ON g.id = c."goalId"
+      GROUP BY GROUPING SETS ((c.id), (c."interventionId"), (c."goalId"), (g."priorityId"), (c."organisationId"), ())
+      -- Goal-level contributions (no intervention) form a NULL intervention group: not an intervention.
+      HAVING NOT (GROUPING(c."interventionId") = 0 AND c."interventionId" IS NULL)`;
+    return rows.map((row) => ({ ...row, progressSum: Number(row.progressSum) }));
+  }
+
+  /**
+   * One page of overdue milestones, the most years late first, and how many there are in all (in
+   * one transaction, so the two agree). The index on (planId, state, dueTo) finds them; the last
+   * update is looked up only for the rows of the page.
+   */
+  async findOverdue(filter: OverdueFilter, page: { skip: number; take: number }): Promise<{ total: number; rows: OverdueRow[] }> {
+    const count = this.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n
+      FROM "Milestone" m
+      JOIN "Contribution" c ON c.id = m."contributionId"
+      JOIN "Goal" g ON g.id = c."goalId"
+      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+      WHERE ${overdueWhere(filter)}`;
+    const rows = this.prisma.$queryRaw<OverdueRow[]>`
+      SELECT p.*, u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
+             u.actor AS "lastActor", u."createdAt" AS "lastCreatedAt"
+      FROM (
+        SELECT m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
+               (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
+               o.id AS "organisationId", o.name AS "organisationName", g.number AS "goalNumber",
+               i.code AS "interventionCode", c.key AS "contributionKey",
+               c.position AS "contributionPosition", m.position AS "milestonePosition"
+        FROM "Milestone" m
+        JOIN "Contribution" c ON c.id = m."contributionId"
+        JOIN "Goal" g ON g.id = c."goalId"
+        JOIN "Organisation" o ON o.id = c."organisationId"
+        LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+        WHERE ${overdueWhere(filter)}
+        ORDER BY ${overdueOrder('m."dueTo"', 'g.number', 'i.code', 'c.position', 'm.position', 'm.id')}
+        LIMIT ${page.take} OFFSET ${page.skip}
+      ) p
+      LEFT JOIN LATERAL (
+        SELECT * FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = p.id ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
+      ) u ON true
+      ORDER BY ${overdueOrder('p."dueTo"', 'p."goalNumber"', 'p."interventionCode"', 'p."contributionPosition"', 'p."milestonePosition"', 'p.id')}`;
+    const [[counted], found] = await this.prisma.$transaction([count, rows]);
+    return { total: counted?.n ?? 0, rows: found };
+  }
+
+  findMilestone(id: number) {
+    return this.prisma.milestone.findUnique({
+      where: { id },
+      select: {
+        id: true,
+        key: true,
+        label: true,
+        text: true,
+        state: true,
+        progress: true,
+        contribution: { select: { organisation: { select: { id: true, name: true } }, goal: { select: { number: true } }, intervention: { select: { code: true } } } },
+      },
+    });
+  }
+
+  /** Every update of a milestone, oldest first (the index on (milestoneId, createdAt) serves it). */
+  findUpdates(milestoneId: number) {
+    return this.prisma.milestoneUpdate.findMany({ where: { milestoneId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+}
+
+/**
+ * Overdue: due before the reference year and in an open state. Written as `state = ANY(open
+ * states)` rather than `NOT IN (completed, cancelled)` so the (planId, state, dueTo) index applies.
+ */
+function overdueWhere(filter: OverdueFilter): Prisma.Sql {
+  const conditions = [
+    Prisma.sql`m."planId" = ${filter.planId}`,
+    Prisma.sql`m.state = ANY(${openStates})`,
+    Prisma.sql`m."dueTo" < ${filter.referenceYear}`,
+  ];
+  if (filter.organisationId !== undefined) conditions.push(Prisma.sql`c."organisationId" = ${filter.organisationId}`);
+  if (filter.goalNumber !== undefined) conditions.push(Prisma.sql`g.number = ${filter.goalNumber}`);
+  if (filter.interventionCode !== undefined) conditions.push(Prisma.sql`i.code = ${filter.interventionCode}`);
+  return Prisma.join(conditions, ' AND ');
+}
+
+/**
+ * Latest first (the earliest due year is the most years late), then in plan order: goal number,
+ * intervention code (a goal's own contributions, with no code, first), contribution and milestone
+ * position, and the id as the last word so pages never overlap.
+ */
+function overdueOrder(dueTo: string, goal: string, code: string, contribution: string, milestone: string, id: string): Prisma.Sql {
+  return Prisma.raw(`${dueTo} ASC, ${goal} ASC, ${code} COLLATE "C" ASC NULLS FIRST, ${contribution} ASC, ${milestone} ASC, ${id} ASC`);
+}

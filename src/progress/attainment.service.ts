@@ -1,0 +1,182 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { localDate } from '../common/dates.js';
+import type { Page, Pagination } from '../common/pagination.js';
+import { toSkipTake } from '../common/pagination.js';
+import { AppConfig } from '../config/config.module.js';
+import { budgetWeighted, completionOf, emptyTally, figures, singleCurrency, type Reference, type Tally, type WeightedPart } from './attainment.formulas.js';
+import { AttainmentRepository, type ContributionOutline, type GoalOutline, type OverdueRow, type TallyLevel, type TallyRow } from './attainment.repository.js';
+
+export interface OverdueQuery {
+  planId: number;
+  asOf?: string;
+  organisationId?: number;
+  goalNumber?: number;
+  interventionCode?: string;
+}
+
+/** Tallies by level and id, with an empty tally for anything that has no milestones. */
+class Tallies {
+  private readonly rows = new Map<string, Tally>();
+
+  constructor(rows: TallyRow[]) {
+    for (const { level, id, ...tally } of rows) this.rows.set(`${level}:${id}`, tally);
+  }
+
+  of(level: TallyLevel, id: number | null = null): Tally {
+    return this.rows.get(`${level}:${id}`) ?? emptyTally();
+  }
+}
+
+/**
+ * Attainment of the plan at every level, the overdue list and a milestone's history. The counting
+ * is done by the database; this service hangs the tallies on the plan's tree and applies the rules
+ * (what completion, overdue and budget weighting mean) in attainment.formulas.ts.
+ */
+@Injectable()
+export class AttainmentService {
+  constructor(
+    private readonly attainment: AttainmentRepository,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** `asOf` as given, or today where the secretariat sits: a request at 00:30 on 1 January is in the new year. */
+  reference(asOf?: string): Reference {
+    const day = asOf ?? localDate(this.clock.now(), this.config.get('TZ'));
+    return { asOf: day, year: Number(day.slice(0, 4)) };
+  }
+
+  async plan(planId: number, asOf?: string) {
+    const reference = this.reference(asOf);
+    const [plan, organisations, rows] = await Promise.all([
+      this.attainment.findPlanOutline(planId),
+      this.attainment.findOrganisations(planId),
+      this.attainment.tallies(planId, reference.year),
+    ]);
+    if (!plan) throw new NotFoundException(`There is no plan with id ${planId}.`);
+    const tallies = new Tallies(rows);
+    const goalLabel = (goal: GoalOutline) => `goal ${goal.number}`;
+    const goalPart = (goal: GoalOutline): WeightedPart => ({
+      label: goalLabel(goal),
+      completion: completionOf(tallies.of('goal', goal.id)),
+      budget: goal.budgetTotal,
+      currency: goal.budgetCurrency,
+    });
+    const allGoals = plan.priorities.flatMap((priority) => priority.goals);
+    return {
+      plan: { id: plan.id, slug: plan.slug, title: plan.title, currency: plan.currency, period: { from: plan.periodFrom, to: plan.periodTo } },
+      asOf: reference.asOf,
+      referenceYear: reference.year,
+      figures: figures(tallies.of('plan'), reference, budgetWeighted(allGoals.map(goalPart), plan.currency, 'goal budget totals')),
+      priorities: plan.priorities.map((priority) => ({
+        name: priority.name,
+        figures: figures(tallies.of('priority', priority.id), reference, budgetWeighted(priority.goals.map(goalPart), plan.currency, 'goal budget totals')),
+        goals: priority.goals.map((goal) => this.goalNode(goal, tallies, reference)),
+      })),
+      organisations: organisations.map((organisation) => ({
+        id: organisation.id,
+        name: organisation.name,
+        figures: figures(tallies.of('organisation', organisation.id), reference),
+      })),
+    };
+  }
+
+  async goal(planId: number, number: number, asOf?: string) {
+    const reference = this.reference(asOf);
+    const goal = await this.attainment.findGoalOutline(planId, number);
+    if (!goal) throw new NotFoundException(`The plan has no goal ${number}.`);
+    const tallies = new Tallies(await this.attainment.tallies(planId, reference.year, goal.id));
+    return { asOf: reference.asOf, referenceYear: reference.year, priority: goal.priority.name, ...this.goalNode(goal, tallies, reference) };
+  }
+
+  private goalNode(goal: GoalOutline, tallies: Tallies, reference: Reference) {
+    const contributionNode = (contribution: ContributionOutline) => ({
+      key: contribution.key,
+      organisation: contribution.organisation.name,
+      figures: figures(tallies.of('contribution', contribution.id), reference),
+    });
+    const contributions = [...goal.contributions, ...goal.interventions.flatMap((intervention) => intervention.contributions)];
+    const parts: WeightedPart[] = contributions.map((contribution) => ({
+      label: contribution.key,
+      completion: completionOf(tallies.of('contribution', contribution.id)),
+      budget: contribution.budgetCurrency === null ? null : contribution.budgetAmount,
+      currency: contribution.budgetCurrency,
+    }));
+    const currency = singleCurrency(parts);
+    return {
+      number: goal.number,
+      title: goal.title,
+      figures: figures(tallies.of('goal', goal.id), reference, currency === null ? null : budgetWeighted(parts, currency, 'contribution budgets')),
+      interventions: goal.interventions.map((intervention) => ({
+        code: intervention.code,
+        title: intervention.title,
+        figures: figures(tallies.of('intervention', intervention.id), reference),
+        contributions: intervention.contributions.map(contributionNode),
+      })),
+      contributions: goal.contributions.map(contributionNode),
+    };
+  }
+
+  async overdue(query: OverdueQuery, pagination: Pagination): Promise<Page<ReturnType<typeof presentOverdue>> & { asOf: string; referenceYear: number }> {
+    const reference = this.reference(query.asOf);
+    const filter = { ...query, referenceYear: reference.year };
+    const { total, rows } = await this.attainment.findOverdue(filter, toSkipTake(pagination));
+    return { asOf: reference.asOf, referenceYear: reference.year, items: rows.map(presentOverdue), page: pagination.page, pageSize: pagination.pageSize, total };
+  }
+
+  async history(milestoneId: number) {
+    const milestone = await this.attainment.findMilestone(milestoneId);
+    if (!milestone) throw new NotFoundException(`There is no milestone with id ${milestoneId}.`);
+    const updates = await this.attainment.findUpdates(milestoneId);
+    return {
+      milestone: {
+        id: milestone.id,
+        key: milestone.key,
+        label: milestone.label,
+        text: milestone.text,
+        state: milestone.state,
+        progress: milestone.progress,
+        owner: milestone.contribution.organisation,
+        goal: milestone.contribution.goal.number,
+        intervention: milestone.contribution.intervention?.code ?? null,
+      },
+      updates: updates.map((update) => ({
+        id: update.id,
+        createdAt: update.createdAt,
+        actor: update.actor,
+        channel: update.channel,
+        fromState: update.fromState,
+        toState: update.toState,
+        progress: update.progress,
+        comment: update.comment,
+        evidenceUrl: update.evidenceUrl,
+        late: update.late,
+        requestId: update.requestId,
+      })),
+    };
+  }
+}
+
+function presentOverdue(row: OverdueRow) {
+  return {
+    id: row.id,
+    key: row.key,
+    owner: { id: row.organisationId, name: row.organisationName },
+    goal: row.goalNumber,
+    intervention: row.interventionCode,
+    contribution: row.contributionKey,
+    label: row.label,
+    text: row.text,
+    dueFrom: row.dueFrom,
+    dueTo: row.dueTo,
+    state: row.state,
+    progress: row.progress,
+    yearsLate: row.yearsLate,
+    lastUpdate:
+      row.lastState === null
+        ? null
+        : { state: row.lastState, comment: row.lastComment, channel: row.lastChannel, actor: row.lastActor, createdAt: row.lastCreatedAt },
+  };
+}
+
