@@ -4,13 +4,17 @@ import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InboundModule } from './inbound/inbound.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { PlanModule } from './plan/plan.module.js';
+import { ProgressModule } from './progress/progress.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 
 /** The service: infrastructure first, then the capabilities, then the doors. */
 @Module({
-  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, QueueModule, PlanModule, MailModule, ReportingModule, AnswersModule, HealthModule],
+  // ProgressModule before PlanModule: Nest registers routes in module order, and GET
+  // /api/milestones/overdue must be matched before PlanModule's GET /api/milestones/:id.
+  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule],
 })
 export class AppModule {}

@@ -1,9 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { AppConfig } from './config/config.module.js';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 /** What every HTTP instance needs, shared by main.ts and the tests so they serve the same app. */
 export function configureHttp(app: INestApplication): INestApplication {
   app.enableShutdownHooks();
+  const http = app as NestExpressApplication;
+  http.disable('x-powered-by');
+  // Raw messages for the inbound-mail webhook; larger than INBOUND_MAX_BYTES is a 413.
+  http.use('/api/inbound/email', express.raw({ type: 'message/rfc822', limit: app.get(AppConfig).get('INBOUND_MAX_BYTES') }));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

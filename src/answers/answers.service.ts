@@ -60,6 +60,8 @@ export interface SubmitOptions {
   final: boolean;
   /** Lines of an email reply that could not be read, for the confirmation. */
   notUnderstood?: string[];
+  /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
+  alsoInTransaction?: (tx: Tx) => Promise<unknown>;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -171,6 +173,7 @@ export class AnswersService {
       const complete = (await this.requests.unansweredRequired(tx, request.id)) === 0;
       if (complete || options.final) await this.requests.markRequestAnswered(tx, request.id, now, late);
       const outboxIds = await this.confirmation(tx, request, recorded, late, options.notUnderstood ?? [], now);
+      await options.alsoInTransaction?.(tx);
       return { outboxIds, complete };
     });
     await this.delivery.enqueue(outboxIds);

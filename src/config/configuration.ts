@@ -76,6 +76,11 @@ export const configurationSchema = z
     /** Delivery attempts before a message is given up (4xx and network errors are retried). */
     MAIL_ATTEMPTS: z.coerce.number().int().min(1).default(8),
     MAIL_BACKOFF_MS: z.coerce.number().int().min(0).default(30_000),
+    /** The built-in SMTP listener for replies: off unless a port is given (0 picks a free one). */
+    INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    INBOUND_SMTP_HOST: z.string().default('0.0.0.0'),
+    /** Largest reply accepted, by SMTP or by the webhook. */
+    INBOUND_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     /** Wrong answer-link tokens allowed per client address within 15 minutes before 429. */
     TOKEN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Without SMTP_URL, mail is written here as .eml files. */

@@ -1,0 +1,60 @@
+import { BadRequestException, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { paginationSchema, toSkipTake } from '../common/pagination.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { InboundRepository } from './inbound.repository.js';
+import { InboundService, MalformedMessage } from './inbound.service.js';
+
+const STATUSES = ['applied', 'in_review', 'accepted', 'rejected', 'dropped'] as const;
+const listQuery = paginationSchema.extend({ status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).optional() });
+
+@ApiTags('inbound')
+@Controller('api/inbound')
+export class InboundController {
+  constructor(
+    private readonly inbound: InboundService,
+    private readonly messages: InboundRepository,
+  ) {}
+
+  /** For mail providers' inbound webhooks: the raw message, as received. */
+  @Post('email')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Receive a reply as a raw RFC 5322 message (Content-Type: message/rfc822)' })
+  @ApiConsumes('message/rfc822')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  async email(@Req() req: Request) {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
+      throw new BadRequestException('Send the raw message as the request body with Content-Type: message/rfc822.');
+    }
+    try {
+      return await this.inbound.receive(req.body);
+    } catch (error) {
+      if (error instanceof MalformedMessage) throw new BadRequestException(error.message);
+      throw error;
+    }
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Replies received by email, with what was made of them (the review queue is status=in_review)' })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  async list(@Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
+    const [total, items] = await this.messages.list(query.status, toSkipTake(query));
+    return { items, page: query.page, pageSize: query.pageSize, total };
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Accept a reply from the review queue: what could be read is recorded' })
+  accept(@Param('id', ParseIntPipe) id: number) {
+    return this.inbound.review(id, 'accept', 'secretariat');
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a reply from the review queue: nothing is recorded' })
+  reject(@Param('id', ParseIntPipe) id: number) {
+    return this.inbound.review(id, 'reject', 'secretariat');
+  }
+}

@@ -1,0 +1,176 @@
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/config.module.js';
+import type { Tx } from '../database/prisma.service.js';
+import type { InboundStatus, Prisma } from '../generated/prisma/client.js';
+import type { RequestForAnswering } from '../answers/answers.repository.js';
+import { AnswersRepository } from '../answers/answers.repository.js';
+import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
+import { InboundRepository } from './inbound.repository.js';
+import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
+import { stripQuotedText } from './reply-parser/strip-quoted.js';
+
+export class MalformedMessage extends Error {}
+
+export interface InboundOutcome {
+  status: InboundStatus | 'duplicate';
+  reason: string | null;
+  inboundId: number | null;
+  applied: number;
+}
+
+/** Subjects of automatic replies in the plan's languages (and the usual English and German ones). */
+const AUTO_REPLY_SUBJECT = /^(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autosvar|automatiskt svar|frånvaro|fraværende|fravær|ikke til stede|poissa|automaattinen vastaus|lomalla|abwesenheit|abwesend)\b/i;
+
+/**
+ * Replies by email. A reply is matched to its request by the reply address, checked (sender,
+ * auto-reply, repeat), read, and what is clear is applied through the same rules as the form; the
+ * rest goes to the secretariat's review queue with the reason. The message, the answers and the
+ * confirmation are written in one transaction.
+ */
+@Injectable()
+export class InboundService {
+  private readonly logger = new Logger(InboundService.name);
+
+  constructor(
+    private readonly inbound: InboundRepository,
+    private readonly requests: AnswersRepository,
+    private readonly answers: AnswersService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async receive(raw: Buffer, envelope: { to?: string[] } = {}): Promise<InboundOutcome> {
+    const mail = await this.parse(raw);
+    const messageId = (mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`).slice(0, 500);
+    if (await this.inbound.exists(messageId)) return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
+
+    const from = (mail.from?.value[0]?.address ?? '').toLowerCase();
+    const subject = (mail.subject ?? '').slice(0, 500);
+    const body = stripQuotedText(mail.text ?? '').slice(0, 100_000);
+    const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
+      ({ messageId, fromAddress: from, subject, requestId, status, reason, body, parsed: (parsed ?? {}) as Prisma.InputJsonValue, applied, receivedAt: this.clock.now() }) satisfies Prisma.InboundMessageUncheckedCreateInput;
+
+    const autoReply = this.autoReplyReason(mail, subject);
+    if (autoReply) return this.store(record('dropped', autoReply, null, null));
+
+    const replyKey = this.replyKeyOf(mail, envelope.to ?? []);
+    const request = replyKey ? await this.requests.findByReplyKey(replyKey) : null;
+    if (!request) return this.store(record('dropped', replyKey ? `no report request has the reply address key "${replyKey}"` : 'not addressed to a report request (no reports+<key> address)', null, null));
+
+    const parsed = parseReply(mail.text ?? '', request.milestones.map((row) => ({ number: row.number, label: row.milestone.label })));
+    const contacts = request.organisation.contacts.map((contact) => contact.email.toLowerCase());
+    if (!from || !contacts.includes(from)) {
+      return this.store(record('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`, parsed, request.id));
+    }
+    if (parsed.updates.length === 0) {
+      return this.store(record('in_review', 'no line naming a milestone and a status could be read', parsed, request.id));
+    }
+    return this.apply(request, parsed, from, (status, reason, applied) => record(status, reason, parsed, request.id, applied));
+  }
+
+  /** Applies what was read; what could not be read is listed in the confirmation and the reason. */
+  private async apply(
+    request: RequestForAnswering,
+    parsed: ParsedReply,
+    actor: string,
+    record: (status: InboundStatus, reason: string | null, applied: number) => Prisma.InboundMessageUncheckedCreateInput,
+  ): Promise<InboundOutcome> {
+    const unclear = [...parsed.notUnderstood, ...parsed.ambiguous.map((a) => a.line)];
+    const answers: NumberedAnswer[] = parsed.updates.map((u) => ({ number: u.number, state: u.state, progress: u.progress, comment: u.comment }));
+    const reason = unclear.length ? `not understood: ${unclear.map((line) => `"${line}"`).join('; ')}` : null;
+    let inboundId = 0;
+    try {
+      await this.answers.submit(request, answers, {
+        channel: 'email_reply',
+        actor,
+        final: false,
+        notUnderstood: unclear,
+        alsoInTransaction: async (tx: Tx) => {
+          inboundId = await this.inbound.create(tx, record('applied', reason, answers.length));
+        },
+      });
+      return { status: 'applied', reason, inboundId, applied: answers.length };
+    } catch (error) {
+      if (error instanceof InvalidAnswers || error instanceof RoundClosed) {
+        const why = error instanceof RoundClosed ? 'the round had closed' : (error.getResponse() as { message: string[] }).message.join('; ');
+        return this.store(record('in_review', why, 0));
+      }
+      throw error;
+    }
+  }
+
+  private async store(data: Prisma.InboundMessageUncheckedCreateInput): Promise<InboundOutcome> {
+    const id = await this.inbound.create(undefined, data);
+    if (data.status !== 'applied') this.logger.log(`inbound ${data.messageId} from ${data.fromAddress}: ${data.status} (${data.reason})`);
+    return { status: data.status, reason: data.reason ?? null, inboundId: id, applied: 0 };
+  }
+
+  private async parse(raw: Buffer): Promise<ParsedMail> {
+    const head = raw.subarray(0, 64 * 1024).toString('latin1');
+    // mailparser accepts almost anything; a message needs at least a header block with a From line.
+    if (!/^[\x21-\x39\x3b-\x7e]+:/m.test(head) || !/^from:/im.test(head)) {
+      throw new MalformedMessage('not an RFC 5322 message: no header block with a From: line');
+    }
+    try {
+      return await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+    } catch (error) {
+      throw new MalformedMessage(`not a readable RFC 5322 message: ${(error as Error).message}`);
+    }
+  }
+
+  private autoReplyReason(mail: ParsedMail, subject: string): string | null {
+    const header = (name: string) => {
+      const value = mail.headers.get(name);
+      return typeof value === 'string' ? value.toLowerCase() : value ? JSON.stringify(value).toLowerCase() : '';
+    };
+    const autoSubmitted = header('auto-submitted');
+    if (autoSubmitted && autoSubmitted !== 'no') return `automatic reply (Auto-Submitted: ${autoSubmitted})`;
+    if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond')) {
+      return 'automatic reply (X-Autoreply)';
+    }
+    if (['auto_reply', 'bulk', 'junk', 'list'].includes(header('precedence'))) return `automatic reply (Precedence: ${header('precedence')})`;
+    if (AUTO_REPLY_SUBJECT.test(subject.replace(/^(re|sv|vs|aw|vl)\s*:\s*/i, ''))) return `automatic reply (subject "${subject}")`;
+    return null;
+  }
+
+  /** The key of the first reports+<key>@INBOUND_DOMAIN address among the recipients. */
+  private replyKeyOf(mail: ParsedMail, envelopeTo: string[]): string | null {
+    const domain = this.config.get('INBOUND_DOMAIN').toLowerCase();
+    const addresses = [mail.to, mail.cc, mail.headers.get('delivered-to') as AddressObject | undefined]
+      .flatMap((field) => (Array.isArray(field) ? field : field ? [field] : []))
+      .flatMap((field) => (typeof field === 'object' && 'value' in field ? field.value.map((v) => v.address ?? '') : [String(field)]))
+      .concat(envelopeTo);
+    for (const address of addresses) {
+      const match = /^reports\+([a-z0-9]+)@(.+)$/i.exec(address.trim());
+      if (match && match[2]!.toLowerCase() === domain) return match[1]!.toLowerCase();
+    }
+    return null;
+  }
+
+  /** The review queue: the secretariat accepts (what was read is applied) or rejects a reply. */
+  async review(id: number, decision: 'accept' | 'reject', reviewer: string): Promise<InboundOutcome> {
+    const message = await this.inbound.find(id);
+    if (!message) throw new NotFoundException(`There is no inbound message ${id}.`);
+    if (message.status !== 'in_review') throw new ConflictException(`Inbound message ${id} is ${message.status}, not waiting for review.`);
+    const now = this.clock.now();
+    if (decision === 'reject' || message.requestId === null) {
+      await this.inbound.resolve(undefined, id, { status: 'rejected', reviewedAt: now, reviewedBy: reviewer });
+      return { status: 'rejected', reason: message.reason, inboundId: id, applied: 0 };
+    }
+    const request = (await this.requests.findById(message.requestId))!;
+    const parsed = message.parsed as unknown as ParsedReply;
+    if (!parsed.updates?.length) throw new ConflictException(`Nothing in inbound message ${id} could be read, so there is nothing to accept; reject it and record the answer by hand.`);
+    const answers: NumberedAnswer[] = parsed.updates.map((u) => ({ number: u.number, state: u.state, progress: u.progress, comment: u.comment }));
+    await this.answers.submit(request, answers, {
+      channel: 'email_reply',
+      actor: `${message.fromAddress} (accepted by ${reviewer})`,
+      final: false,
+      notUnderstood: parsed.notUnderstood ?? [],
+      alsoInTransaction: (tx) => this.inbound.resolve(tx, id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }),
+    });
+    return { status: 'accepted', reason: message.reason, inboundId: id, applied: answers.length };
+  }
+}
