@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } fr
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Public } from '../auth/access.decorators.js';
 import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
@@ -16,6 +17,7 @@ const CSRF_COOKIE = 'hp_answer_csrf';
  * documentation link someone follows.
  */
 @ApiExcludeController()
+@Public()
 @Controller('r')
 export class AnswerFormController {
   constructor(

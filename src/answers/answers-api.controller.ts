@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/commo
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { Public } from '../auth/access.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
 import { AnswersService } from './answers.service.js';
@@ -24,6 +25,7 @@ const submission = z.strictObject({
 
 /** The answer form as JSON, for integrations: the same token, rules and rate limits. */
 @ApiTags('answers')
+@Public()
 @Controller('api/answers')
 export class AnswersApiController {
   constructor(private readonly answers: AnswersService) {}

@@ -79,6 +79,8 @@ export const configurationSchema = z
     /** The built-in SMTP listener for replies: off unless a port is given (0 picks a free one). */
     INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     INBOUND_SMTP_HOST: z.string().default('0.0.0.0'),
+    /** When set, the inbound-mail webhook needs it as a bearer token (set the same in the mail provider). */
+    INBOUND_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Largest reply accepted, by SMTP or by the webhook. */
     INBOUND_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     /** Wrong answer-link tokens allowed per client address within 15 minutes before 429. */

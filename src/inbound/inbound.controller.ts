@@ -1,7 +1,9 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
+import { UnauthorizedException, BadRequestException, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { Public, RequireRole } from '../auth/access.decorators.js';
+import { AppConfig } from '../config/config.module.js';
 import { paginationSchema, toSkipTake } from '../common/pagination.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { InboundRepository } from './inbound.repository.js';
@@ -16,15 +18,19 @@ export class InboundController {
   constructor(
     private readonly inbound: InboundService,
     private readonly messages: InboundRepository,
+    private readonly config: AppConfig,
   ) {}
 
   /** For mail providers' inbound webhooks: the raw message, as received. */
   @Post('email')
+  @Public()
   @HttpCode(202)
   @ApiOperation({ summary: 'Receive a reply as a raw RFC 5322 message (Content-Type: message/rfc822)' })
   @ApiConsumes('message/rfc822')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   async email(@Req() req: Request) {
+    const secret = this.config.get('INBOUND_WEBHOOK_TOKEN');
+    if (secret && req.headers.authorization !== `Bearer ${secret}`) throw new UnauthorizedException('This endpoint needs the webhook token (Authorization: Bearer <INBOUND_WEBHOOK_TOKEN>).');
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
       throw new BadRequestException('Send the raw message as the request body with Content-Type: message/rfc822.');
     }
@@ -45,6 +51,7 @@ export class InboundController {
   }
 
   @Post(':id/accept')
+  @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept a reply from the review queue: what could be read is recorded' })
   accept(@Param('id', ParseIntPipe) id: number) {
@@ -52,6 +59,7 @@ export class InboundController {
   }
 
   @Post(':id/reject')
+  @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a reply from the review queue: nothing is recorded' })
   reject(@Param('id', ParseIntPipe) id: number) {

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { Public, RequireRole } from '../auth/access.decorators.js';
 import { paginationSchema } from '../common/pagination.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { MILESTONE_STATES } from './plan-file.schema.js';
@@ -19,7 +20,9 @@ const milestoneQuery = planQuery.extend(paginationSchema.shape).extend({
 
 const PlanParam = () => ApiQuery({ name: 'plan', required: false, type: Number, description: 'Plan id; defaults to the current plan.' });
 
+/** The published plan is public; contacts (organisations, the export) need a signed-in viewer. */
 @ApiTags('plan')
+@Public()
 @Controller('api')
 export class PlanController {
   constructor(
@@ -41,6 +44,7 @@ export class PlanController {
   }
 
   @Get('plans/:id/export')
+  @RequireRole('viewer')
   @ApiOperation({ summary: 'The plan as a plan file (what `plan import` reads)' })
   export(@Param('id', ParseIntPipe) id: number) {
     return this.exporter.export(id);
@@ -70,6 +74,7 @@ export class PlanController {
   }
 
   @Get('organisations')
+  @RequireRole('viewer')
   @ApiOperation({ summary: 'Organisations taking part in the plan' })
   @PlanParam()
   async organisations(@Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {

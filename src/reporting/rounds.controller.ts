@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { RequireRole } from '../auth/access.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { RoundsService } from './rounds.service.js';
 
@@ -22,6 +23,7 @@ export class RoundsController {
   constructor(private readonly rounds: RoundsService) {}
 
   @Post()
+  @RequireRole('secretariat')
   @ApiOperation({ summary: 'Schedule a reporting round (it opens at once when opensAt is now or past)' })
   @ApiBody({ schema: { example: { year: 2023, deadline: '2023-12-01', opensAt: '2023-11-01' } } })
   async create(@Body(new ZodPipe(createRound)) body: z.infer<typeof createRound>) {
@@ -43,6 +45,7 @@ export class RoundsController {
   }
 
   @Post(':id/open')
+  @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Open a scheduled round now' })
   async open(@Param('id', ParseIntPipe) id: number) {
@@ -51,6 +54,7 @@ export class RoundsController {
   }
 
   @Post(':id/extend')
+  @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move the deadline (and the grace window) later' })
   async extend(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(extendRound)) body: z.infer<typeof extendRound>) {
@@ -59,6 +63,7 @@ export class RoundsController {
   }
 
   @Post(':id/close')
+  @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Close the round: no more reminders, answer links say the round is over' })
   async close(@Param('id', ParseIntPipe) id: number) {
@@ -67,6 +72,7 @@ export class RoundsController {
   }
 
   @Post(':id/remind')
+  @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a reminder now to every organisation still missing (or to one)' })
   @ApiBody({ required: false, schema: { example: { organisation: 3 } } })

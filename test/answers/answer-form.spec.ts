@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sql } from '../support/sql.js';
@@ -20,7 +19,7 @@ async function snapshot(url: string) {
 const linkIn = (mail: ReceivedMail) => /https:\/\/handlingsplan\.test\/r\/([A-Za-z0-9_-]{43})/.exec(mail.text ?? '')![1]!;
 
 /** GET the form the way a browser does, keeping the CSRF cookie and hidden field. */
-async function openForm(http: ReturnType<typeof request>, token: string) {
+async function openForm(http: TestApp['api'], token: string) {
   const response = await http.get(`/r/${token}`).expect(200);
   const cookie = (response.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hp_answer_csrf='))!.split(';')[0]!;
   const csrf = /name="csrf" value="([^"]+)"/.exec(response.text)![1]!;
@@ -30,7 +29,7 @@ async function openForm(http: ReturnType<typeof request>, token: string) {
 describe('answering through the personal link', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
-  let http: ReturnType<typeof request>;
+  let http: TestApp['api'];
   let kvarken: string;
   let copenhagen: string;
 
@@ -38,7 +37,7 @@ describe('answering through the personal link', () => {
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({ env: { SMTP_URL: smtp.url }, now: '2024-11-01T08:00:00Z' });
     await t.app.get(PlanImportService).importFile(SMALL);
-    http = request(t.app.getHttpServer());
+    http = t.api;
     await http.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
     const mails = await smtp.waitFor(3); // two digests and the no-contact notice
     kvarken = linkIn(mails.find((m) => m.envelopeTo.includes('kvarken@example.org'))!);

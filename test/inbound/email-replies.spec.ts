@@ -1,5 +1,4 @@
 import nodemailer from 'nodemailer';
-import request from 'supertest';
 import { InboundSmtpListener } from '../../src/inbound/inbound-smtp.listener.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -30,7 +29,7 @@ const states = (url: string, prefix: string) =>
 describe('answers by replying to the email', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
-  let http: ReturnType<typeof request>;
+  let http: TestApp['api'];
   let kvarkenReply: string;
   let copenhagenReply: string;
 
@@ -40,7 +39,7 @@ describe('answers by replying to the email', () => {
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({ env: { SMTP_URL: smtp.url, INBOUND_SMTP_PORT: '0', INBOUND_SMTP_HOST: '127.0.0.1' }, now: '2024-11-01T08:00:00Z' });
     await t.app.get(PlanImportService).importFile(SMALL);
-    http = request(t.app.getHttpServer());
+    http = t.api;
     await http.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
     const mails = await smtp.waitFor(3);
     kvarkenReply = mails.find((m) => m.envelopeTo.includes('kvarken@example.org'))!.replyTo!.value[0]!.address!;

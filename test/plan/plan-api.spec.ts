@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -6,12 +5,12 @@ const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
 
 describe('the read API', () => {
   let t: TestApp;
-  let http: ReturnType<typeof request>;
+  let http: TestApp['api'];
 
   beforeAll(async () => {
     t = await startTestApp();
     await t.app.get(PlanImportService).importFile(SMALL);
-    http = request(t.app.getHttpServer());
+    http = t.api;
   });
   afterAll(() => t.close());
 

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sql } from '../support/sql.js';
@@ -27,13 +26,13 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms 
 describe('delivery faults, hostile input and missing contacts', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
-  let http: ReturnType<typeof request>;
+  let http: TestApp['api'];
 
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({ env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sek@norden.test' }, now: '2024-11-01T08:00:00Z' });
     await t.app.get(PlanImportService).importFile(TRICKY);
-    http = request(t.app.getHttpServer());
+    http = t.api;
   });
   afterAll(async () => {
     await t.close();

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import request from 'supertest';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { QueueService } from '../../src/queue/queue.service.js';
 import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
@@ -53,7 +52,7 @@ describe('several instances, and Redis losing its data', () => {
       expect(schedulers.map((s) => s.key)).toEqual(['tick']);
 
       await instances[0]!.app.get(PlanImportService).importFile(SMALL);
-      const round = (await request(instances[0]!.app.getHttpServer()).post('/api/rounds').send({ year: 2024, opensAt: '2024-11-01', deadline: '2024-12-01' }).expect(201)).body;
+      const round = (await instances[0]!.api.post('/api/rounds').send({ year: 2024, opensAt: '2024-11-01', deadline: '2024-12-01' }).expect(201)).body;
       expect(round.state).toBe('scheduled');
 
       const tickAll = async (at: string) => {
@@ -86,7 +85,7 @@ describe('several instances, and Redis losing its data', () => {
     let worker: TestApp | undefined;
     try {
       await api.app.get(PlanImportService).importFile(SMALL);
-      await request(api.app.getHttpServer()).post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
+      await api.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
       api.clock.set('2024-11-24T08:00:00Z');
       expect((await api.app.get(RoundScheduler).tick()).steps.map((s) => s.step)).toEqual(['reminder:-7']);
       const pending = (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`))[0]!.n;

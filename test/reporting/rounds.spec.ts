@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -21,7 +20,7 @@ async function settled(url: string, ms = 20_000): Promise<void> {
 describe('a reporting round on the real plan, with a controlled clock and a real SMTP server', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
-  let http: ReturnType<typeof request>;
+  let http: TestApp['api'];
   let roundId: number;
   const tick = () => t.app.get(RoundScheduler).tick();
 
@@ -29,7 +28,7 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({ env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sekretariat@norden.test', SECRETARIAT_LANGUAGE: 'da' }, now: '2023-11-01T08:00:00Z' });
     await t.app.get(PlanImportService).importFile(SEED);
-    http = request(t.app.getHttpServer());
+    http = t.api;
   });
   afterAll(async () => {
     await t.close();

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { AuthService } from '../../src/auth/auth.service.js';
 import { AppModule } from '../../src/app.module.js';
 import { Clock } from '../../src/common/clock.js';
 import { configureHttp } from '../../src/http.js';
@@ -12,7 +14,22 @@ export interface TestApp {
   db: TestDatabase;
   clock: FakeClock;
   env: Record<string, string>;
+  /** HTTP requests as an integration with an admin API token. */
+  api: Api;
   close(): Promise<void>;
+}
+
+export type Api = ReturnType<typeof bearer>;
+
+/** supertest with an Authorization header on every request. */
+export function bearer(app: INestApplication, token: string) {
+  const agent = request(app.getHttpServer());
+  return {
+    get: (url: string) => agent.get(url).set('Authorization', `Bearer ${token}`),
+    post: (url: string) => agent.post(url).set('Authorization', `Bearer ${token}`),
+    put: (url: string) => agent.put(url).set('Authorization', `Bearer ${token}`),
+    delete: (url: string) => agent.delete(url).set('Authorization', `Bearer ${token}`),
+  };
 }
 
 export interface TestAppOptions {
@@ -51,11 +68,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(Clock).useValue(clock).compile();
     const app = configureHttp(moduleRef.createNestApplication({ logger: ['error'] }));
     await app.init();
+    const token = await app.get(AuthService).createApiToken('tests', 'admin');
     return {
       app,
       db,
       clock,
       env,
+      api: bearer(app, token),
       async close() {
         await app.close();
         if (!options.db) await db.drop();

@@ -1,0 +1,93 @@
+import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { Clock } from '../common/clock.js';
+import { RateLimiter } from '../common/rate-limiter.js';
+import type { Language, Role } from '../generated/prisma/client.js';
+import { AuthRepository } from './auth.repository.js';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import type { Principal } from './principal.js';
+
+const SESSION_HOURS = 12;
+const LOGIN_FAILURES = 5;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+export class SignInRefused extends Error {
+  constructor(readonly reason: 'invalid' | 'locked') {
+    super(reason === 'locked' ? 'Too many failed attempts. Try again in 15 minutes.' : 'Wrong email or password.');
+  }
+}
+
+/** Sign-in, sessions and API tokens. Secrets are random; only their hashes are stored. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly repository: AuthRepository,
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock,
+  ) {}
+
+  async createUser(input: { email: string; password: string; role: Role; name?: string; language?: Language }) {
+    const email = input.email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BadRequestException(`email: "${input.email}" is not an email address`);
+    const problem = passwordProblem(input.password);
+    if (problem) throw new BadRequestException(`password: ${problem}`);
+    if (await this.repository.findUserByEmail(email)) throw new ConflictException(`A user with the email ${email} already exists.`);
+    const user = await this.repository.createUser({ email, name: input.name ?? null, role: input.role, passwordHash: await hashPassword(input.password), language: input.language ?? 'en' });
+    return { id: user.id, email: user.email, role: user.role };
+  }
+
+  /**
+   * Checks a password. Failures are counted per email and per client address; after five the
+   * account (from anywhere) and the address are refused for a quarter of an hour.
+   */
+  async signIn(emailInput: string, password: string, client: string): Promise<{ token: string; expiresAt: Date }> {
+    const email = emailInput.trim().toLowerCase();
+    if ((await this.limiter.isBlocked('login-email', email, LOGIN_FAILURES)) || (await this.limiter.isBlocked('login-ip', client, LOGIN_FAILURES * 4))) {
+      throw new SignInRefused('locked');
+    }
+    const user = await this.repository.findUserByEmail(email);
+    // Without a user, a password is still checked against a dummy hash, so timing reveals nothing.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok) {
+      await this.limiter.recordFailure('login-email', email, LOGIN_WINDOW_SECONDS);
+      await this.limiter.recordFailure('login-ip', client, LOGIN_WINDOW_SECONDS);
+      throw new SignInRefused('invalid');
+    }
+    await this.limiter.reset('login-email', email);
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000);
+    await this.repository.startSession(user.id, sha256(token), randomBytes(24).toString('base64url'), expiresAt, now);
+    return { token, expiresAt };
+  }
+
+  async signOut(token: string): Promise<void> {
+    await this.repository.endSession(sha256(token));
+  }
+
+  async sessionPrincipal(token: string): Promise<Principal | null> {
+    const session = await this.repository.findSession(sha256(token));
+    if (!session || session.expiresAt < this.clock.now()) return null;
+    const { user } = session;
+    return { kind: 'user', id: user.id, name: user.name ?? user.email, role: user.role, language: user.language, csrf: session.csrf };
+  }
+
+  async createApiToken(name: string, role: Role): Promise<string> {
+    const token = `hp_${randomBytes(32).toString('base64url')}`;
+    await this.repository.createApiToken({ name, role, tokenHash: sha256(token) });
+    return token;
+  }
+
+  async tokenPrincipal(token: string): Promise<Principal | null> {
+    const found = await this.repository.findApiToken(sha256(token), this.clock.now());
+    return found ? { kind: 'token', id: found.id, name: found.name, role: found.role, language: 'en' } : null;
+  }
+
+  listUsers() {
+    return this.repository.listUsers();
+  }
+}
+
+// The hash of a random password nobody knows, for constant-time refusals of unknown emails.
+const DUMMY_HASH = 'scrypt$32768$8$1$8Zl3nrc0fSyhmRWXK3w5cg$0J8mcm6Xq1ck0o4vhPq6uXSpZ8gIFpvMsbYD8vO6hZl4Q2cfT0Iq5g3tqzv1wVQ4eCZpU3o4W5Xh7i9jK1lM2g';
