@@ -156,8 +156,7 @@ export class AttainmentRepository {
 
   /**
    * One page of overdue milestones, the most years late first, and how many there are in all (in
-   * one transaction, so the two agree). The index on (planId, state, dueTo) finds them; the last
-   * update is looked up only for the rows of the page.
+   * one transaction, so the two agree). The index on (planId, state, dueTo) finds them.
    */
   async findOverdue(filter: OverdueFilter, page: { skip: number; take: number }): Promise<{ total: number; rows: OverdueRow[] }> {
     const count = this.prisma.$queryRaw<{ n: number }[]>`
@@ -167,24 +166,29 @@ export class AttainmentRepository {
       JOIN "Goal" g ON g.id = c."goalId"
       LEFT JOIN "Intervention" i ON i.id = c."interventionId"
       WHERE ${overdueWhere(filter)}`;
+    // The page is chosen on the sort keys alone (narrow rows, cheap to sort however many are
+    // overdue); texts, owners and the last update are fetched for the rows of the page only.
     const rows = this.prisma.$queryRaw<OverdueRow[]>`
-      SELECT p.*, u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
+      SELECT m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
+             (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
+             o.id AS "organisationId", o.name AS "organisationName", p."goalNumber", p."interventionCode",
+             c.key AS "contributionKey",
+             u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
              u.actor AS "lastActor", u."createdAt" AS "lastCreatedAt"
       FROM (
-        SELECT m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
-               (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
-               o.id AS "organisationId", o.name AS "organisationName", g.number AS "goalNumber",
-               i.code AS "interventionCode", c.key AS "contributionKey",
+        SELECT m.id, m."dueTo", g.number AS "goalNumber", i.code AS "interventionCode",
                c.position AS "contributionPosition", m.position AS "milestonePosition"
         FROM "Milestone" m
         JOIN "Contribution" c ON c.id = m."contributionId"
         JOIN "Goal" g ON g.id = c."goalId"
-        JOIN "Organisation" o ON o.id = c."organisationId"
         LEFT JOIN "Intervention" i ON i.id = c."interventionId"
         WHERE ${overdueWhere(filter)}
         ORDER BY ${overdueOrder('m."dueTo"', 'g.number', 'i.code', 'c.position', 'm.position', 'm.id')}
         LIMIT ${page.take} OFFSET ${page.skip}
       ) p
+      JOIN "Milestone" m ON m.id = p.id
+      JOIN "Contribution" c ON c.id = m."contributionId"
+      JOIN "Organisation" o ON o.id = c."organisationId"
       LEFT JOIN LATERAL (
         SELECT * FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = p.id ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
       ) u ON true

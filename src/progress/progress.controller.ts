@@ -1,0 +1,103 @@
+import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { paginationSchema } from '../common/pagination.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { PlanService } from '../plan/plan.service.js';
+import { AttainmentService } from './attainment.service.js';
+
+/** A calendar day: the regex gives the shape, the round trip through Date rejects 2023-02-30. */
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((value) => {
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+  }, 'must be a real calendar date YYYY-MM-DD');
+
+const attainmentQuery = z.object({
+  plan: z.coerce.number().int().positive('must be a plan id').optional(),
+  asOf: day.optional(),
+});
+
+const overdueQuery = attainmentQuery.extend(paginationSchema.shape).extend({
+  organisation: z.coerce.number().int().positive('must be an organisation id').optional(),
+  goal: z.coerce.number().int().positive('must be a goal number').optional(),
+  intervention: z.string().regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a').optional(),
+});
+
+const PlanParam = () => ApiQuery({ name: 'plan', required: false, type: Number, description: 'Plan id; defaults to the current plan.' });
+const AsOfParam = () =>
+  ApiQuery({
+    name: 'asOf',
+    required: false,
+    type: String,
+    example: '2023-06-30',
+    description: 'YYYY-MM-DD; its year is the reference year of "overdue" (default: today). States are the current ones.',
+  });
+
+const FIGURES =
+  'Each level carries figures, each with a `formula` in plain English with the numbers substituted: ' +
+  '`counts` by state; `completion` = completed / (all − cancelled); `overdue` = due before the reference year and neither completed nor cancelled ' +
+  '(no due year: never overdue); `atRisk` = state at_risk + state delayed; `averageProgress` = mean progress of the milestones not cancelled; ' +
+  '`budgetWeighted` at plan and priority level = goal completions weighted by goal budget totals (goals without one are left out), ' +
+  'at goal level = contribution completions weighted by contribution budgets when they are in one currency; null elsewhere and without budgets.';
+
+/**
+ * Roll-ups and the overdue list. Registered before PlanController (ProgressModule comes first in
+ * AppModule), so /api/milestones/overdue is not taken for /api/milestones/:id with id "overdue".
+ */
+@ApiTags('progress')
+@Controller('api')
+export class ProgressController {
+  constructor(
+    private readonly plans: PlanService,
+    private readonly attainment: AttainmentService,
+  ) {}
+
+  @Get('attainment')
+  @ApiOperation({ summary: 'Attainment of the plan, every priority, goal, intervention, contribution and organisation', description: FIGURES })
+  @PlanParam()
+  @AsOfParam()
+  @ApiBadRequestResponse({ description: 'A malformed plan or asOf' })
+  async plan(@Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
+    return this.attainment.plan(await this.plans.resolvePlanId(query.plan), query.asOf);
+  }
+
+  @Get('goals/:number/attainment')
+  @ApiOperation({ summary: 'Attainment of one goal, its interventions and contributions', description: FIGURES })
+  @PlanParam()
+  @AsOfParam()
+  @ApiNotFoundResponse({ description: 'No such goal' })
+  async goal(@Param('number', ParseIntPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
+    return this.attainment.goal(await this.plans.resolvePlanId(query.plan), number, query.asOf);
+  }
+
+  @Get('milestones/overdue')
+  @ApiOperation({
+    summary: 'Overdue milestones, the most years late first',
+    description:
+      'Due before the reference year (the year of asOf) and neither completed nor cancelled. Sorted by years late, then goal number, ' +
+      "intervention code (a goal's own contributions first), contribution and milestone position. Each comes with its last update.",
+  })
+  @PlanParam()
+  @AsOfParam()
+  @ApiQuery({ name: 'organisation', required: false, type: Number, description: 'Owner organisation id' })
+  @ApiQuery({ name: 'goal', required: false, type: Number, description: 'Goal number' })
+  @ApiQuery({ name: 'intervention', required: false, type: String, description: 'Intervention code, e.g. G.1.a' })
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1-500, default 50' })
+  @ApiBadRequestResponse({ description: 'A malformed parameter, named in the message' })
+  async overdue(@Query(new ZodPipe(overdueQuery)) query: z.infer<typeof overdueQuery>) {
+    const planId = await this.plans.resolvePlanId(query.plan);
+    const { page, pageSize, asOf, organisation, goal, intervention } = query;
+    return this.attainment.overdue({ planId, asOf, organisationId: organisation, goalNumber: goal, interventionCode: intervention }, { page, pageSize });
+  }
+
+  @Get('milestones/:id/history')
+  @ApiOperation({ summary: "Every change of a milestone's state, oldest first: who, when, by which channel, from what to what" })
+  @ApiNotFoundResponse({ description: 'No such milestone' })
+  history(@Param('id', ParseIntPipe) id: number) {
+    return this.attainment.history(id);
+  }
+}
