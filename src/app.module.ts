@@ -3,6 +3,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AnswersModule } from './answers/answers.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
@@ -16,6 +17,6 @@ import { ReportingModule } from './reporting/reporting.module.js';
 @Module({
   // ProgressModule before PlanModule: Nest registers routes in module order, and GET
   // /api/milestones/overdue must be matched before PlanModule's GET /api/milestones/:id.
-  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule],
+  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule, DashboardModule],
 })
 export class AppModule {}

@@ -30,12 +30,15 @@ export class PageRenderer {
     registerHelpers(this.hbs, this.translations);
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.hbs.registerHelper('or', (a: unknown, b: unknown) => a || b);
+    this.hbs.registerHelper('percentWidth', (value: unknown) => (typeof value === 'number' ? Math.round(value * 100) : 0));
+    this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('percent', (value: unknown) => (typeof value === 'number' ? `${Math.round(value * 1000) / 10} %` : '–'));
     for (const file of readdirSync(join(PAGES_DIR, 'partials'))) {
       this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(PAGES_DIR, 'partials', file), 'utf8'));
     }
-    for (const file of readdirSync(PAGES_DIR).filter((name) => name.endsWith('.hbs'))) {
-      this.pages.set(file.replace(/\.hbs$/, ''), this.hbs.compile(readFileSync(join(PAGES_DIR, file), 'utf8'), { strict: false }));
+    for (const file of readdirSync(PAGES_DIR, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.hbs'))) {
+      if (file.startsWith('layouts') || file.startsWith('partials')) continue;
+      this.pages.set(file.replace(/\.hbs$/, ''), this.hbs.compile(readFileSync(join(PAGES_DIR, file), 'utf8')));
     }
     this.layout = this.hbs.compile(readFileSync(join(PAGES_DIR, 'layouts', 'page.hbs'), 'utf8'));
   }

@@ -1,0 +1,274 @@
+import { Body, Controller, Get, HttpException, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { Public, RequireRole } from '../auth/access.decorators.js';
+import { SESSION_COOKIE, readCookie, type AuthenticatedRequest } from '../auth/auth.guard.js';
+import { AuthService, SignInRefused } from '../auth/auth.service.js';
+import { atLeast, type Principal } from '../auth/principal.js';
+import { AppConfig } from '../config/config.module.js';
+import { InboundService } from '../inbound/inbound.service.js';
+import { InboundRepository } from '../inbound/inbound.repository.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
+import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { PlanService } from '../plan/plan.service.js';
+import { AttainmentService } from '../progress/attainment.service.js';
+import { RoundsService } from '../reporting/rounds.service.js';
+import { PageRenderer } from '../web/page-renderer.js';
+import { DashboardRepository } from './dashboard.repository.js';
+import { toCsv, toXlsx, type ExportRow } from './exports.js';
+
+const filterSchema = z.object({
+  goal: z.coerce.number().int().positive().optional().catch(undefined),
+  intervention: z.string().regex(/^[A-Z]\.\d+\.[a-z]$/).optional().catch(undefined),
+  organisation: z.coerce.number().int().positive().optional().catch(undefined),
+  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+});
+type Filters = z.infer<typeof filterSchema>;
+
+/**
+ * The secretariat's pages. Every page reads through the same services as the API, so a figure on
+ * the dashboard is the figure the API gives. Nonsense filter values are ignored (and said so),
+ * not turned into errors: a typo in a URL still shows the page.
+ */
+@ApiExcludeController()
+@Controller()
+export class DashboardController {
+  constructor(
+    private readonly pages: PageRenderer,
+    private readonly auth: AuthService,
+    private readonly plans: PlanService,
+    private readonly attainment: AttainmentService,
+    private readonly rounds: RoundsService,
+    private readonly outbox: OutboxRepository,
+    private readonly inbound: InboundService,
+    private readonly inboundMessages: InboundRepository,
+    private readonly data: DashboardRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  // ─── sign-in ───
+
+  @Public()
+  @Get('login')
+  login(@Query('next') next: string | undefined, @Res() res: Response) {
+    this.send(res, 200, 'login', 'en', 'Sign in', { next: safeNext(next), nav: false });
+  }
+
+  @Public()
+  @Post('login')
+  async signIn(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    try {
+      const session = await this.auth.signIn(body.email ?? '', body.password ?? '', req.ip ?? 'unknown');
+      res.cookie(SESSION_COOKIE, session.token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.config.get('PUBLIC_URL').startsWith('https:'),
+        expires: session.expiresAt,
+        path: '/',
+      });
+      res.redirect(303, safeNext(body.next));
+    } catch (error) {
+      if (!(error instanceof SignInRefused)) throw error;
+      this.send(res, error.reason === 'locked' ? 429 : 401, 'login', 'en', 'Sign in', { next: safeNext(body.next), error: error.message, email: body.email, nav: false });
+    }
+  }
+
+  @Public()
+  @Post('logout')
+  async signOut(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (token) await this.auth.signOut(token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/login');
+  }
+
+  // ─── pages ───
+
+  @Get()
+  async overview(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const attainment = await this.attainment.plan(planId);
+    const round = await this.currentRound(planId);
+    this.page(req, res, 'overview', 'overview', { attainment, round });
+  }
+
+  @Get('overdue')
+  async overdue(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const filters = filterSchema.parse(query);
+    const ignored = Object.entries(filters).filter(([key, value]) => value === undefined && query[key]).map(([key]) => key);
+    const list = await this.attainment.overdue({ planId, asOf: filters.asOf, goalNumber: filters.goal, interventionCode: filters.intervention, organisationId: filters.organisation }, { page: 1, pageSize: 500 });
+    const choices = await this.data.filterChoices(planId);
+    const search = new URLSearchParams(Object.entries(filters).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]]))).toString();
+    this.page(req, res, 'overdue', 'overdue', { list, filters, ignored, choices, search });
+  }
+
+  @Get('export/overdue.:format')
+  async exportOverdue(@Param('format') format: string, @Query() query: Record<string, string>, @Res() res: Response) {
+    if (format !== 'csv' && format !== 'xlsx') throw new HttpException('Export as .csv or .xlsx', 404);
+    const planId = await this.plans.resolvePlanId();
+    const filters = filterSchema.parse(query);
+    const list = await this.attainment.overdue({ planId, asOf: filters.asOf, goalNumber: filters.goal, interventionCode: filters.intervention, organisationId: filters.organisation }, { page: 1, pageSize: 500 });
+    const rows: ExportRow[] = list.items.map((item) => ({
+      goal: item.goal,
+      intervention: item.intervention ?? '',
+      organisation: item.owner.name,
+      label: item.label ?? '',
+      milestone: item.text,
+      dueFrom: item.dueFrom,
+      dueTo: item.dueTo,
+      state: item.state,
+      progress: item.progress,
+      yearsLate: item.yearsLate,
+      lastComment: item.lastUpdate?.comment ?? '',
+    }));
+    const name = `overdue-${list.asOf}`;
+    if (format === 'csv') {
+      res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(toCsv(rows));
+    } else {
+      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(`${name}.xlsx`).send(await toXlsx(rows, 'Overdue'));
+    }
+  }
+
+  @Get('rounds')
+  async roundList(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const rounds = await this.rounds.list();
+    this.page(req, res, 'rounds', 'rounds', { rounds });
+  }
+
+  @Post('rounds')
+  @RequireRole('secretariat')
+  async createRound(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    try {
+      const round = await this.rounds.create({ year: Number(body.year), deadline: body.deadline ?? '', opensAt: body.opensAt || undefined });
+      res.redirect(303, `/rounds/${round.id}`);
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      this.page(req, res, 'rounds', 'rounds', { rounds: await this.rounds.list(), error: messageOf(error), form: body }, error.getStatus());
+    }
+  }
+
+  @Get('rounds/:id')
+  async round(@Param('id', ParseIntPipe) id: number, @Query('reminded') reminded: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const round = await this.rounds.detail(id);
+    const missing = round.requests.filter((r) => !['answered', 'no_contact'].includes(r.state));
+    this.page(req, res, 'round', 'rounds', { round, missing, reminded: reminded === undefined ? undefined : Number(reminded) });
+  }
+
+  @Post('rounds/:id/remind')
+  @RequireRole('secretariat')
+  async remind(@Param('id', ParseIntPipe) id: number, @Body() body: Record<string, string>, @Res() res: Response) {
+    const organisation = body.organisation ? Number(body.organisation) : undefined;
+    const { reminded } = await this.rounds.remindNow(id, organisation);
+    res.redirect(303, `/rounds/${id}?reminded=${reminded}`);
+  }
+
+  @Post('rounds/:id/close')
+  @RequireRole('secretariat')
+  async close(@Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    await this.rounds.close(id);
+    res.redirect(303, `/rounds/${id}`);
+  }
+
+  @Get('milestones/:id')
+  async milestone(@Param('id', ParseIntPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const history = await this.attainment.history(id);
+    this.page(req, res, 'milestone', 'overdue', { history, updates: [...history.updates].reverse() });
+  }
+
+  @Get('goals/:number')
+  async goal(@Param('number', ParseIntPipe) number: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const [goal, attainment] = await Promise.all([this.plans.goal(planId, number), this.attainment.goal(planId, number)]);
+    this.page(req, res, 'goal', 'overview', { goal, attainment });
+  }
+
+  @Get('organisations/:id')
+  async organisation(@Param('id', ParseIntPipe) id: number, @Query('saved') saved: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response, error?: string, status = 200) {
+    const planId = await this.plans.resolvePlanId();
+    const organisation = await this.data.organisation(id, planId);
+    if (!organisation) throw new HttpException(`There is no organisation ${id}.`, 404);
+    const canEdit = atLeast(req.principal!.role, 'admin');
+    this.page(req, res, 'organisation', 'organisations', { organisation, canEdit, saved: saved !== undefined, error }, status);
+  }
+
+  @Post('organisations/:id/contacts')
+  @RequireRole('admin')
+  async saveContacts(@Param('id', ParseIntPipe) id: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const emails = (body.contacts ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+    const invalid = emails.filter((email) => !z.string().email().safeParse(email).success);
+    if (invalid.length > 0) return this.organisation(id, undefined, req, res, `Not an email address: ${invalid.join(', ')}. Nothing was changed.`, 400);
+    await this.data.replaceContacts(id, emails);
+    res.redirect(303, `/organisations/${id}?saved`);
+  }
+
+  @Get('organisations')
+  async organisations(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const attainment = await this.attainment.plan(planId);
+    this.page(req, res, 'organisations', 'organisations', { organisations: attainment.organisations });
+  }
+
+  @Get('review')
+  async review(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const [total, items] = await this.inboundMessages.list('in_review', { skip: 0, take: 200 });
+    this.page(req, res, 'review', 'review', { total, items });
+  }
+
+  @Post('review/:id/:decision')
+  @RequireRole('secretariat')
+  async decide(@Param('id', ParseIntPipe) id: number, @Param('decision') decision: string, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    if (decision !== 'accept' && decision !== 'reject') throw new HttpException('Decide accept or reject', 404);
+    await this.inbound.review(id, decision, req.principal!.name);
+    res.redirect(303, '/review');
+  }
+
+  @Get('mail')
+  async mail(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const [total, items] = await this.outbox.list({}, { skip: 0, take: 200 });
+    this.page(req, res, 'mail', 'mail', { total, items });
+  }
+
+  // ─── helpers ───
+
+  private async currentRound(planId: number) {
+    const rounds = await this.rounds.list(planId);
+    const current = rounds.find((r) => r.state === 'open') ?? rounds[0];
+    if (!current) return null;
+    const detail = await this.rounds.detail(current.id);
+    const onTime = detail.requests.filter((r) => r.state === 'answered' && !r.late).length;
+    const late = detail.requests.filter((r) => r.state === 'answered' && r.late).length;
+    const expected = detail.totals.expected;
+    return { ...detail, rate: { expected, answered: onTime + late, onTime, late, missing: expected - onTime - late, share: expected ? (onTime + late) / expected : null } };
+  }
+
+  private page(req: AuthenticatedRequest, res: Response, page: string, section: string, data: Record<string, unknown>, status = 200) {
+    const user = req.principal as Principal;
+    this.send(res, status, page, user.language, page, {
+      ...data,
+      nav: true,
+      section,
+      user: { name: user.name, role: user.role, canAct: atLeast(user.role, 'secretariat'), isAdmin: atLeast(user.role, 'admin') },
+      csrf: user.csrf,
+      states: MILESTONE_STATES,
+    });
+  }
+
+  private send(res: Response, status: number, page: string, language: string, titleKey: string, data: Record<string, unknown>) {
+    res.set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
+    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    const title = `${this.pages.t(language, `nav.${titleKey}`)} · handlingsplan`;
+    res.status(status).type('html').send(this.pages.render(`dashboard/${page}`, language, title, data));
+  }
+}
+
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+function messageOf(error: HttpException): string {
+  const response = error.getResponse();
+  const message = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
+}

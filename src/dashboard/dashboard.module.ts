@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { InboundModule } from '../inbound/inbound.module.js';
+import { MailModule } from '../mail/mail.module.js';
+import { PlanModule } from '../plan/plan.module.js';
+import { ProgressModule } from '../progress/progress.module.js';
+import { ReportingModule } from '../reporting/reporting.module.js';
+import { PageRenderer } from '../web/page-renderer.js';
+import { DashboardController } from './dashboard.controller.js';
+import { DashboardRepository } from './dashboard.repository.js';
+
+@Module({
+  imports: [PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule],
+  controllers: [DashboardController],
+  providers: [DashboardRepository, PageRenderer],
+})
+export class DashboardModule {}
