@@ -1,16 +1,15 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import { RateLimiter } from '../common/rate-limiter.js';
-import type { Language, Role } from '../generated/prisma/client.js';
 import { AuthRepository } from './auth.repository.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 
-const SESSION_HOURS = 12;
+export const SESSION_HOURS = 12;
 const LOGIN_FAILURES = 5;
 const LOGIN_WINDOW_SECONDS = 15 * 60;
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export class SignInRefused extends Error {
   constructor(readonly reason: 'invalid' | 'locked') {
@@ -26,16 +25,6 @@ export class AuthService {
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
   ) {}
-
-  async createUser(input: { email: string; password: string; role: Role; name?: string; language?: Language }) {
-    const email = input.email.trim().toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BadRequestException(`email: "${input.email}" is not an email address`);
-    const problem = passwordProblem(input.password);
-    if (problem) throw new BadRequestException(`password: ${problem}`);
-    if (await this.repository.findUserByEmail(email)) throw new ConflictException(`A user with the email ${email} already exists.`);
-    const user = await this.repository.createUser({ email, name: input.name ?? null, role: input.role, passwordHash: await hashPassword(input.password), language: input.language ?? 'en' });
-    return { id: user.id, email: user.email, role: user.role };
-  }
 
   /**
    * Checks a password. Failures are counted per email and per client address; after five the
@@ -73,20 +62,11 @@ export class AuthService {
     return { kind: 'user', id: user.id, name: user.name ?? user.email, role: user.role, language: user.language, csrf: session.csrf };
   }
 
-  async createApiToken(name: string, role: Role): Promise<string> {
-    const token = `hp_${randomBytes(32).toString('base64url')}`;
-    await this.repository.createApiToken({ name, role, tokenHash: sha256(token) });
-    return token;
-  }
-
   async tokenPrincipal(token: string): Promise<Principal | null> {
     const found = await this.repository.findApiToken(sha256(token), this.clock.now());
     return found ? { kind: 'token', id: found.id, name: found.name, role: found.role, language: 'en' } : null;
   }
 
-  listUsers() {
-    return this.repository.listUsers();
-  }
 }
 
 // The hash of a random password nobody knows, for constant-time refusals of unknown emails.

@@ -8,12 +8,14 @@ import { PlanFileError } from '../plan/plan-file.reader.js';
 import { PlanImportService } from '../plan/plan-import.service.js';
 import { PlanImportConflict } from '../plan/plan-writer.repository.js';
 import { PlanService } from '../plan/plan.service.js';
+import { UsersService } from '../auth/users.service.js';
 import { CliModule } from './cli.module.js';
 
 export interface CliIo {
   out: { write(text: string): unknown };
   err: { write(text: string): unknown };
   env: Record<string, string | undefined>;
+  stdin?: AsyncIterable<unknown> & { isTTY?: boolean };
 }
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -21,6 +23,11 @@ const USAGE = `Usage: npm run cli -- <command>
   db migrate                     apply the SQL migrations in prisma/migrations
   plan import <file>             validate a plan file (YAML or JSON) and write it in one transaction
   plan export [--plan <id>]      print a plan as JSON (the current plan by default)
+  user create --email <e> --role admin|secretariat|viewer [--name <n>] [--language en|da|sv|nb]
+                                 create a dashboard user; the password is read from HANDLINGSPLAN_PASSWORD
+                                 or from the first line of standard input
+  token create --name <n> --role admin|secretariat|viewer
+                                 create an API token for an integration (printed once)
 `;
 
 /** Mistakes in the call itself: usage is printed, exit code 64 (EX_USAGE). */
@@ -40,6 +47,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await withApp(io, (app) => planImport(app, rest, io));
       case 'plan export':
         return await withApp(io, (app) => planExport(app, rest, io));
+      case 'user create':
+        return await withApp(io, (app) => userCreate(app, rest, io));
+      case 'token create':
+        return await withApp(io, (app) => tokenCreate(app, rest, io));
       case 'help':
       case '':
         io.out.write(USAGE);
@@ -57,7 +68,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 2;
     }
     if (error instanceof HttpException) {
-      io.err.write(`${error.message}\n`);
+      const response = error.getResponse();
+      io.err.write(`${typeof response === 'object' && 'message' in response ? String(response.message) : error.message}\n`);
       return 2;
     }
     if (error instanceof MigrationError) {
@@ -100,6 +112,42 @@ async function planExport(app: INestApplicationContext, args: string[], io: CliI
   const planId = await app.get(PlanService).resolvePlanId(planArg === undefined ? undefined : Number(planArg));
   io.out.write(`${JSON.stringify(await app.get(PlanExportService).export(planId), null, 2)}\n`);
   return 0;
+}
+
+const ROLES = ['admin', 'secretariat', 'viewer'] as const;
+
+async function userCreate(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, language: { type: 'string' } });
+  const { email, role, name, language } = values as Record<string, string | undefined>;
+  if (!email) throw new UsageError('user create needs --email.');
+  if (!role || !ROLES.includes(role as (typeof ROLES)[number])) throw new UsageError(`user create needs --role ${ROLES.join('|')}.`);
+  if (language && !['en', 'da', 'sv', 'nb', 'fi'].includes(language)) throw new UsageError('--language is one of en, da, sv, nb, fi.');
+  const password = io.env.HANDLINGSPLAN_PASSWORD ?? (await readLine(io));
+  if (!password) throw new UsageError('Give the password in HANDLINGSPLAN_PASSWORD or on standard input.');
+  const user = await app.get(UsersService).createUser({ email, password, role: role as (typeof ROLES)[number], name, language: language as 'en' | undefined });
+  io.out.write(`Created ${user.role} ${user.email} (id ${user.id}).\n`);
+  return 0;
+}
+
+async function tokenCreate(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { name: { type: 'string' }, role: { type: 'string' } });
+  const { name, role } = values as Record<string, string | undefined>;
+  if (!name) throw new UsageError('token create needs --name.');
+  if (!role || !ROLES.includes(role as (typeof ROLES)[number])) throw new UsageError(`token create needs --role ${ROLES.join('|')}.`);
+  const token = await app.get(UsersService).createApiToken(name, role as (typeof ROLES)[number]);
+  io.out.write(`${token}\n`);
+  io.err.write('Keep this token now: it is stored only as a hash and cannot be shown again.\n');
+  return 0;
+}
+
+async function readLine(io: CliIo): Promise<string | undefined> {
+  if (!io.stdin || io.stdin.isTTY) return undefined;
+  let text = '';
+  for await (const chunk of io.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0]?.trim() || undefined;
 }
 
 function parse(args: string[], options: ParseArgsConfig['options']) {

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, readCookie, type AuthenticatedRequest } from '../auth/auth.guard.js';
-import { AuthService, SignInRefused } from '../auth/auth.service.js';
+import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
 import { atLeast, type Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
@@ -52,7 +52,7 @@ export class DashboardController {
   @Public()
   @Get('login')
   login(@Query('next') next: string | undefined, @Res() res: Response) {
-    this.send(res, 200, 'login', 'en', 'Sign in', { next: safeNext(next), nav: false });
+    this.send(res, 200, 'login', 'en', 'login', { next: safeNext(next), nav: false });
   }
 
   @Public()
@@ -63,14 +63,15 @@ export class DashboardController {
       res.cookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'lax',
-        secure: this.config.get('PUBLIC_URL').startsWith('https:'),
-        expires: session.expiresAt,
+        secure: req.secure,
+        // Relative, so the browser's clock and the server's need not agree; the server checks expiry itself.
+        maxAge: SESSION_HOURS * 3_600_000,
         path: '/',
       });
       res.redirect(303, safeNext(body.next));
     } catch (error) {
       if (!(error instanceof SignInRefused)) throw error;
-      this.send(res, error.reason === 'locked' ? 429 : 401, 'login', 'en', 'Sign in', { next: safeNext(body.next), error: error.message, email: body.email, nav: false });
+      this.send(res, error.reason === 'locked' ? 429 : 401, 'login', 'en', 'login', { next: safeNext(body.next), error: error.message, email: body.email, nav: false });
     }
   }
 

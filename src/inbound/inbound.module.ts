@@ -9,6 +9,6 @@ import { InboundService } from './inbound.service.js';
   imports: [AnswersModule],
   controllers: [InboundController],
   providers: [InboundRepository, InboundService, InboundSmtpListener],
-  exports: [InboundService],
+  exports: [InboundService, InboundRepository],
 })
 export class InboundModule {}

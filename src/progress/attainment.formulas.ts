@@ -130,34 +130,38 @@ const TERMS_SHOWN = 12;
 
 /**
  * Σ(completion × budget) / Σ budget over the parts with a budget in `currency`. Parts without a
- * budget, with a budget in another currency, or without a completion figure are left out, and the
- * formula names them. Null when no part has a budget at all.
+ * budget, with a budget in another currency, or without a completion figure are left out, and
+ * `leftOut` and the formula say so. Null when no part has a budget at all.
  */
 export function budgetWeighted(parts: WeightedPart[], currency: string, basis: BudgetWeighted['basis']): BudgetWeighted | null {
-  const budgeted = parts.filter((part) => part.budget !== null);
-  if (budgeted.length === 0) return null;
-  const leftOut: string[] = [];
+  if (!parts.some((part) => part.budget !== null)) return null;
+  const noun = basis === 'goal budget totals' ? 'goal' : 'contribution';
+  const unbudgeted: string[] = [];
+  const otherwise: string[] = [];
   const included: { label: string; completion: number; budget: number }[] = [];
   for (const part of parts) {
-    if (part.budget === null) leftOut.push(`${part.label} (no budget)`);
-    else if (part.currency !== currency) leftOut.push(`${part.label} (budget in ${part.currency ?? 'no currency'}, not ${currency})`);
-    else if (part.completion === null) leftOut.push(`${part.label} (no completion figure)`);
+    if (part.budget === null) unbudgeted.push(part.label);
+    else if (part.currency !== currency) otherwise.push(`${part.label} (budget in ${part.currency ?? 'no currency'}, not ${currency})`);
+    else if (part.completion === null) otherwise.push(`${part.label} (no completion figure)`);
     else included.push({ label: part.label, completion: part.completion, budget: Number(part.budget) });
   }
   const weight = included.reduce((sum, part) => sum + part.budget, 0);
   const value = weight === 0 ? null : included.reduce((sum, part) => sum + part.completion * part.budget, 0) / weight;
   const terms = included.slice(0, TERMS_SHOWN).map((part) => `${formatPercent(part.completion)} × ${formatNumber(part.budget)} (${part.label})`);
   if (included.length > TERMS_SHOWN) terms.push(`… ${included.length - TERMS_SHOWN} more`);
-  const what = basis === 'goal budget totals' ? 'goal completion × goal budget total' : 'contribution completion × contribution budget';
+  // A few parts without a budget are named; many (most contributions have none) are counted.
+  const leftOut = [
+    ...(unbudgeted.length <= 3 ? unbudgeted.map((label) => `${label} (no budget)`) : [`${unbudgeted.length} ${noun}s without a budget`]),
+    ...otherwise,
+  ];
+  const shown = leftOut.length > TERMS_SHOWN ? `${leftOut.slice(0, TERMS_SHOWN).join(', ')} … ${leftOut.length - TERMS_SHOWN} more` : leftOut.join(', ');
   const formula =
-    `budget-weighted completion = Σ(${what}) / Σ budget = ` +
-    (value === null ? `no figure (no part with a ${currency} budget has a completion figure)` : `(${terms.join(' + ')}) / ${formatNumber(weight)} ${currency} = ${formatPercent(value)}`) +
-    (leftOut.length === 0 ? '' : `; left out: ${summarise(leftOut)}`);
+    `budget-weighted completion = Σ(${noun} completion × ${noun} budget${noun === 'goal' ? ' total' : ''}) / Σ budget = ` +
+    (value === null
+      ? `no figure (no ${noun} with a budget in ${currency} has a completion figure)`
+      : `(${terms.join(' + ')}) / ${formatNumber(weight)} ${currency} = ${formatPercent(value)}`) +
+    (leftOut.length === 0 ? '' : `; left out: ${shown}`);
   return { value, currency, basis, weight, included: included.length, leftOut, formula };
-}
-
-function summarise(items: string[]): string {
-  return items.length > TERMS_SHOWN ? `${items.slice(0, TERMS_SHOWN).join(', ')} … ${items.length - TERMS_SHOWN} more` : items.join(', ');
 }
 
 /**

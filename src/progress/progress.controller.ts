@@ -2,6 +2,7 @@ import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { paginationSchema } from '../common/pagination.js';
+import { Public } from '../auth/access.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from './attainment.service.js';
@@ -46,6 +47,8 @@ const FIGURES =
 /**
  * Roll-ups and the overdue list. Registered before PlanController (ProgressModule comes first in
  * AppModule), so /api/milestones/overdue is not taken for /api/milestones/:id with id "overdue".
+ * The figures are public like the published plan; the overdue list and histories name the people
+ * who answered and what they wrote, so they need a signed-in viewer (the default).
  */
 @ApiTags('progress')
 @Controller('api')
@@ -56,6 +59,7 @@ export class ProgressController {
   ) {}
 
   @Get('attainment')
+  @Public()
   @ApiOperation({ summary: 'Attainment of the plan, every priority, goal, intervention, contribution and organisation', description: FIGURES })
   @PlanParam()
   @AsOfParam()
@@ -65,6 +69,7 @@ export class ProgressController {
   }
 
   @Get('goals/:number/attainment')
+  @Public()
   @ApiOperation({ summary: 'Attainment of one goal, its interventions and contributions', description: FIGURES })
   @PlanParam()
   @AsOfParam()

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sql } from '../support/sql.js';
@@ -476,6 +477,14 @@ describe('attainment and the overdue list', () => {
     expect((await http.get('/api/goals/99/attainment').expect(404)).body.message).toBe('The plan has no goal 99.');
     expect((await http.get('/api/milestones/999999/history').expect(404)).body.message).toBe('There is no milestone with id 999999.');
     await http.get('/api/attainment?plan=999').expect(404);
+  });
+
+  it('publishes the figures, and keeps who said what to signed-in viewers', async () => {
+    const anonymous = request(t.app.getHttpServer());
+    await anonymous.get('/api/attainment?asOf=2023-06-30').expect(200);
+    await anonymous.get('/api/goals/6/attainment').expect(200);
+    await anonymous.get('/api/milestones/overdue').expect(401);
+    await anonymous.get(`/api/milestones/${world.milestones[0]!.id}/history`).expect(401);
   });
 
   it('documents the endpoints', async () => {

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { AuthService } from '../../src/auth/auth.service.js';
+import { UsersService } from '../../src/auth/users.service.js';
 import { AppModule } from '../../src/app.module.js';
 import { Clock } from '../../src/common/clock.js';
 import { configureHttp } from '../../src/http.js';
@@ -68,7 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(Clock).useValue(clock).compile();
     const app = configureHttp(moduleRef.createNestApplication({ logger: ['error'] }));
     await app.init();
-    const token = await app.get(AuthService).createApiToken('tests', 'admin');
+    const token = await app.get(UsersService).createApiToken('tests', 'admin');
     return {
       app,
       db,

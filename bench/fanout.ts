@@ -1,0 +1,158 @@
+import { simpleParser } from 'mailparser';
+import { bareNodemailer } from './lib/bare-sender.js';
+import { queuePrefix, type BenchContext } from './lib/context.js';
+import { createApiToken, createBenchDatabase, withClient, type BenchDatabase } from './lib/db.js';
+import { generatePlan, roundShape } from './lib/generate.js';
+import { request } from './lib/http.js';
+import { Service, type ProcessFigures } from './lib/service.js';
+import { now, SmtpSink } from './lib/smtp-sink.js';
+import { count, mib, seconds, verdict, type Table } from './lib/stats.js';
+
+/** A plan whose round is open, kept for the answers benchmark. */
+export interface RoundFixture {
+  db: BenchDatabase;
+  roundId: number;
+  requests: number;
+}
+
+export const POOL_SIZE = 5;
+const TARGET_MS = 60_000;
+const TARGET_N = 10_000;
+const TARGET_RATIO = 0.8;
+
+async function outboxState(url: string) {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ pending: number; sent: number; failed: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'sent')::int AS sent,
+              count(*) FILTER (WHERE status IN ('failed', 'skipped'))::int AS failed FROM "OutboxMessage"`,
+    );
+    return rows[0]!;
+  });
+}
+
+function deadlineIn(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function serviceEnv(ctx: BenchContext, name: string, sink: SmtpSink | null): Record<string, string> {
+  return {
+    APP_SECRET: ctx.appSecret,
+    QUEUE_PREFIX: queuePrefix(ctx, name),
+    SMTP_RATE_PER_SECOND: '0',
+    SMTP_POOL_SIZE: String(POOL_SIZE),
+    MAIL_OUTBOX_DIR: `${ctx.logDir}/outbox-${name}`,
+    ...(sink ? { SMTP_URL: sink.url } : {}),
+  };
+}
+
+/**
+ * Benchmark 1: a plan with `organisations` organisations, each with three open milestones due in
+ * the reporting year (and one the year after); POST /api/rounds opens the round, and the clock
+ * runs until the local SMTP sink has accepted every digest. Then the baseline: nodemailer alone
+ * sends as many copies of one of those digests to the same sink with the same pool.
+ */
+export async function fanout(ctx: BenchContext, organisations: number, measure = true): Promise<{ table: Table | null; fixture: RoundFixture }> {
+  const db = await createBenchDatabase('round');
+  ctx.log(`fan-out: generating ${count(organisations)} organisations in ${db.name}`);
+  const generated = await generatePlan(db.url, roundShape(organisations, ctx.year));
+  ctx.log(`fan-out: generated ${count(generated.milestones)} milestones in ${seconds(generated.ms)}`);
+  const token = await createApiToken(db.url);
+  const sink = await SmtpSink.start();
+  let service: Service | null = await Service.start({ name: 'fanout', databaseUrl: db.url, logDir: ctx.logDir, env: serviceEnv(ctx, 'fanout', sink) });
+  let serviceFigures: ProcessFigures | null = null;
+  try {
+    const timeoutMs = Math.max(120_000, organisations * 60);
+    const reached = sink.waitFor(organisations, timeoutMs);
+    const t0 = now();
+    const response = await request('POST', `${service.url}/api/rounds`, {
+      body: { year: ctx.year, deadline: deadlineIn(30) },
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    const postMs = now() - t0;
+    if (response.status !== 201) throw new Error(`POST /api/rounds answered ${response.status}: ${response.body.toString('utf8').slice(0, 500)}`);
+    const round = JSON.parse(response.body.toString('utf8')) as { id: number; totals: { expected: number } };
+    const fixture: RoundFixture = { db, roundId: round.id, requests: round.totals.expected };
+    if (!measure) {
+      await reached;
+      return { table: null, fixture };
+    }
+    ctx.log(`fan-out: round ${round.id} opened in ${seconds(postMs)} with ${count(round.totals.expected)} requests; waiting for the digests`);
+    const done = await reached;
+    const serviceMs = done ? done.at - t0 : NaN;
+    // Accepted by the server is not yet recorded as sent: wait (bounded) for the outbox to settle.
+    let outbox = await outboxState(db.url);
+    const settleUntil = Date.now() + 60_000;
+    while (outbox.pending > 0 && Date.now() < settleUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      outbox = await outboxState(db.url);
+    }
+    const settledMs = now() - t0;
+    const received = (await sink.count()).count;
+    serviceFigures = await service.stop();
+    service = null;
+    ctx.processes.push({ bench: `fan-out (${count(organisations)} digests)`, figures: serviceFigures });
+
+    // The baseline, with a message the service rendered.
+    const raw = await sink.sample();
+    if (!raw) throw new Error('the SMTP sink kept no message to copy');
+    const parsed = await simpleParser(raw);
+    const address = (field: typeof parsed.to) => (Array.isArray(field) ? field[0] : field)?.value[0]?.address ?? 'someone@example.org';
+    sink.reset();
+    ctx.log(`fan-out: bare nodemailer loop, ${count(organisations)} messages of ${(raw.length / 1024).toFixed(1)} KiB`);
+    const bareReached = sink.waitFor(organisations, timeoutMs);
+    const bare = await bareNodemailer(
+      {
+        url: sink.url,
+        poolSize: POOL_SIZE,
+        inFlight: POOL_SIZE * 2,
+        count: organisations,
+        message: {
+          from: address(parsed.from as typeof parsed.to),
+          to: address(parsed.to),
+          replyTo: parsed.replyTo ? address(parsed.replyTo as typeof parsed.to) : undefined,
+          subject: parsed.subject ?? '',
+          html: typeof parsed.html === 'string' ? parsed.html : '',
+          text: parsed.text ?? '',
+        },
+      },
+      timeoutMs,
+    );
+    const bareDone = await bareReached;
+    const bareMs = bareDone ? bareDone.at - bare.startedAt : NaN;
+    const ratio = bareMs / serviceMs;
+    const full = organisations >= TARGET_N;
+    const rate = (n: number, t: number) => (Number.isFinite(t) ? `${(n / (t / 1000)).toFixed(0)} msg/s` : '—');
+
+    const table: Table = {
+      title: `1. Round fan-out: ${count(organisations)} organisations, one digest each`,
+      columns: ['what', 'messages', 'time', 'throughput', 'target', 'verdict'],
+      rows: [
+        ['POST /api/rounds answered (requests + outbox written, jobs enqueued)', count(round.totals.expected), seconds(postMs), '', '', ''],
+        [
+          'service: POST → all digests accepted by the SMTP sink',
+          done ? count(organisations) : `${count(received)} of ${count(organisations)} (timed out)`,
+          seconds(serviceMs),
+          rate(organisations, serviceMs),
+          full ? `< ${TARGET_MS / 1000} s for ${count(TARGET_N)}` : `< ${TARGET_MS / 1000} s for ${count(TARGET_N)} (full size only)`,
+          full ? verdict(serviceMs < TARGET_MS) : 'n/a',
+        ],
+        ['service: POST → every outbox row marked sent', `${count(outbox.sent)} sent, ${outbox.failed} failed, ${outbox.pending} pending`, seconds(settledMs), '', '', ''],
+        ['bare nodemailer loop, same pool, same sink', bareDone ? count(bare.sent) : `${count(bare.sent)} (timed out)`, seconds(bareMs), rate(organisations, bareMs), '', ''],
+        ['ratio: service throughput / bare throughput', '', '', `${ratio.toFixed(2)}×`, `≥ ${TARGET_RATIO}×`, verdict(ratio >= TARGET_RATIO)],
+      ],
+      notes: [
+        `plan: ${count(generated.organisations)} organisations × 1 contact, ${count(generated.milestones)} milestones (3 open due ${ctx.year} + 1 due ${ctx.year + 1} each), ${count(generated.updates)} earlier comments; generated in ${seconds(generated.ms)}`,
+        `SMTP_POOL_SIZE=${POOL_SIZE}, SMTP_RATE_PER_SECOND=0, mail worker concurrency 2 × pool; baseline keeps ${POOL_SIZE * 2} sends in flight; digest size ${(raw.length / 1024).toFixed(1)} KiB`,
+        `service process: peak RSS ${mib(serviceFigures.peakRss)}, CPU ${seconds(serviceFigures.cpuMs, 1)}; sink and baseline each run in a process of their own`,
+        ...(bare.failed ? [`baseline failures: ${bare.failed} (${bare.firstError})`] : []),
+      ],
+    };
+    return { table, fixture };
+  } finally {
+    if (service) {
+      const figures = await service.stop();
+      if (!serviceFigures && measure) ctx.processes.push({ bench: `fan-out (${count(organisations)} digests, aborted)`, figures });
+    }
+    await sink.stop();
+  }
+}

@@ -1,0 +1,96 @@
+import type { BenchContext } from './lib/context.js';
+import { createApiToken, createBenchDatabase } from './lib/db.js';
+import { generatePlan, spreadShape } from './lib/generate.js';
+import { get } from './lib/http.js';
+import { Service } from './lib/service.js';
+import { count, kib, median, mib, ms, percentile, seconds, verdict, type Table } from './lib/stats.js';
+import { serviceEnv } from './fanout.js';
+
+const TARGET_SIZE = 1_000_000;
+const ENDPOINTS = [
+  { path: '/api/attainment', targetMs: 200 },
+  { path: '/api/goals/1/attainment', targetMs: 200 },
+  { path: '/api/milestones/overdue', targetMs: 50 },
+] as const;
+
+/**
+ * Benchmark 2: the roll-ups and the overdue list on plans of increasing size, each generated in
+ * a database of its own and served by a fresh process. Requests are sequential (one client):
+ * a few to warm up, then `samples` timed ones, at most a minute per endpoint.
+ */
+export async function rollups(ctx: BenchContext, sizes: number[], samples: number): Promise<Table> {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const size of sizes) {
+    const db = await createBenchDatabase(`rollup${size}`);
+    try {
+      const shape = spreadShape(size, ctx.year);
+      ctx.log(`roll-ups: generating ${count(size)} milestones (${count(shape.contributions)} contributions, ${count(shape.organisations)} organisations)`);
+      const generated = await generatePlan(db.url, shape);
+      notes.push(
+        `${count(generated.milestones)} milestones: ${count(generated.contributions)} contributions of ${count(generated.organisations)} organisations under 5 goals and 25 interventions, ${count(generated.updates)} updates; generated and vacuumed in ${seconds(generated.ms, 1)}`,
+      );
+      const service = await Service.start({ name: `rollups-${size}`, databaseUrl: db.url, logDir: ctx.logDir, env: serviceEnv(ctx, `rollups-${size}`, null) });
+      try {
+        // A public dashboard sends no credentials; use a token only if the route wants one.
+        let headers: Record<string, string> = {};
+        for (const endpoint of ENDPOINTS) {
+          const url = `${service.url}${endpoint.path}`;
+          let first = await get(url, headers);
+          if (first.status === 401 || first.status === 403) {
+            const token = await createApiToken(db.url);
+            if (token) {
+              headers = { authorization: `Bearer ${token}` };
+              notes.push(`${endpoint.path} needed an API token (${first.status} without one); timed with it`);
+              first = await get(url, headers);
+            }
+          }
+          if (first.status !== 200) {
+            rows.push([count(size), endpoint.path, `${first.status} ${first.body.toString('utf8').slice(0, 80)}`, '—', '—', '—', '—', '', 'n/a']);
+            continue;
+          }
+          for (let i = 0; i < 2; i++) await get(url, headers);
+          const times: number[] = [];
+          let bytes = first.body.length;
+          const until = performance.now() + 60_000;
+          while (times.length < samples && performance.now() < until) {
+            const response = await get(url, headers);
+            if (response.status !== 200) throw new Error(`${endpoint.path} answered ${response.status} during the run`);
+            times.push(response.ms);
+            bytes = response.body.length;
+          }
+          const p95 = percentile(times, 95);
+          const atTarget = size >= TARGET_SIZE;
+          rows.push([
+            count(size),
+            endpoint.path,
+            '200',
+            `${times.length}`,
+            ms(median(times)),
+            ms(p95),
+            kib(bytes),
+            atTarget ? `p95 < ${endpoint.targetMs} ms` : `(p95 < ${endpoint.targetMs} ms at 1M)`,
+            atTarget ? verdict(p95 < endpoint.targetMs) : 'n/a',
+          ]);
+          ctx.log(`roll-ups: ${count(size)} ${endpoint.path}: median ${ms(median(times))}, p95 ${ms(p95)}`);
+        }
+      } finally {
+        const figures = await service.stop();
+        ctx.processes.push({ bench: `roll-ups (${count(size)} milestones)`, figures });
+        rows.push([count(size), 'service peak RSS', '', '', mib(figures.peakRss), '', '', '< 250 MiB', verdict(figures.peakRss < 250 * 1024 * 1024)]);
+      }
+    } finally {
+      await db.drop();
+    }
+  }
+  return {
+    title: '2. Roll-ups and the overdue list (sequential requests, one client)',
+    columns: ['milestones', 'endpoint', 'status', 'n', 'median', 'p95', 'response', 'target', 'verdict'],
+    rows,
+    notes: [
+      ...notes,
+      `no query parameters: the current plan, today as asOf (reference year ${ctx.year}), the first page of 50 overdue milestones`,
+      'the tree grows with the square root of the milestone count (2·√N contributions, one organisation per five), so the responses stay a size a dashboard can use',
+    ],
+  };
+}

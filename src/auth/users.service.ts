@@ -1,0 +1,33 @@
+import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { Language, Role } from '../generated/prisma/client.js';
+import { AuthRepository } from './auth.repository.js';
+import { sha256 } from './auth.service.js';
+import { hashPassword, passwordProblem } from './passwords.js';
+
+/** Creating users and API tokens: what the CLI (and later an admin page) does. */
+@Injectable()
+export class UsersService {
+  constructor(private readonly repository: AuthRepository) {}
+
+  async createUser(input: { email: string; password: string; role: Role; name?: string; language?: Language }) {
+    const email = input.email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BadRequestException(`email: "${input.email}" is not an email address`);
+    const problem = passwordProblem(input.password);
+    if (problem) throw new BadRequestException(`password: ${problem}`);
+    if (await this.repository.findUserByEmail(email)) throw new ConflictException(`A user with the email ${email} already exists.`);
+    const user = await this.repository.createUser({ email, name: input.name ?? null, role: input.role, passwordHash: await hashPassword(input.password), language: input.language ?? 'en' });
+    return { id: user.id, email: user.email, role: user.role };
+  }
+
+  /** The token is shown once; only its hash is kept. */
+  async createApiToken(name: string, role: Role): Promise<string> {
+    const token = `hp_${randomBytes(32).toString('base64url')}`;
+    await this.repository.createApiToken({ name, role, tokenHash: sha256(token) });
+    return token;
+  }
+
+  listUsers() {
+    return this.repository.listUsers();
+  }
+}
