@@ -76,3 +76,18 @@ ensure_dependencies() {
     npm ci --no-audit --no-fund
   fi
 }
+
+# The browser tests drive a real Chromium (Debian's package; Playwright's own download cannot be used).
+ensure_chromium() {
+  export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
+  if [ -z "$CHROMIUM_PATH" ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      echo "Installing Chromium for the browser tests (apt-get install chromium)…"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null
+      CHROMIUM_PATH="$(command -v chromium)"
+    else
+      echo "The browser tests need Chromium: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH." >&2
+      return 1
+    fi
+  fi
+}
