@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { PlanModule } from './plan/plan.module.js';
 import { ProgressModule } from './progress/progress.module.js';
 import { QueueModule } from './queue/queue.module.js';
@@ -17,6 +18,6 @@ import { ReportingModule } from './reporting/reporting.module.js';
 @Module({
   // ProgressModule before PlanModule: Nest registers routes in module order, and GET
   // /api/milestones/overdue must be matched before PlanModule's GET /api/milestones/:id.
-  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule, DashboardModule],
+  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule, DashboardModule, OperationsModule],
 })
 export class AppModule {}

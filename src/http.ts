@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { AppConfig } from './config/config.module.js';
+import { QUEUE_BOARD_PATH, QueueBoard } from './operations/queue-board.js';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 /** What every HTTP instance needs, shared by main.ts and the tests so they serve the same app. */
@@ -20,5 +21,7 @@ export function configureHttp(app: INestApplication): INestApplication {
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);
+  const board = app.get(QueueBoard);
+  http.use(QUEUE_BOARD_PATH, board.adminsOnly, board.router());
   return app;
 }

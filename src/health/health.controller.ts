@@ -16,9 +16,15 @@ export class HealthController {
     private readonly redis: RedisService,
   ) {}
 
+  /** Liveness: the process answers. (Readiness, with its dependencies, is GET /health.) */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness and readiness: PostgreSQL and Redis answer' })
+  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer' })
   check() {
     return this.health.check([
       () => this.indicators.check('database').attempt(async () => { await this.prisma.$queryRaw`SELECT 1`; }).withTimeout(3_000),

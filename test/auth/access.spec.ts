@@ -1,0 +1,121 @@
+import request from 'supertest';
+import { UsersService } from '../../src/auth/users.service.js';
+import { PlanImportService } from '../../src/plan/plan-import.service.js';
+import { bearer, startTestApp, type TestApp } from '../support/app.js';
+import { cli } from '../support/cli.js';
+import { sql } from '../support/sql.js';
+
+const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
+const PASSWORD = 'a long enough password';
+
+describe('who may do what', () => {
+  let t: TestApp;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ now: '2024-11-01T08:00:00Z' });
+    await t.app.get(PlanImportService).importFile(SMALL);
+    http = request(t.app.getHttpServer());
+    const users = t.app.get(UsersService);
+    await users.createUser({ email: 'admin@norden.test', password: PASSWORD, role: 'admin' });
+    await users.createUser({ email: 'sek@norden.test', password: PASSWORD, role: 'secretariat' });
+    await users.createUser({ email: 'view@norden.test', password: PASSWORD, role: 'viewer', language: 'sv' });
+  });
+  afterAll(() => t.close());
+
+  async function session(email: string): Promise<{ cookie: string; csrf: string }> {
+    const response = await http.post('/login').type('form').send({ email, password: PASSWORD }).expect(303);
+    const cookie = (response.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const page = await http.get('/rounds').set('Cookie', cookie).expect(200);
+    return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1]! };
+  }
+
+  it('keeps the published plan public and everything else behind a sign-in or a token', async () => {
+    await http.get('/api/goals').expect(200);
+    await http.get('/api/attainment').expect(200);
+    await http.get('/health').expect(200);
+    expect((await http.get('/api/rounds').expect(401)).body.message).toContain('Authorization: Bearer');
+    await http.get('/api/organisations').expect(401);
+    await http.get('/api/mail').expect(401);
+    await http.get('/api/inbound').expect(401);
+    await http.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(401);
+    await t.api.get('/api/organisations').expect(200);
+  });
+
+  it('sends a signed-out visitor of any page to the sign-in page', async () => {
+    for (const path of ['/', '/overdue', '/rounds', '/review', '/mail', '/admin/queues']) {
+      const response = await http.get(path).expect(303);
+      expect(response.headers.location).toMatch(/^\/login\?next=/);
+    }
+  });
+
+  it('lets a viewer read but not act, by token or by session', async () => {
+    const { stdout, code } = await cli(['token', 'create', '--name', 'monitor', '--role', 'viewer'], { DATABASE_URL: t.db.url }).then((r) => ({ stdout: r.out, code: r.code }));
+    expect(code).toBe(0);
+    const viewer = bearer(t.app, stdout.trim());
+    await viewer.get('/api/rounds').expect(200);
+    expect((await viewer.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(403)).body.message).toBe('This needs the secretariat role; monitor has viewer.');
+
+    const { cookie, csrf } = await session('view@norden.test');
+    const page = await http.get('/rounds').set('Cookie', cookie).expect(200);
+    expect(page.text).toContain('<html lang="sv">');
+    expect(page.text).not.toContain('action="/rounds"'); // no form to schedule a round
+    await http.post('/rounds').set('Cookie', cookie).type('form').send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' }).expect(403);
+    expect(await sql(t.db.url, `SELECT count(*)::int AS n FROM "ReportingRound"`)).toEqual([{ n: 0 }]);
+  });
+
+  it('needs the CSRF value on every form a session posts', async () => {
+    const { cookie, csrf } = await session('sek@norden.test');
+    await http.post('/rounds').set('Cookie', cookie).type('form').send({ year: '2024', deadline: '2024-12-01' }).expect(403);
+    expect(await sql(t.db.url, `SELECT count(*)::int AS n FROM "ReportingRound"`)).toEqual([{ n: 0 }]);
+    const created = await http.post('/rounds').set('Cookie', cookie).type('form').send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' }).expect(303);
+    expect(created.headers.location).toMatch(/^\/rounds\/\d+$/);
+    const bad = await http.post('/rounds').set('Cookie', cookie).type('form').send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' }).expect(409);
+    expect(bad.text).toContain('already has a round for 2024');
+  });
+
+  it('shows the queue board to admins only', async () => {
+    const admin = await session('admin@norden.test');
+    const board = await http.get('/admin/queues').set('Cookie', admin.cookie).expect(200);
+    expect(board.text).toContain('<div id="root"');
+    const secretariat = await session('sek@norden.test');
+    await http.get('/admin/queues').set('Cookie', secretariat.cookie).expect(403);
+  });
+
+  it('lets only an admin edit contacts, and refuses an invalid address without changing anything', async () => {
+    const [org] = await sql<{ id: number }>(t.db.url, `SELECT id FROM "Organisation" WHERE name = 'Kvarkenrådet'`);
+    const admin = await session('admin@norden.test');
+    const refused = await http.post(`/organisations/${org!.id}/contacts`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrf, contacts: 'kansli@kvarken.org\nnot-an-address' }).expect(400);
+    expect(refused.text).toContain('Not an email address: not-an-address. Nothing was changed.');
+    expect(await sql(t.db.url, `SELECT email, placeholder FROM "Contact" WHERE "organisationId" = $1`, [org!.id])).toEqual([{ email: 'kvarken@example.org', placeholder: true }]);
+    await http.post(`/organisations/${org!.id}/contacts`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrf, contacts: 'kansli@kvarken.org' }).expect(303);
+    expect(await sql(t.db.url, `SELECT email, placeholder FROM "Contact" WHERE "organisationId" = $1`, [org!.id])).toEqual([{ email: 'kansli@kvarken.org', placeholder: false }]);
+    const secretariat = await session('sek@norden.test');
+    await http.post(`/organisations/${org!.id}/contacts`).set('Cookie', secretariat.cookie).type('form').send({ _csrf: secretariat.csrf, contacts: 'x@y.org' }).expect(403);
+  });
+
+  it('slows down password guessing and signs out', async () => {
+    for (let i = 0; i < 5; i++) await http.post('/login').type('form').send({ email: 'admin@norden.test', password: `wrong ${i}` }).expect(401);
+    const locked = await http.post('/login').type('form').send({ email: 'admin@norden.test', password: PASSWORD }).expect(429);
+    expect(locked.text).toContain('Too many failed attempts');
+
+    const { cookie, csrf } = await session('sek@norden.test');
+    await http.post('/logout').set('Cookie', cookie).type('form').send({ _csrf: csrf }).expect(303);
+    await http.get('/').set('Cookie', cookie).expect(303);
+  });
+
+  it('expires sessions', async () => {
+    const { cookie } = await session('view@norden.test');
+    t.clock.set('2024-11-02T08:00:00Z');
+    expect((await http.get('/').set('Cookie', cookie).expect(303)).headers.location).toBe('/login?next=%2F');
+  });
+
+  it('creates users from the command line, refusing weak passwords', async () => {
+    const env = { DATABASE_URL: t.db.url, HANDLINGSPLAN_PASSWORD: 'short' };
+    expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], env)).toMatchObject({ code: 2, err: expect.stringContaining('password: must be at least 12 characters') });
+    expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'boss'], env)).toMatchObject({ code: 64 });
+    const created = await cli(['user', 'create', '--email', 'New@Norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD });
+    expect(created).toMatchObject({ code: 0, out: expect.stringContaining('Created admin new@norden.test') });
+    expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD })).toMatchObject({ code: 2, err: expect.stringContaining('already exists') });
+  });
+});
