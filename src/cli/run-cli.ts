@@ -10,6 +10,7 @@ import { PlanImportConflict } from '../plan/plan-writer.repository.js';
 import { PlanService } from '../plan/plan.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { CliModule } from './cli.module.js';
+import { buildDemo } from '../demo/demo-year.js';
 
 export interface CliIo {
   out: { write(text: string): unknown };
@@ -26,6 +27,8 @@ const USAGE = `Usage: npm run cli -- <command>
   user create --email <e> --role admin|secretariat|viewer [--name <n>] [--language en|da|sv|nb]
                                  create a dashboard user; the password is read from HANDLINGSPLAN_PASSWORD
                                  or from the first line of standard input
+  demo                           fill a separate demo database (DEMO_DATABASE_URL, default: DATABASE_URL's name + _demo)
+                                 with the real plan and a generated year of answers, reminders and replies
   token create --name <n> --role admin|secretariat|viewer
                                  create an API token for an integration (printed once)
 `;
@@ -51,6 +54,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await withApp(io, (app) => userCreate(app, rest, io));
       case 'token create':
         return await withApp(io, (app) => tokenCreate(app, rest, io));
+      case 'demo':
+        return await demo(io);
       case 'help':
       case '':
         io.out.write(USAGE);
@@ -111,6 +116,17 @@ async function planExport(app: INestApplicationContext, args: string[], io: CliI
   if (planArg !== undefined && !/^\d+$/.test(planArg)) throw new UsageError(`--plan takes a plan id (a number), not "${planArg}".`);
   const planId = await app.get(PlanService).resolvePlanId(planArg === undefined ? undefined : Number(planArg));
   io.out.write(`${JSON.stringify(await app.get(PlanExportService).export(planId), null, 2)}\n`);
+  return 0;
+}
+
+async function demo(io: CliIo): Promise<number> {
+  const config = validateConfiguration(io.env);
+  const result = await buildDemo({ ...io.env, DATABASE_URL: config.DATABASE_URL }, (line) => io.out.write(`${line}\n`));
+  io.out.write(
+    `\nThe demo is ready. Start the service on it and sign in:\n\n` +
+      `  DATABASE_URL='${result.databaseUrl}' QUEUE_PREFIX='{handlingsplan-demo}' YEARLY_ROUND=false npm start\n` +
+      `  open http://localhost:3000/  —  ${result.email} / ${result.password}\n`,
+  );
   return 0;
 }
 
