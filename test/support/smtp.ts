@@ -7,7 +7,7 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
  * behaviour can be changed between sends: refuse temporarily (451), refuse permanently (550), or
  * accept the connection and then never answer.
  */
-export type SmtpBehaviour = 'accept' | { reply: number; times?: number } | 'silent';
+export type SmtpBehaviour = 'accept' | { reply: number; times?: number } | 'silent' | { holdMs: number };
 
 export interface ReceivedMail extends ParsedMail {
   envelopeTo: string[];
@@ -16,6 +16,8 @@ export interface ReceivedMail extends ParsedMail {
 export class TestSmtpServer {
   readonly received: ReceivedMail[] = [];
   behaviour: SmtpBehaviour = 'accept';
+  /** How many messages began to arrive (DATA), accepted or not. */
+  dataStarted = 0;
   private refusals = 0;
   private server!: SMTPServer;
   port = 0;
@@ -38,10 +40,13 @@ export class TestSmtpServer {
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
+        this.dataStarted++;
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', async () => {
           const behaviour = this.behaviour;
-          if (typeof behaviour === 'object' && (behaviour.times === undefined || this.refusals < behaviour.times)) {
+          // "holdMs": keep the message, but answer only after a while (a send caught in flight).
+          if (typeof behaviour === 'object' && 'holdMs' in behaviour) await new Promise((resolve) => setTimeout(resolve, behaviour.holdMs));
+          if (typeof behaviour === 'object' && 'reply' in behaviour && (behaviour.times === undefined || this.refusals < behaviour.times)) {
             this.refusals++;
             const error = Object.assign(new Error(behaviour.reply >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: behaviour.reply });
             return callback(error);
@@ -53,6 +58,8 @@ export class TestSmtpServer {
         });
       },
     });
+    // A client that dies mid-conversation resets its socket; that is the client's problem, not the test's.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
