@@ -77,16 +77,34 @@ ensure_dependencies() {
   fi
 }
 
-# The browser tests drive a real Chromium (Debian's package; Playwright's own download cannot be used).
+_apt_install() {
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing $* (apt-get install)…"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >/dev/null
+  else
+    return 1
+  fi
+}
+
+# The browser tests and the annual report's PDF drive a real Chromium (Debian's package; Playwright's
+# own download cannot be used).
 ensure_chromium() {
   export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
   if [ -z "$CHROMIUM_PATH" ]; then
-    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-      echo "Installing Chromium for the browser tests (apt-get install chromium)…"
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null
+    if _apt_install chromium fonts-dejavu-core; then
       CHROMIUM_PATH="$(command -v chromium)"
     else
-      echo "The browser tests need Chromium: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH." >&2
+      echo "Chromium is needed for the browser tests and PDF reports: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH." >&2
+      return 1
+    fi
+  fi
+}
+
+# The tests read generated PDFs back with poppler's pdftotext/pdfinfo, as a reader would see them.
+ensure_pdf_tools() {
+  if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+    if ! _apt_install poppler-utils; then
+      echo "The PDF tests need pdftotext and pdfinfo: install them (Debian/Ubuntu: apt-get install poppler-utils)." >&2
       return 1
     fi
   fi

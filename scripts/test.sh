@@ -7,6 +7,7 @@ source scripts/services.sh
 ensure_dependencies
 ensure_services
 ensure_chromium
+ensure_pdf_tools
 npm run --silent build      # prisma generate + type-check and compile
 export TEST_ADMIN_DATABASE_URL
 TEST_ADMIN_DATABASE_URL="$(node -e 'const u = new URL(process.env.DATABASE_URL); u.pathname = "/postgres"; console.log(u.toString())')"

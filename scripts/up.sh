@@ -6,6 +6,8 @@ source scripts/services.sh
 
 ensure_dependencies
 ensure_services
+# Chromium prints the annual report as PDF; without it the other formats still work.
+ensure_chromium || echo "Going on without Chromium: annual reports will be available as HTML, DOCX and XLSX, not PDF." >&2
 # A signing secret for answer links, made once and kept (var/ is not committed).
 if [ -z "${APP_SECRET:-}" ]; then
   mkdir -p var

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnnualReportModule } from './annual-report/annual-report.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AnswersModule } from './answers/answers.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -18,6 +19,6 @@ import { ReportingModule } from './reporting/reporting.module.js';
 @Module({
   // ProgressModule before PlanModule: Nest registers routes in module order, and GET
   // /api/milestones/overdue must be matched before PlanModule's GET /api/milestones/:id.
-  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule, DashboardModule, OperationsModule],
+  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule, DashboardModule, OperationsModule, AnnualReportModule],
 })
 export class AppModule {}

@@ -54,6 +54,20 @@ export const configurationSchema = z
       .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
       .pipe(z.array(z.string().email('must be email addresses, comma-separated')).min(1)),
     SECRETARIAT_LANGUAGE: z.enum(['da', 'sv', 'nb', 'fi', 'en']).default('da'),
+    /** Who gets the "annual report ready" mail (comma-separated); unset: SECRETARIAT_EMAIL. */
+    REPORT_RECIPIENTS: z
+      .string()
+      .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
+      .pipe(z.array(z.string().email('must be email addresses, comma-separated')).min(1))
+      .optional(),
+    /** The annual report for the previous year is made by itself from this day (MM-DD) on, and when a round closes. */
+    ANNUAL_REPORT_ON: z
+      .string()
+      .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be MM-DD, e.g. 01-05')
+      .default('01-05'),
+    ANNUAL_REPORT_AUTO: boolean.default(true),
+    /** The Chromium that prints annual reports to PDF (Debian's package puts it here). */
+    CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
     /** Signs answer links (HMAC); at least 32 characters. `npm run up` makes one in var/app-secret. */
     APP_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
     /** Days relative to the deadline at which reminders go out; negative is before, positive is "overdue". */
@@ -102,6 +116,7 @@ export const configurationSchema = z
   .transform((env) => ({
     ...env,
     PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    REPORT_RECIPIENTS: env.REPORT_RECIPIENTS ?? env.SECRETARIAT_EMAIL,
     // Outside production a fixed secret keeps development and tests simple; links it signs are not secret.
     APP_SECRET: env.APP_SECRET ?? INSECURE_DEVELOPMENT_SECRET,
   }));

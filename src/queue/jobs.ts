@@ -2,7 +2,7 @@
  * Every queue and job of the service in one place: names, payloads, ids and options.
  * Payloads carry ids only; handlers re-read the database and skip what no longer applies.
  */
-export const QUEUE_NAMES = ['mail', 'rounds'] as const;
+export const QUEUE_NAMES = ['mail', 'rounds', 'reports'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -10,10 +10,12 @@ export interface JobPayloads {
   'mail.deliver': { outboxId: number };
   /** Advance every round whose next step is due, and re-enqueue stranded mail. */
   'rounds.tick': Record<string, never>;
+  /** Build an annual report's snapshot and render its formats (one at a time: each starts a Chromium). */
+  'reports.generate': { reportId: number };
 }
 export type JobName = keyof JobPayloads;
 
-export const JOB_NAMES = ['mail.deliver', 'rounds.tick'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['mail.deliver', 'rounds.tick', 'reports.generate'] as const satisfies readonly JobName[];
 
 export const queueOf = (job: JobName): QueueName => job.split('.')[0] as QueueName;
 
@@ -23,6 +25,7 @@ export const queueOf = (job: JobName): QueueName => job.split('.')[0] as QueueNa
  */
 export const jobIds = {
   deliver: (outboxId: number) => `deliver-${outboxId}`,
+  report: (reportId: number) => `report-${reportId}`,
 };
 
 /** Ids of the job schedulers: one of each exists in Redis however many instances upsert it. */

@@ -52,6 +52,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     REDIS_URL: 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: `{hp-test-${db.name.slice(-10)}}`,
     YEARLY_ROUND: 'false',
+    ANNUAL_REPORT_AUTO: 'false',
     TICK_SECONDS: '3600',
     MAIL_BACKOFF_MS: '50',
     MAIL_ATTEMPTS: '3',

@@ -1,0 +1,79 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { RequireRole } from '../auth/access.decorators.js';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportFormat } from './annual-report.content.js';
+import { AnnualReportService, CONTENT_TYPES } from './annual-report.service.js';
+
+const requestReport = z.strictObject({
+  plan: z.number().int().positive('must be a plan id').optional(),
+  year: z.number({ message: 'must be a year' }).int('must be a whole year'),
+  language: z.enum(REPORT_LANGUAGES, { message: `must be one of ${REPORT_LANGUAGES.join(', ')}` }).default('da'),
+});
+
+const format = z.enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` });
+
+/**
+ * Annual status reports. Asking for one needs the secretariat role and answers 202 at once: the
+ * report is made by a job, and its record says when it is ready (and the recipients get a mail).
+ * Reading needs a signed-in viewer, like everything that names who answered what.
+ */
+@ApiTags('annual reports')
+@Controller('api/annual-reports')
+export class AnnualReportController {
+  constructor(private readonly reports: AnnualReportService) {}
+
+  @Post()
+  @RequireRole('secretariat')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Ask for the annual status report of a year (made by a job; the record is queued)',
+    description:
+      'The plan defaults to the current one, the language to da (sv, nb and en too). A year outside the plan period is a 400. ' +
+      'While the year’s round is scheduled or open the report is made anyway and marked preliminary.',
+  })
+  @ApiBody({ schema: { example: { year: 2023, language: 'da' } } })
+  @ApiAcceptedResponse({ description: 'The report record, status queued' })
+  @ApiBadRequestResponse({ description: 'A malformed body, or a year outside the plan period' })
+  @ApiNotFoundResponse({ description: 'No such plan' })
+  request(@Body(new ZodPipe(requestReport)) body: z.infer<typeof requestReport>, @Req() req: AuthenticatedRequest) {
+    return this.reports.request(body, req.principal?.name ?? 'unknown');
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Annual reports, newest year first, with the links to their files once ready' })
+  @ApiQuery({ name: 'plan', required: false, type: Number })
+  list(@Query('plan', new ZodPipe(z.coerce.number().int().positive('must be a plan id').optional())) plan?: number) {
+    return this.reports.list(plan);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One report: its status and, once made, `content`: the snapshot every format is rendered from' })
+  @ApiNotFoundResponse({ description: 'No such report' })
+  get(@Param('id', ParseIntPipe) id: number) {
+    return this.reports.get(id);
+  }
+
+  @Get(':id/:format')
+  @ApiOperation({ summary: 'A rendered report: html (shown in the browser), pdf, docx or xlsx (downloads)' })
+  @ApiParam({ name: 'format', enum: REPORT_FORMATS })
+  @ApiNotFoundResponse({ description: 'No such report' })
+  @ApiConflictResponse({ description: 'The report is not ready (queued, generating or failed)' })
+  async file(@Param('id', ParseIntPipe) id: number, @Param('format', new ZodPipe(format)) kind: ReportFormat, @Res({ passthrough: true }) res: Response) {
+    const { content, filename } = await this.reports.file(id, kind);
+    if (kind === 'html') {
+      // The page is served from the API's own origin: it may style itself and show its inline
+      // charts, and nothing else (no script, no fetch, no form), whatever a comment contains.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    }
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    return new StreamableFile(Buffer.from(content), {
+      type: CONTENT_TYPES[kind],
+      disposition: kind === 'html' ? `inline; filename="${filename}"` : `attachment; filename="${filename}"`,
+      length: content.byteLength,
+    });
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module.js';
+import { PlanModule } from '../plan/plan.module.js';
+import { ProgressModule } from '../progress/progress.module.js';
+import { AnnualReportController } from './annual-report.controller.js';
+import { AnnualReportRepository } from './annual-report.repository.js';
+import { AnnualReportService } from './annual-report.service.js';
+import { AnnualReportRenderer } from './render/annual-report.renderer.js';
+
+/** The annual status report: content model, renderers (HTML, PDF, DOCX, XLSX), storage, job and API. */
+@Module({
+  imports: [PlanModule, ProgressModule, MailModule],
+  controllers: [AnnualReportController],
+  providers: [AnnualReportRepository, AnnualReportRenderer, AnnualReportService],
+  exports: [AnnualReportService],
+})
+export class AnnualReportModule {}

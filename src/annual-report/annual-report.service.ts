@@ -1,0 +1,272 @@
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { performance } from 'node:perf_hooks';
+import { Clock } from '../common/clock.js';
+import { localDate, startOfDay } from '../common/dates.js';
+import { AppConfig } from '../config/config.module.js';
+import type { AnnualReportTrigger, Prisma } from '../generated/prisma/client.js';
+import { MailDeliveryService } from '../mail/mail-delivery.service.js';
+import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
+import type { ReportReadyData } from '../mail/templates/mail-data.js';
+import { PlanService } from '../plan/plan.service.js';
+import { AttainmentService } from '../progress/attainment.service.js';
+import { jobIds } from '../queue/jobs.js';
+import { QueueService } from '../queue/queue.service.js';
+import {
+  asOfDay,
+  buildContent,
+  isPreliminary,
+  REPORT_FORMATS,
+  REPORT_LANGUAGES,
+  type AnnualReportContent,
+  type OverdueItem,
+  type ReportFormat,
+  type ReportLanguage,
+} from './annual-report.content.js';
+import { AnnualReportRepository, type ReportSummary } from './annual-report.repository.js';
+import { AnnualReportRenderer } from './render/annual-report.renderer.js';
+
+export interface RequestReport {
+  plan?: number;
+  year: number;
+  language?: ReportLanguage;
+}
+
+export const CONTENT_TYPES: Record<ReportFormat, string> = {
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** The overdue list is read in pages of the API's largest size until every page is in. */
+const OVERDUE_PAGE = 500;
+
+/**
+ * The annual status report. A request writes a queued record and a BullMQ job; the job takes a
+ * snapshot of the content (the figures, the tree, the year's comments, the overdue list, the
+ * year's round) once, renders every format from that stored snapshot, stores the files, and
+ * writes the "report ready" mail to the outbox in the same transaction. Automatic reports (early
+ * January for the previous year, and when a year's round has closed) are made by the tick; a
+ * unique key per plan, year and trigger lets one instance make each however many tick at once.
+ */
+@Injectable()
+export class AnnualReportService implements OnModuleInit {
+  private readonly logger = new Logger(AnnualReportService.name);
+
+  constructor(
+    private readonly reports: AnnualReportRepository,
+    private readonly renderer: AnnualReportRenderer,
+    private readonly plans: PlanService,
+    private readonly attainment: AttainmentService,
+    private readonly outbox: OutboxRepository,
+    private readonly delivery: MailDeliveryService,
+    private readonly queues: QueueService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.queues.handle('reports.generate', ({ reportId }, job) => this.generate(reportId, job));
+  }
+
+  async request(input: RequestReport, requestedBy: string) {
+    const planId = await this.plans.resolvePlanId(input.plan);
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    if (!Number.isInteger(input.year) || input.year < plan.periodFrom || input.year > plan.periodTo) {
+      throw new BadRequestException(`year: ${input.year} is outside the plan period ${plan.periodFrom}-${plan.periodTo}.`);
+    }
+    // An open round is no reason to refuse: the report says it is preliminary.
+    const round = await this.reports.roundState(planId, input.year);
+    const report = await this.reports.createReport({
+      planId,
+      year: input.year,
+      language: input.language ?? 'da',
+      trigger: 'requested',
+      preliminary: isPreliminary(round),
+      requestedBy,
+      createdAt: this.clock.now(),
+    });
+    await this.enqueue([report.id]);
+    return this.present(report);
+  }
+
+  async list(planId?: number) {
+    return (await this.reports.listReports(planId)).map((report) => this.present(report));
+  }
+
+  async get(id: number) {
+    const report = await this.reports.findReportWithSnapshot(id);
+    if (!report) throw new NotFoundException(`There is no annual report with id ${id}.`);
+    const { snapshot, ...rest } = report;
+    return { ...this.present(rest), content: snapshot as AnnualReportContent | null };
+  }
+
+  async file(id: number, format: ReportFormat): Promise<{ content: Uint8Array; filename: string }> {
+    const report = await this.reports.findReport(id);
+    if (!report) throw new NotFoundException(`There is no annual report with id ${id}.`);
+    if (report.status !== 'ready') throw new ConflictException(`Annual report ${id} is ${report.status}${report.error ? `: ${report.error}` : ''}; its files exist once it is ready.`);
+    const file = await this.reports.findFile(id, format);
+    if (!file) throw new NotFoundException(`Annual report ${id} has no ${format} file.`);
+    return { content: file.content, filename: `annual-report-${report.year}-${report.plan.slug}-${id}.${format}` };
+  }
+
+  /** The job: snapshot once, render from the stored snapshot, store, and mail, in that order. */
+  async generate(reportId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'ready' | 'already-done'> {
+    if (!(await this.reports.markGenerating(reportId))) return 'already-done';
+    try {
+      const started = performance.now();
+      let report = (await this.reports.findReportWithSnapshot(reportId))!;
+      // A retry after a failed render keeps the snapshot it took: the report shows what was known when it was asked for.
+      if (report.snapshot === null) {
+        const content = await this.content(report.planId, report.year, report.language as ReportLanguage, this.clock.now());
+        await this.reports.saveSnapshot(reportId, content as unknown as Prisma.InputJsonValue, new Date(content.generatedAt), content.preliminary);
+        report = (await this.reports.findReportWithSnapshot(reportId))!;
+      }
+      const snapshotMs = Math.round(performance.now() - started);
+      // Rendered from what the database holds, not from the object just built: the stored snapshot is the report.
+      const content = report.snapshot as unknown as AnnualReportContent;
+      const { files, timings } = await this.renderer.renderAll(content);
+      const outboxIds = await this.reports.transaction(async (tx) => {
+        await this.reports.complete(tx, reportId, files);
+        return this.outbox.add(tx, [this.readyMail(reportId, content)], this.config.get('MAIL_FROM').split('@')[1]!);
+      });
+      await this.delivery.enqueue(outboxIds);
+      const sizes = files.map((file) => `${file.format} ${Math.round(file.content.byteLength / 1024)} kB in ${timings[file.format]} ms`).join(', ');
+      this.logger.log(`annual report ${reportId} (${content.year}, ${content.language}) ready: snapshot in ${snapshotMs} ms; ${sizes}`);
+      return 'ready';
+    } catch (error) {
+      const message = (error as Error).message.slice(0, 1_000);
+      const lastAttempt = job === undefined || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (lastAttempt) await this.reports.markFailed(reportId, message);
+      this.logger.warn(`annual report ${reportId}: ${message}${lastAttempt ? ' (given up)' : ' (will retry)'}`);
+      throw error;
+    }
+  }
+
+  /** The content model of a plan's year, as of now. */
+  async content(planId: number, year: number, language: ReportLanguage, now: Date): Promise<AnnualReportContent> {
+    const asOf = asOfDay(year);
+    const timeZone = this.config.get('TZ');
+    // "During the year" is the calendar year where the secretariat sits.
+    const from = startOfDay(`${year}-01-01`, timeZone);
+    const to = startOfDay(`${year + 1}-01-01`, timeZone);
+    const [tree, attainment, lastComments, comments, overdue, round] = await Promise.all([
+      this.plans.planTree(planId),
+      this.attainment.plan(planId, asOf),
+      this.reports.lastComments(planId),
+      this.reports.commentsBetween(planId, from, to),
+      this.allOverdue(planId, asOf),
+      this.reports.roundOfYear(planId, year),
+    ]);
+    return buildContent({ language, year, generatedAt: now, tree, attainment, lastComments, comments, overdue, round });
+  }
+
+  private async allOverdue(planId: number, asOf: string): Promise<OverdueItem[]> {
+    const items: OverdueItem[] = [];
+    for (let page = 1; ; page++) {
+      const result = await this.attainment.overdue({ planId, asOf }, { page, pageSize: OVERDUE_PAGE });
+      items.push(...result.items);
+      if (result.items.length < OVERDUE_PAGE || items.length >= result.total) return items;
+    }
+  }
+
+  /**
+   * Called by the tick (RoundScheduler). From ANNUAL_REPORT_ON on, the previous year of every plan
+   * that covers it gets its report; a year whose round has closed gets one too. Neither is made
+   * when a final report of that year is already there (or being made). The claim is the unique
+   * autoKey "<trigger>:<plan>:<year>": racing instances make one report, the others none.
+   */
+  async ensureYearlyReport(now = this.clock.now()): Promise<number[]> {
+    if (!this.config.get('ANNUAL_REPORT_AUTO')) return [];
+    const today = localDate(now, this.config.get('TZ'));
+    const previous = Number(today.slice(0, 4)) - 1;
+    const candidates: { planId: number; year: number; trigger: AnnualReportTrigger }[] = [];
+    // Yearly first: an instance that loses this race has waited for the winner's row, so it sees
+    // that report when it comes to the closed rounds and does not make a second one.
+    if (today.slice(5) >= this.config.get('ANNUAL_REPORT_ON')) {
+      for (const plan of await this.plans.listPlans()) {
+        if (plan.periodFrom <= previous && previous <= plan.periodTo) candidates.push({ planId: plan.id, year: previous, trigger: 'yearly' });
+      }
+    }
+    for (const round of await this.reports.closedRounds()) candidates.push({ planId: round.planId, year: round.year, trigger: 'round_closed' });
+
+    const created: number[] = [];
+    for (const candidate of candidates) {
+      if (await this.reports.hasFinalReport(candidate.planId, candidate.year)) continue;
+      const round = await this.reports.roundState(candidate.planId, candidate.year);
+      const id = await this.reports.claimAutomatic({
+        ...candidate,
+        autoKey: `${candidate.trigger}:${candidate.planId}:${candidate.year}`,
+        language: this.automaticLanguage(),
+        preliminary: isPreliminary(round),
+        requestedBy: `schedule:${candidate.trigger}`,
+        createdAt: now,
+      });
+      if (id !== null) {
+        created.push(id);
+        this.logger.log(`annual report ${id} for ${candidate.year} (plan ${candidate.planId}, ${candidate.trigger}) queued`);
+      }
+    }
+    // Reports still queued (their job lost with a Redis flush) are enqueued again; the job id makes a live one a no-op.
+    await this.enqueue([...new Set([...created, ...(await this.reports.findQueuedIds(100))])]);
+    return created;
+  }
+
+  /** Automatic reports are in the secretariat's language, or Danish where there are no labels for it. */
+  private automaticLanguage(): ReportLanguage {
+    const language = this.config.get('SECRETARIAT_LANGUAGE');
+    return (REPORT_LANGUAGES as readonly string[]).includes(language) ? (language as ReportLanguage) : 'da';
+  }
+
+  private async enqueue(reportIds: number[]): Promise<void> {
+    await this.queues.addBulk(
+      'reports.generate',
+      reportIds.map((reportId) => ({
+        payload: { reportId },
+        options: {
+          jobId: jobIds.report(reportId),
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 5_000 },
+          removeOnComplete: { count: 1_000 },
+          removeOnFail: { count: 1_000 },
+        },
+      })),
+    );
+  }
+
+  private readyMail(reportId: number, content: AnnualReportContent): NewOutboxMessage {
+    const base = `${this.config.get('PUBLIC_URL')}/api/annual-reports/${reportId}`;
+    const data: ReportReadyData = {
+      plan: { title: content.plan.title },
+      year: content.year,
+      preliminary: content.preliminary,
+      links: REPORT_FORMATS.map((format) => ({ format, url: `${base}/${format}` })),
+    };
+    return {
+      dedupeKey: `annual-report:${reportId}:ready`,
+      template: 'report-ready',
+      language: content.language,
+      recipients: this.config.get('REPORT_RECIPIENTS'),
+      data: data as unknown as Prisma.InputJsonValue,
+    };
+  }
+
+  private present(report: ReportSummary) {
+    const base = `/api/annual-reports/${report.id}`;
+    return {
+      id: report.id,
+      plan: { id: report.planId, title: report.plan.title, slug: report.plan.slug },
+      year: report.year,
+      language: report.language,
+      trigger: report.trigger,
+      status: report.status,
+      preliminary: report.preliminary,
+      error: report.error,
+      requestedBy: report.requestedBy,
+      createdAt: report.createdAt,
+      generatedAt: report.generatedAt,
+      files: Object.fromEntries(report.files.map((file) => [file.format, `${base}/${file.format}`])) as Partial<Record<ReportFormat, string>>,
+    };
+  }
+}

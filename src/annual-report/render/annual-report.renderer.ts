@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { AppConfig } from '../../config/config.module.js';
+import type { AnnualReportContent, ReportFormat } from '../annual-report.content.js';
+import { renderDocx } from './docx-report.js';
+import { HtmlReport } from './html-report.js';
+import { renderPdf } from './pdf-report.js';
+import { ReportLabels } from './report-labels.js';
+import { reportView } from './report-view.js';
+import { renderXlsx } from './xlsx-report.js';
+
+export interface RenderedReport {
+  files: { format: ReportFormat; content: Uint8Array<ArrayBuffer> }[];
+  /** Milliseconds per format, for the log. */
+  timings: Record<ReportFormat, number>;
+}
+
+/**
+ * Every format of a report, from its snapshot only. The labels and the template are read once,
+ * at boot, so a missing translation or a broken template stops the service rather than a report.
+ */
+@Injectable()
+export class AnnualReportRenderer {
+  readonly labels: ReportLabels;
+  private readonly html = new HtmlReport();
+
+  constructor(private readonly config: AppConfig) {
+    this.labels = ReportLabels.load(config.get('TZ'));
+  }
+
+  renderHtml(content: AnnualReportContent): string {
+    return this.html.render(reportView(content, this.labels));
+  }
+
+  async renderAll(content: AnnualReportContent): Promise<RenderedReport> {
+    const timings = {} as Record<ReportFormat, number>;
+    const timed = async <T>(format: ReportFormat, run: () => T | Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        return await run();
+      } finally {
+        timings[format] = Math.round(performance.now() - started);
+      }
+    };
+    const view = reportView(content, this.labels);
+    const html = await timed('html', () => this.html.render(view));
+    const pdf = await timed('pdf', () =>
+      renderPdf(html, {
+        chromiumPath: this.config.get('CHROMIUM_PATH'),
+        footer: `${view.title} – ${content.plan.title}`,
+        pageLabel: view.pageLabel,
+        language: this.labels.locale(content.language),
+      }),
+    );
+    const docx = await timed('docx', () => renderDocx(view, content.generatedAt, this.labels.locale(content.language)));
+    const xlsx = await timed('xlsx', () => renderXlsx(content, this.labels));
+    const bytes = (data: Buffer | string) => new Uint8Array(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    return {
+      files: [
+        { format: 'html', content: bytes(html) },
+        { format: 'pdf', content: bytes(pdf) },
+        { format: 'docx', content: bytes(docx) },
+        { format: 'xlsx', content: bytes(xlsx) },
+      ],
+      timings,
+    };
+  }
+}

@@ -1,0 +1,340 @@
+import type { Figures } from '../../progress/attainment.formulas.js';
+import type { AnnualReportContent, ContributionBlock, MilestoneRow, MissingReason, ReportLanguage } from '../annual-report.content.js';
+import { barChart, stateDistributionChart } from './charts.js';
+import type { ReportLabels } from './report-labels.js';
+
+/**
+ * The snapshot put into words: every label translated, every number and date formatted, every
+ * table laid out as rows of strings. The HTML template and the DOCX writer both render this, so
+ * the two formats say the same thing in the same words and only differ in markup.
+ */
+
+export interface FigureRow {
+  name: string;
+  value: string;
+  formula: string;
+}
+
+export interface MilestoneView {
+  label: string;
+  text: string;
+  owner: string;
+  due: string;
+  state: string;
+  stateKey: string;
+  progress: string;
+  lastComment: string | null;
+  lastCommentAt: string | null;
+  /** Too long for a narrow column: shown in a full-width row under the milestone instead. */
+  longComment: boolean;
+}
+
+export interface ContributionView {
+  organisation: string;
+  summary: string;
+  meta: string;
+  milestones: MilestoneView[];
+}
+
+export interface ReportView {
+  lang: ReportLanguage;
+  title: string;
+  planTitle: string;
+  preliminary: string | null;
+  preliminaryNote: string | null;
+  generated: string;
+  asOf: string;
+  period: string;
+  formulasNote: string;
+  headings: { contents: string; summary: string; goals: string; comments: string; overdue: string; responses: string };
+  columns: Record<
+    | 'label'
+    | 'milestone'
+    | 'owner'
+    | 'due'
+    | 'state'
+    | 'progress'
+    | 'lastComment'
+    | 'goal'
+    | 'intervention'
+    | 'yearsLate'
+    | 'date'
+    | 'comment'
+    | 'organisation'
+    | 'answered'
+    | 'reason'
+    | 'channel'
+    | 'figure'
+    | 'value'
+    | 'formula'
+    | 'count'
+    | 'share',
+    string
+  >;
+  summary: {
+    figures: FigureRow[];
+    statesTitle: string;
+    states: { label: string; count: string; share: string; stateKey: string }[];
+    reportingTitle: string;
+    reporting: { name: string; value: string }[];
+    reportingNote: string;
+    goalsChartTitle: string;
+    goalsChart: string;
+    goals: { label: string; value: string }[];
+    statesChartTitle: string;
+    statesChart: string;
+  };
+  priorities: {
+    heading: string;
+    figures: FigureRow[];
+    goals: {
+      anchor: string;
+      heading: string;
+      criteriaTitle: string;
+      criteria: string[];
+      figuresTitle: string;
+      figures: FigureRow[];
+      budgetTitle: string;
+      budget: { partnerHeader: string; amountHeader: string; lines: { partner: string; amount: string }[]; totalLabel: string; total: string | null } | null;
+      noBudget: string;
+      ownContributionsTitle: string;
+      ownContributions: ContributionView[];
+      interventions: { heading: string; partners: string | null; completion: FigureRow; contributions: ContributionView[]; none: string }[];
+    }[];
+  }[];
+  noMilestones: string;
+  comments: {
+    none: string;
+    rows: { date: string; goal: string; intervention: string; label: string; milestone: string; owner: string; state: string; comment: string; channel: string; long: boolean }[];
+  };
+  overdue: {
+    intro: string;
+    none: string;
+    rows: { goal: string; intervention: string; label: string; milestone: string; owner: string; due: string; state: string; yearsLate: string; lastComment: string }[];
+  };
+  responses: {
+    none: string | null;
+    groups: { title: string; rows: { organisation: string; detail: string }[] }[];
+    nobody: string;
+  };
+  pageLabel: string;
+}
+
+/**
+ * Comments longer than this get a row of their own across the whole table: in a column a fifth
+ * of the page wide, a long comment would run down several pages beside empty cells.
+ */
+export const LONG_TEXT = 280;
+
+export function reportView(content: AnnualReportContent, labels: ReportLabels): ReportView {
+  const lang = content.language;
+  const t = (key: string, params?: Record<string, unknown>) => labels.t(lang, key, params);
+  const pct = (ratio: number | null) => labels.percent(lang, ratio);
+  const state = (value: string) => t(`state.${value}`);
+
+  const figureRows = (figures: Figures): FigureRow[] => [
+    { name: t('figure.total'), value: labels.number(lang, figures.counts.total), formula: figures.counts.formula },
+    { name: t('figure.completion'), value: pct(figures.completion.value), formula: figures.completion.formula },
+    ...(figures.budgetWeighted === null
+      ? []
+      : [{ name: t('figure.budget_weighted'), value: pct(figures.budgetWeighted.value), formula: figures.budgetWeighted.formula }]),
+    { name: t('figure.overdue'), value: labels.number(lang, figures.overdue.count), formula: figures.overdue.formula },
+    { name: t('figure.at_risk'), value: labels.number(lang, figures.atRisk.count), formula: figures.atRisk.formula },
+    {
+      name: t('figure.average_progress'),
+      value: figures.averageProgress.value === null ? t('figure.none') : pct(figures.averageProgress.value / 100),
+      formula: figures.averageProgress.formula,
+    },
+  ];
+
+  const milestoneView = (milestone: MilestoneRow): MilestoneView => ({
+    label: milestone.label ?? '',
+    text: milestone.text,
+    owner: milestone.owner,
+    due: labels.due(lang, milestone.dueFrom, milestone.dueTo),
+    state: state(milestone.state),
+    stateKey: milestone.state,
+    progress: pct(milestone.progress / 100),
+    lastComment: milestone.lastComment?.text ?? null,
+    lastCommentAt: milestone.lastComment ? labels.date(lang, milestone.lastComment.at) : null,
+    longComment: (milestone.lastComment?.text.length ?? 0) > LONG_TEXT,
+  });
+
+  const contributionView = (contribution: ContributionBlock): ContributionView => ({
+    organisation: contribution.organisation,
+    summary: contribution.summary,
+    meta: [
+      t('contribution.completion', { value: pct(contribution.figures.completion.value) }),
+      ...(contribution.budget ? [t('contribution.budget', { amount: labels.number(lang, contribution.budget.amount), currency: contribution.budget.currency })] : []),
+    ].join(' · '),
+    milestones: contribution.milestones.map(milestoneView),
+  });
+
+  const goals = content.priorities.flatMap((priority) => priority.goals);
+  const total = content.summary.figures.counts.total;
+  const stateRows = content.summary.states.map((row) => ({
+    label: state(row.state),
+    count: labels.number(lang, row.count),
+    share: pct(total === 0 ? null : row.count / total),
+    stateKey: row.state,
+  }));
+
+  const reporting = content.summary.reporting;
+  const reason = (value: MissingReason) => t(`reason.${value}`);
+
+  return {
+    lang,
+    title: t('report.title', { year: content.year }),
+    planTitle: content.plan.title,
+    preliminary: content.preliminary ? t('report.preliminary') : null,
+    preliminaryNote: content.preliminary ? t('report.preliminary_note', { year: content.year }) : null,
+    generated: t('report.generated', { date: labels.dateTime(lang, content.generatedAt) }),
+    asOf: t('report.as_of', { date: labels.day(lang, content.asOf) }),
+    period: t('report.period', { from: content.plan.period.from, to: content.plan.period.to }),
+    formulasNote: t('report.formulas_note'),
+    headings: {
+      contents: t('report.contents'),
+      summary: t('section.summary'),
+      goals: t('section.goals'),
+      comments: t('section.comments', { year: content.year }),
+      overdue: t('section.overdue'),
+      responses: t('section.responses', { year: content.year }),
+    },
+    columns: {
+      label: t('col.label'),
+      milestone: t('col.milestone'),
+      owner: t('col.owner'),
+      due: t('col.due'),
+      state: t('col.state'),
+      progress: t('col.progress'),
+      lastComment: t('col.last_comment'),
+      goal: t('col.goal'),
+      intervention: t('col.intervention'),
+      yearsLate: t('col.years_late'),
+      date: t('col.date'),
+      comment: t('col.comment'),
+      organisation: t('col.organisation'),
+      answered: t('col.answered'),
+      reason: t('col.reason'),
+      channel: t('col.channel'),
+      figure: t('figure.name'),
+      value: t('figure.value'),
+      formula: t('figure.formula'),
+      count: t('summary.count'),
+      share: t('summary.share'),
+    },
+    summary: {
+      figures: figureRows(content.summary.figures),
+      statesTitle: t('summary.states'),
+      states: stateRows,
+      reportingTitle: t('summary.reporting'),
+      reporting: reporting
+        ? [
+            { name: t('reporting.expected'), value: labels.number(lang, reporting.expected) },
+            { name: t('reporting.on_time'), value: labels.number(lang, reporting.answeredOnTime) },
+            { name: t('reporting.late'), value: labels.number(lang, reporting.answeredLate) },
+            { name: t('reporting.missing'), value: labels.number(lang, reporting.missing) },
+            { name: t('reporting.rate'), value: pct(reporting.rate) },
+          ]
+        : [],
+      reportingNote: reporting
+        ? `${t(`reporting.state.${reporting.round.state}`)}. ${t('reporting.deadline', { date: labels.date(lang, reporting.round.deadline) })}.`
+        : t('reporting.none', { year: content.year }),
+      goalsChartTitle: t('summary.goals_chart'),
+      goalsChart: barChart(
+        t('summary.goals_chart'),
+        goals.map((goal) => ({ label: t('goal.short', { number: goal.number }), value: goal.figures.completion.value, valueText: pct(goal.figures.completion.value) })),
+        [0, 0.25, 0.5, 0.75, 1].map((tick) => new Intl.NumberFormat(labels.locale(lang), { style: 'percent', maximumFractionDigits: 0 }).format(tick)),
+      ),
+      goals: goals.map((goal) => ({ label: t('goal.short', { number: goal.number }), value: pct(goal.figures.completion.value) })),
+      statesChartTitle: t('summary.states_chart'),
+      statesChart: stateDistributionChart(
+        t('summary.states_chart'),
+        content.summary.states.map((row, index) => ({ state: row.state, label: stateRows[index]!.label, count: row.count, shareText: stateRows[index]!.share })),
+      ),
+    },
+    priorities: content.priorities.map((priority) => ({
+      heading: t('priority.heading', { name: priority.name }),
+      figures: figureRows(priority.figures),
+      goals: priority.goals.map((goal) => ({
+        anchor: `goal-${goal.number}`,
+        heading: t('goal.heading', { number: goal.number, title: goal.title }),
+        criteriaTitle: t('goal.criteria'),
+        criteria: goal.attainmentCriteria,
+        figuresTitle: t('goal.figures'),
+        figures: figureRows(goal.figures),
+        budgetTitle: t('goal.budget'),
+        budget:
+          goal.budget === null
+            ? null
+            : {
+                partnerHeader: t('budget.partner'),
+                amountHeader: t('budget.amount', { currency: goal.budget.currency }),
+                lines: goal.budget.lines.map((line) => ({ partner: line.partner, amount: labels.number(lang, line.amount) })),
+                totalLabel: t('budget.total'),
+                total: goal.budget.total === null ? null : labels.number(lang, goal.budget.total),
+              },
+        noBudget: t('goal.no_budget'),
+        ownContributionsTitle: t('goal.own_contributions'),
+        ownContributions: goal.contributions.map(contributionView),
+        interventions: goal.interventions.map((intervention) => ({
+          heading: t('intervention.heading', { code: intervention.code, title: intervention.title }),
+          partners: intervention.partners.length ? t('intervention.partners', { partners: intervention.partners.join(', ') }) : null,
+          completion: { name: t('figure.completion'), value: pct(intervention.figures.completion.value), formula: intervention.figures.completion.formula },
+          contributions: intervention.contributions.map(contributionView),
+          none: t('intervention.no_contributions'),
+        })),
+      })),
+    })),
+    noMilestones: t('milestones.none'),
+    comments: {
+      none: t('comments.none', { year: content.year }),
+      rows: content.comments.map((comment) => ({
+        date: labels.date(lang, comment.at),
+        goal: String(comment.goal),
+        intervention: comment.intervention ?? '',
+        label: comment.label ?? '',
+        milestone: comment.milestone,
+        owner: comment.owner,
+        state: state(comment.state),
+        comment: comment.comment,
+        channel: [t(`channel.${comment.channel}`), ...(comment.late ? [t('comments.late')] : [])].join(', '),
+        long: comment.comment.length > LONG_TEXT,
+      })),
+    },
+    overdue: {
+      intro: t('overdue.intro', { year: content.year - 1, count: content.overdue.length }),
+      none: t('overdue.none'),
+      rows: content.overdue.map((item) => ({
+        goal: String(item.goal),
+        intervention: item.intervention ?? '',
+        label: item.label ?? '',
+        milestone: item.text,
+        owner: item.owner,
+        due: labels.due(lang, item.dueFrom, item.dueTo),
+        state: state(item.state),
+        yearsLate: labels.number(lang, item.yearsLate),
+        lastComment: item.lastUpdate?.comment ?? '',
+      })),
+    },
+    responses: {
+      none: content.responses === null ? t('reporting.none', { year: content.year }) : null,
+      groups:
+        content.responses === null
+          ? []
+          : [
+              {
+                title: t('responses.on_time'),
+                rows: content.responses.onTime.map((row) => ({ organisation: row.organisation, detail: row.answeredAt ? labels.date(lang, row.answeredAt) : '' })),
+              },
+              {
+                title: t('responses.late'),
+                rows: content.responses.late.map((row) => ({ organisation: row.organisation, detail: row.answeredAt ? labels.date(lang, row.answeredAt) : '' })),
+              },
+              { title: t('responses.missing'), rows: content.responses.missing.map((row) => ({ organisation: row.organisation, detail: reason(row.reason) })) },
+            ],
+      nobody: t('responses.nobody'),
+    },
+    pageLabel: t('report.page'),
+  };
+}

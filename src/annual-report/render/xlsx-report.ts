@@ -1,0 +1,70 @@
+import ExcelJS from 'exceljs';
+import type { AnnualReportContent, MilestoneRow } from '../annual-report.content.js';
+import type { ReportLabels } from './report-labels.js';
+
+/**
+ * The annex: every milestone of the plan as one row, for filtering and pivoting. Cells hold
+ * plain values (numbers as numbers, text as text; nothing becomes a formula), in the plan's order.
+ * The workbook's dates are the report's generatedAt, so the same snapshot gives the same sheet.
+ */
+export async function renderXlsx(content: AnnualReportContent, labels: ReportLabels): Promise<Buffer> {
+  const lang = content.language;
+  const t = (key: string) => labels.t(lang, key);
+  const workbook = new ExcelJS.Workbook();
+  const generatedAt = new Date(content.generatedAt);
+  workbook.creator = 'handlingsplan';
+  workbook.lastModifiedBy = 'handlingsplan';
+  workbook.created = generatedAt;
+  workbook.modified = generatedAt;
+  workbook.title = `${labels.t(lang, 'report.title', { year: content.year })} – ${content.plan.title}`;
+
+  const sheet = workbook.addWorksheet(t('xlsx.sheet'));
+  sheet.columns = [
+    { header: t('col.goal'), key: 'goal', width: 7 },
+    { header: t('col.intervention'), key: 'intervention', width: 12 },
+    { header: t('col.contribution'), key: 'contribution', width: 28 },
+    { header: t('col.owner'), key: 'owner', width: 22 },
+    { header: t('col.label'), key: 'label', width: 12 },
+    { header: t('col.milestone'), key: 'milestone', width: 70 },
+    { header: t('col.due'), key: 'due', width: 11 },
+    { header: t('col.state'), key: 'state', width: 20 },
+    { header: t('col.progress'), key: 'progress', width: 10 },
+    { header: t('col.last_comment'), key: 'lastComment', width: 60 },
+    { header: t('col.date'), key: 'lastCommentAt', width: 14 },
+    { header: t('col.key'), key: 'key', width: 36 },
+  ];
+  sheet.getRow(1).font = { bold: true };
+  sheet.views = [{ state: 'frozen', ySplit: 1 }];
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: sheet.columns.length } };
+
+  for (const milestone of milestonesOf(content)) {
+    const row = sheet.addRow({
+      goal: milestone.goal,
+      intervention: milestone.intervention ?? '',
+      contribution: milestone.contribution,
+      owner: milestone.owner,
+      label: milestone.label ?? '',
+      milestone: milestone.text,
+      due: labels.due(lang, milestone.dueFrom, milestone.dueTo),
+      state: labels.t(lang, `state.${milestone.state}`),
+      progress: milestone.progress / 100,
+      lastComment: milestone.lastComment?.text ?? '',
+      lastCommentAt: milestone.lastComment ? milestone.lastComment.at.slice(0, 10) : '',
+      key: milestone.key,
+    });
+    row.getCell('progress').numFmt = '0%';
+    row.getCell('milestone').alignment = { wrapText: true, vertical: 'top' };
+    row.getCell('lastComment').alignment = { wrapText: true, vertical: 'top' };
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** Every milestone in the report's order: priority, goal, the goal's own contributions, then each intervention's. */
+export function milestonesOf(content: AnnualReportContent): MilestoneRow[] {
+  return content.priorities.flatMap((priority) =>
+    priority.goals.flatMap((goal) => [
+      ...goal.contributions.flatMap((contribution) => contribution.milestones),
+      ...goal.interventions.flatMap((intervention) => intervention.contributions.flatMap((contribution) => contribution.milestones)),
+    ]),
+  );
+}
