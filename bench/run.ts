@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -6,32 +6,34 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { answers } from './answers.js';
 import { fanout, type RoundFixture } from './fanout.js';
+import { queries } from './queries.js';
 import { rollups } from './rollups.js';
 import type { BenchContext } from './lib/context.js';
 import { dropAllBenchDatabases } from './lib/db.js';
 import { describeMachine } from './lib/machine.js';
+import { waitForQuiet } from './lib/quiet.js';
 import { REPO } from './lib/paths.js';
 import { killAllChildren } from './lib/service.js';
 import { count, mib, renderTable, seconds, verdict, type Table } from './lib/stats.js';
 
 /**
- * npm run bench [-- --full] [-- --only fanout,rollups,answers]
+ * npm run bench [-- --full] [-- --only fanout,rollups,answers,queries]
  *
  * Runs the benchmarks against the built service (dist/), PostgreSQL and Redis on this machine,
  * prints a table per benchmark and writes them to bench/results/<size>-<date>.md.
  */
-const USAGE = `Usage: npm run bench [-- --full] [-- --only fanout,rollups,answers]
+const USAGE = `Usage: npm run bench [-- --full] [-- --only fanout,rollups,answers,queries]
 
   (default)  quick size: 1,000 organisations; roll-ups at 10k and 100k milestones; 20 s of answers
   --full     full size: 10,000 organisations; roll-ups at 10k, 100k and 1M milestones; 30 s of answers
-  --only     a comma-separated subset of fanout, rollups, answers (answers opens a round itself if
-             fanout is not run)
+  --only     a comma-separated subset of fanout, rollups, answers, queries (answers opens a round
+             itself if fanout is not run; queries counts SQL statements per operation)
   --keep     keep the bench databases (handlingsplan_bench_*) instead of dropping them
 
 Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres)
 and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379). Results: bench/results/.`;
 
-const BENCHES = ['fanout', 'rollups', 'answers'] as const;
+const BENCHES = ['fanout', 'rollups', 'answers', 'queries'] as const;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function deleteQueueKeys(prefixes: string[]): Promise<void> {
@@ -50,6 +52,8 @@ async function deleteQueueKeys(prefixes: string[]): Promise<void> {
     redis.disconnect();
   }
 }
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, only: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
@@ -70,6 +74,7 @@ async function main(): Promise<number> {
   const concurrency = 10;
 
   const started = new Date();
+  const loadAtStart = loadAverage();
   const ctx: BenchContext = {
     full,
     logDir: mkdtempSync(join(tmpdir(), 'handlingsplan-bench-')),
@@ -89,6 +94,7 @@ async function main(): Promise<number> {
     `- command: \`${command}\``,
     ...machine.map((line) => `- ${line}`),
     `- service: \`node dist/main.js\`, PROCESS_ROLE=all, NODE_ENV=production, one fresh process per benchmark; logs in ${ctx.logDir}`,
+    `- load average (1, 5, 15 min) before the run: ${loadAtStart} — other work on the machine skews the figures`,
     '',
   ].join('\n');
   console.log(header);
@@ -115,16 +121,19 @@ async function main(): Promise<number> {
   try {
     if (selected.includes('fanout')) {
       try {
+        const quiet = await waitForQuiet(ctx.log);
         const result = await fanout(ctx, size.organisations);
         fixture = result.fixture;
-        emit(result.table!);
+        emit({ ...result.table!, notes: [...result.table!.notes, quiet] });
       } catch (error) {
         failed('1. Round fan-out', error);
       }
     }
     if (selected.includes('rollups')) {
       try {
-        emit(await rollups(ctx, size.rollups, size.samples));
+        const quiet = await waitForQuiet(ctx.log);
+        const table = await rollups(ctx, size.rollups, size.samples);
+        emit({ ...table, notes: [...table.notes, quiet] });
       } catch (error) {
         failed('2. Roll-ups', error);
       }
@@ -132,16 +141,19 @@ async function main(): Promise<number> {
     if (selected.includes('answers')) {
       try {
         fixture ??= (await fanout(ctx, size.organisations, false)).fixture;
-        emit(await answers(ctx, fixture, { concurrency, durationMs: size.answersMs }));
+        const quiet = await waitForQuiet(ctx.log);
+        const table = await answers(ctx, fixture, { concurrency, durationMs: size.answersMs });
+        emit({ ...table, notes: [...table.notes, quiet] });
       } catch (error) {
         failed('3. Answers', error);
       }
     }
     emit({
       title: '4. Peak memory of the service process (VmHWM from /proc/<pid>/status)',
-      columns: ['benchmark', 'peak RSS (VmHWM)', 'highest sampled VmRSS', 'CPU time', 'target', 'verdict'],
+      columns: ['benchmark', 'RSS when ready', 'peak RSS (VmHWM)', 'highest sampled VmRSS', 'CPU time', 'target', 'verdict'],
       rows: ctx.processes.map(({ bench, figures }) => [
         bench,
+        mib(figures.startRss),
         mib(figures.peakRss),
         mib(figures.sampledRss),
         seconds(figures.cpuMs, 1),
@@ -151,6 +163,13 @@ async function main(): Promise<number> {
       notes: ['one `node dist/main.js` process per benchmark (per size for roll-ups), API and worker together (PROCESS_ROLE=all)'],
     });
     emit({ title: '5. Annual report generation', columns: ['status'], rows: [['not measured yet (the annual report is another issue)']], notes: [] });
+    if (selected.includes('queries')) {
+      try {
+        emit(await queries(ctx, full ? [100, 1_000, 10_000] : [100, 1_000]));
+      } catch (error) {
+        failed('6. SQL statements per operation', error);
+      }
+    }
   } finally {
     killAllChildren();
     if (!values.keep) await dropAllBenchDatabases();
@@ -160,7 +179,7 @@ async function main(): Promise<number> {
   const resultsDir = join(REPO, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${full ? 'full' : 'quick'}-${started.toISOString().slice(0, 16).replace(/:/g, '-')}.md`);
-  writeFileSync(file, `${header}\n${sections.join('\n')}`);
+  writeFileSync(file, `${header}\n${sections.join('\n')}\nLoad average (1, 5, 15 min) after the run: ${loadAverage()}.\n`);
   ctx.log(`done in ${seconds(Date.now() - started.getTime(), 0)}; written to ${file.slice(REPO.length + 1)} (${count(sections.length)} tables)`);
   return 0;
 }

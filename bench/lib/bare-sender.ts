@@ -31,6 +31,8 @@ export interface BareResult {
   failed: number;
   startedAt: number;
   endedAt: number;
+  /** CPU time of the sending process while it sent, in ms. */
+  cpuMs: number;
   firstError?: string;
 }
 
@@ -42,6 +44,7 @@ async function runBare(run: Run): Promise<BareResult> {
   let failed = 0;
   let firstError: string | undefined;
   const startedAt = now();
+  const cpu = process.cpuUsage();
   const lane = async () => {
     while (next < run.count) {
       const i = next++;
@@ -63,8 +66,9 @@ async function runBare(run: Run): Promise<BareResult> {
   };
   await Promise.all(Array.from({ length: run.inFlight }, lane));
   const endedAt = now();
+  const used = process.cpuUsage(cpu);
   transporter.close();
-  return { sent, failed, startedAt, endedAt, firstError };
+  return { sent, failed, startedAt, endedAt, cpuMs: (used.user + used.system) / 1000, firstError };
 }
 
 if (process.argv[2] === '--bare') {

@@ -8,8 +8,9 @@ import { withClient } from './db.js';
  *
  * Two shapes:
  * - "round": every organisation has one contact and one contribution with `dueNow` open milestones
- *   due in `year` (asked about when a round for that year opens) and one due the year after (sent
- *   along as optional); a third of them carry an earlier comment, which the digest quotes.
+ *   due in `year` (asked about when a round for that year opens) and `later` due the year after
+ *   (sent along as optional); a third of the second milestones carry an earlier comment, which the
+ *   digest quotes.
  * - "spread": milestones spread over the due years 2021–2030 (one in twenty undated) with states
  *   that depend on whether they fall before `year`: older ones are mostly completed, some late;
  *   later ones mostly not started or in progress. Every milestone that has left not_started has
@@ -22,6 +23,9 @@ export interface PlanShape {
   kind: 'round' | 'spread';
   /** The reporting year of a "round" plan; the reference year of a "spread" plan. */
   year: number;
+  /** "round" plans: open milestones due in `year`, and due the year after, per organisation. */
+  dueNow?: number;
+  later?: number;
 }
 
 export interface Generated {
@@ -55,8 +59,8 @@ export function spreadShape(milestones: number, year: number): PlanShape {
   return { kind: 'spread', year, contributions, organisations: Math.max(10, Math.round(contributions / 5)), milestonesPerContribution: Math.round(milestones / contributions) };
 }
 
-export function roundShape(organisations: number, year: number): PlanShape {
-  return { kind: 'round', year, organisations, contributions: organisations, milestonesPerContribution: 4 };
+export function roundShape(organisations: number, year: number, dueNow = 3, later = 0): PlanShape {
+  return { kind: 'round', year, organisations, contributions: organisations, milestonesPerContribution: dueNow + later, dueNow, later };
 }
 
 export async function generatePlan(url: string, shape: PlanShape): Promise<Generated> {
@@ -112,14 +116,17 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
     );
 
     if (shape.kind === 'round') {
-      // Three open milestones due in the year (asked), one due the year after (optional).
+      // Open milestones due in the year (asked about), then those due the year after (optional).
       await q(
         `INSERT INTO "Milestone" ("planId", "contributionId", position, key, label, kind, "dueFrom", "dueTo", text, notes, state, progress, "updatedAt")
-         SELECT $1, c.id, s, c.key || '-M' || s, 'M' || s, 'milestone', $2::int + (s / 4), $2::int + (s / 4),
+         SELECT $1, c.id, s, c.key || '-M' || s, 'M' || s, 'milestone', d.due, d.due,
                 'Milestone ' || s || ' of ' || c.key || ': a result due by the end of the year, described as the plan describes it.', '{}',
-                (ARRAY['not_started','in_progress','at_risk','not_started'])[s]::"MilestoneState", (ARRAY[0, 50, 40, 0])[s], now()
-         FROM "Contribution" c CROSS JOIN generate_series(1, 4) s WHERE c."planId" = $1`,
-        [planId, shape.year],
+                (CASE WHEN s > $3::int THEN 'not_started' ELSE (ARRAY['not_started','in_progress','at_risk'])[s % 3 + 1] END)::"MilestoneState",
+                CASE WHEN s > $3::int THEN 0 ELSE (ARRAY[0, 50, 40])[s % 3 + 1] END, now()
+         FROM "Contribution" c CROSS JOIN generate_series(1, $3::int + $4::int) s
+         CROSS JOIN LATERAL (SELECT CASE WHEN s > $3::int THEN $2::int + 1 ELSE $2::int END AS due) d
+         WHERE c."planId" = $1`,
+        [planId, shape.year, shape.dueNow ?? 3, shape.later ?? 0],
       );
       await q(
         `INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, comment, channel, actor, "createdAt")

@@ -13,6 +13,8 @@ export interface ProcessFigures {
   sampledRss: number;
   /** User + system CPU time, in ms. */
   cpuMs: number;
+  /** VmRSS once the service answered /health, before any work, in bytes. */
+  startRss: number;
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -34,6 +36,7 @@ export function readProcess(pid: number): { rss: number; hwm: number; cpuMs: num
 /** Samples a process every 100 ms until stopped; `figures()` is the last reading with the sampled maximum. */
 export class ProcessSampler {
   private sampledRss = 0;
+  startRss = NaN;
   private last: { rss: number; hwm: number; cpuMs: number } | null = null;
   private readonly timer: NodeJS.Timeout;
 
@@ -52,7 +55,7 @@ export class ProcessSampler {
 
   figures(): ProcessFigures {
     this.sample();
-    return { peakRss: this.last?.hwm ?? NaN, sampledRss: this.sampledRss, cpuMs: this.last?.cpuMs ?? NaN };
+    return { peakRss: this.last?.hwm ?? NaN, sampledRss: this.sampledRss, cpuMs: this.last?.cpuMs ?? NaN, startRss: this.startRss };
   }
 
   stop(): ProcessFigures {
@@ -75,9 +78,12 @@ export async function freePort(): Promise<number> {
 
 const running = new Set<ChildProcess>();
 
+/** A child killed by a signal keeps exitCode null: look at both. */
+export const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
 /** Ends every child process this bench started and has not stopped yet (on errors and Ctrl-C). */
 export function killAllChildren(): void {
-  for (const child of running) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  for (const child of running) if (alive(child) && child.pid) process.kill(child.pid, 'SIGKILL');
 }
 
 export function track(child: ChildProcess): ChildProcess {
@@ -129,22 +135,27 @@ export class Service {
       DATABASE_URL: options.databaseUrl,
       REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
       YEARLY_ROUND: 'false',
+      // The yearly annual report would start generating in the background on a fresh plan; it is not measured here.
+      ANNUAL_REPORT_AUTO: 'false',
       // Only the bench moves rounds forward; the reconciler would find nothing to do anyway.
       TICK_SECONDS: '3600',
       TZ: 'Europe/Copenhagen',
-      // For profiling a run by hand, e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...options.env,
     };
-    const child = track(spawn(process.execPath, ['dist/main.js'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    // For profiling a run by hand, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = track(spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const service = new Service(child, port, logFile);
     const until = Date.now() + 60_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} while starting; see ${logFile}`);
+      if (!alive(child)) throw new Error(`the service exited with ${child.exitCode ?? child.signalCode} while starting; see ${logFile}`);
       const health = await get(`${service.url}/health`).catch(() => null);
-      if (health?.status === 200) return service;
+      if (health?.status === 200) {
+        service.sampler.startRss = readProcess(child.pid!)?.rss ?? NaN;
+        return service;
+      }
       if (Date.now() > until) {
         await service.stop();
         throw new Error(`the service did not become healthy within 60 s; see ${logFile}`);
@@ -156,10 +167,10 @@ export class Service {
   /** Stops the process (SIGTERM, then SIGKILL after 15 s) and returns its figures. */
   async stop(): Promise<ProcessFigures> {
     const figures = this.sampler.stop();
-    if (this.child.exitCode === null) {
+    if (alive(this.child)) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
       this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.exitCode === null && this.child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => alive(this.child) && this.child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
     }

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { track } from './service.js';
+import { alive, track } from './service.js';
 
 /**
  * A local SMTP server (the smtp-server package) that accepts every message and discards it,
@@ -119,7 +119,7 @@ export class SmtpSink {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (!alive(this.child)) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.disconnect();
     await exited;
