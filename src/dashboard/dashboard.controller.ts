@@ -1,11 +1,14 @@
-import { Body, Controller, Get, HttpException, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpException, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, readCookie, type AuthenticatedRequest } from '../auth/auth.guard.js';
+import { AnnualReportService } from '../annual-report/annual-report.service.js';
+import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
 import { atLeast, type Principal } from '../auth/principal.js';
+import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { InboundRepository } from '../inbound/inbound.repository.js';
@@ -44,6 +47,8 @@ export class DashboardController {
     private readonly inbound: InboundService,
     private readonly inboundMessages: InboundRepository,
     private readonly data: DashboardRepository,
+    private readonly reports: AnnualReportService,
+    private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
 
@@ -229,6 +234,43 @@ export class DashboardController {
   async mail(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const [total, items] = await this.outbox.list({}, { skip: 0, take: 200 });
     this.page(req, res, 'mail', 'mail', { total, items });
+  }
+
+  // ─── annual reports ───
+
+  @Get('reports')
+  async reportList(@Query('requested') requested: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    this.page(req, res, 'reports', 'reports', { ...(await this.reportsPage()), requested: requested === undefined ? undefined : Number(requested) });
+  }
+
+  @Post('reports')
+  @RequireRole('secretariat')
+  async requestReport(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const language = (REPORT_LANGUAGES as readonly string[]).includes(body.language) ? (body.language as ReportLanguage) : undefined;
+    try {
+      if (!language) throw new BadRequestException(`language: must be one of ${REPORT_LANGUAGES.join(', ')}.`);
+      if (!/^\d{4}$/.test(body.year ?? '')) throw new BadRequestException('year: must be a year such as 2023.');
+      const report = await this.reports.request({ year: Number(body.year), language }, req.principal?.name ?? 'unknown');
+      res.redirect(303, `/reports?requested=${report.id}`);
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      this.page(req, res, 'reports', 'reports', { ...(await this.reportsPage()), error: messageOf(error), form: body }, error.getStatus());
+    }
+  }
+
+  /** The reports so far, and the form's choices: the plan's years (last year first) and the languages. */
+  private async reportsPage() {
+    const planId = await this.plans.resolvePlanId(undefined);
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    const lastYear = Math.min(Math.max(this.clock.now().getUTCFullYear() - 1, plan.periodFrom), plan.periodTo);
+    const years = Array.from({ length: plan.periodTo - plan.periodFrom + 1 }, (_, i) => plan.periodTo - i).map((year) => ({ year, selected: year === lastYear }));
+    const reports = (await this.reports.list(planId)).map((report) => ({
+      ...report,
+      links: REPORT_FORMATS.filter((format) => report.files[format]).map((format) => ({ format, href: report.files[format] })),
+    }));
+    // While one is being made the page refreshes itself (a meta refresh: no script needed).
+    const pending = reports.some((report) => report.status === 'queued' || report.status === 'generating');
+    return { reports, years, languages: REPORT_LANGUAGES, pending };
   }
 
   // ─── helpers ───

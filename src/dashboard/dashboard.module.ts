@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnnualReportModule } from '../annual-report/annual-report.module.js';
 import { InboundModule } from '../inbound/inbound.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PlanModule } from '../plan/plan.module.js';
@@ -9,7 +10,7 @@ import { DashboardController } from './dashboard.controller.js';
 import { DashboardRepository } from './dashboard.repository.js';
 
 @Module({
-  imports: [PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule],
+  imports: [AnnualReportModule, PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule],
   controllers: [DashboardController],
   providers: [DashboardRepository, PageRenderer],
 })

@@ -143,6 +143,51 @@ describe('the dashboard in a browser', () => {
     await page.context().close();
   });
 
+  it('makes the annual report from the dashboard and opens its files', async () => {
+    const page = await signIn('anna@norden.test');
+    await page.getByRole('link', { name: 'Annual reports' }).click();
+    expect(await page.locator('main').textContent()).toContain('No annual report has been made yet.');
+    // The year defaults to last year (the clock says November 2023); the 2023 round is still open.
+    expect(await page.getByLabel('Year').inputValue()).toBe('2022');
+    await page.getByLabel('Year').selectOption('2023');
+    await page.getByLabel('Language').selectOption('sv');
+    await page.getByRole('button', { name: 'Make the report' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('The report is being made');
+    // The page refreshes itself until the job has made every format.
+    const row = page.locator('tbody tr').first();
+    await row.getByRole('link', { name: 'docx' }).waitFor({ timeout: 60_000 });
+    expect(await row.textContent()).toMatch(/2023 \(preliminary\)\s*sv\s*ready/);
+    expect(await row.getByRole('link').allTextContents()).toEqual(['html', 'pdf', 'docx', 'xlsx']);
+
+    const download = page.waitForEvent('download');
+    await row.getByRole('link', { name: 'xlsx' }).click();
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile((await (await download).path())!);
+    expect(workbook.worksheets[0]!.rowCount).toBeGreaterThan(100); // a row per milestone of the real plan
+
+    const [report] = await Promise.all([page.context().waitForEvent('page'), row.getByRole('link', { name: 'html' }).click()]);
+    await report.waitForLoadState();
+    expect(await report.locator('h1').first().textContent()).toMatch(/^Årsrapport 2023\s*Preliminär$/);
+    // A year outside the plan, posted by hand, is refused with the reason and nothing is queued.
+    const csrf = await page.locator('input[name=_csrf]').first().inputValue();
+    const refused = await page.request.post(`${base}/reports`, { form: { _csrf: csrf, year: '2030', language: 'da' }, maxRedirects: 0 });
+    expect(refused.status()).toBe(400);
+    expect(await refused.text()).toContain('year: 2030 is outside the plan period 2021-2024.');
+    expect((await sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "AnnualReport"`))[0]!.n).toBe(1);
+    await page.context().close();
+  });
+
+  it('shows a viewer the annual reports but not the form that makes them', async () => {
+    const viewer = await signIn('vera@norden.test');
+    await viewer.getByRole('link', { name: 'Annual reports' }).click();
+    expect(await viewer.locator('tbody tr').first().textContent()).toContain('ready');
+    expect(await viewer.getByRole('button', { name: 'Make the report' }).count()).toBe(0);
+    const csrf = await viewer.locator('input[name=_csrf]').first().inputValue();
+    const forged = await viewer.request.post(`${base}/reports`, { form: { _csrf: csrf, year: '2023', language: 'da' }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+    await viewer.context().close();
+  });
+
   it('does not let a viewer send reminders', async () => {
     const page = await signIn('vera@norden.test');
     await page.getByRole('link', { name: 'Rounds' }).click();
