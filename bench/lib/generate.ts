@@ -40,6 +40,12 @@ export interface Generated {
 const GOALS = 5;
 const INTERVENTIONS_PER_GOAL = 5;
 const LANGUAGES = ['da', 'sv', 'nb', 'fi', 'en'];
+/**
+ * Milestone.planOrder as the plan import numbers it (renumberPlan in src/plan/plan-writer.repository.ts):
+ * goal number, intervention code, contribution and milestone position. Computed while inserting
+ * (over `c`, `g`, `i` and the position `s`), so no second pass rewrites a million rows.
+ */
+const PLAN_ORDER = `row_number() OVER (ORDER BY g.number, i.code COLLATE "C" NULLS FIRST, c.position, s)::int`;
 
 /** A plan for `milestones` spread milestones: the tree grows with the square root (see RESULTS.md). */
 export function spreadShape(milestones: number, year: number): PlanShape {
@@ -118,12 +124,14 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
     if (shape.kind === 'round') {
       // Open milestones due in the year (asked about), then those due the year after (optional).
       await q(
-        `INSERT INTO "Milestone" ("planId", "contributionId", position, key, label, kind, "dueFrom", "dueTo", text, notes, state, progress, "updatedAt")
+        `INSERT INTO "Milestone" ("planId", "contributionId", position, key, label, kind, "dueFrom", "dueTo", text, notes, state, progress, "planOrder", "updatedAt")
          SELECT $1, c.id, s, c.key || '-M' || s, 'M' || s, 'milestone', d.due, d.due,
                 'Milestone ' || s || ' of ' || c.key || ': a result due by the end of the year, described as the plan describes it.', '{}',
                 (CASE WHEN s > $3::int THEN 'not_started' ELSE (ARRAY['not_started','in_progress','at_risk'])[s % 3 + 1] END)::"MilestoneState",
-                CASE WHEN s > $3::int THEN 0 ELSE (ARRAY[0, 50, 40])[s % 3 + 1] END, now()
+                CASE WHEN s > $3::int THEN 0 ELSE (ARRAY[0, 50, 40])[s % 3 + 1] END,
+                ${PLAN_ORDER}, now()
          FROM "Contribution" c CROSS JOIN generate_series(1, $3::int + $4::int) s
+         JOIN "Goal" g ON g.id = c."goalId" LEFT JOIN "Intervention" i ON i.id = c."interventionId"
          CROSS JOIN LATERAL (SELECT CASE WHEN s > $3::int THEN $2::int + 1 ELSE $2::int END AS due) d
          WHERE c."planId" = $1`,
         [planId, shape.year, shape.dueNow ?? 3, shape.later ?? 0],
@@ -136,7 +144,7 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
       );
     } else {
       await q(
-        `INSERT INTO "Milestone" ("planId", "contributionId", position, key, label, kind, "dueFrom", "dueTo", text, notes, state, progress, "stateChangedAt", "updatedAt")
+        `INSERT INTO "Milestone" ("planId", "contributionId", position, key, label, kind, "dueFrom", "dueTo", text, notes, state, progress, "stateChangedAt", "planOrder", "updatedAt")
          SELECT $1, r.cid, r.s, r.ckey || '-M' || r.s,
                 CASE WHEN r.s % 4 = 0 THEN 'D ' || coalesce(d.due::text, '') ELSE 'M' || coalesce((d.due % 100)::text, '') END,
                 (CASE WHEN r.s % 4 = 0 THEN 'deliverable' ELSE 'milestone' END)::"MilestoneKind",
@@ -145,10 +153,12 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
                 st.state::"MilestoneState",
                 CASE st.state WHEN 'completed' THEN 100 WHEN 'not_started' THEN 0 WHEN 'cancelled' THEN 0 ELSE 10 + (r.h / 20000) % 81 END,
                 CASE WHEN st.state <> 'not_started' THEN timestamp '2021-01-01' + ((r.h / 3) % 1800) * interval '1 day' END,
-                now()
+                r.plan_order, now()
          FROM (
-           SELECT c.id AS cid, c.key AS ckey, s, hashint8(c.id::bigint * 1000003 + s) & 2147483647 AS h
-           FROM "Contribution" c CROSS JOIN generate_series(1, $2::int) s WHERE c."planId" = $1
+           SELECT c.id AS cid, c.key AS ckey, s, hashint8(c.id::bigint * 1000003 + s) & 2147483647 AS h, ${PLAN_ORDER} AS plan_order
+           FROM "Contribution" c CROSS JOIN generate_series(1, $2::int) s
+           JOIN "Goal" g ON g.id = c."goalId" LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+           WHERE c."planId" = $1
          ) r
          CROSS JOIN LATERAL (SELECT CASE WHEN r.h % 20 = 0 THEN NULL ELSE 2021 + (r.h / 20) % 10 END AS due) d
          CROSS JOIN LATERAL (

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
 import type { ContributionDraft, GoalDraft, OrganisationDraft, PlanDraft } from './plan-file.reader.js';
 
@@ -28,6 +29,34 @@ export class PlanWriterRepository {
   async write(draft: PlanDraft): Promise<ImportReport> {
     return this.prisma.$transaction((tx) => new PlanWriter(tx, draft).write(), { timeout: 120_000, maxWait: 10_000 });
   }
+
+  /** Numbers a plan's milestones in plan order again (after milestones were written by other means). */
+  renumber(planId: number, tx: Tx = this.prisma): Promise<number> {
+    return renumberPlan(tx, planId);
+  }
+}
+
+/**
+ * Sets Milestone.planOrder to each milestone's place in the plan: goal number, intervention code
+ * (byte order, a goal's own contributions first), contribution position, milestone position, id;
+ * 1, 2, 3 … per plan. The overdue list sorts by it (src/progress/attainment.repository.ts), so it
+ * must be the order the list promises. One statement; rows already in place are not written.
+ * The migration 20261129060000_milestone_plan_order numbers existing plans the same way.
+ */
+export async function renumberPlan(tx: Tx, planId: number): Promise<number> {
+  return tx.$executeRaw(Prisma.sql`
+    UPDATE "Milestone" m
+    SET "planOrder" = o.n
+    FROM (
+      SELECT m.id,
+             row_number() OVER (ORDER BY g.number, i.code COLLATE "C" NULLS FIRST, c.position, m.position, m.id)::int AS n
+      FROM "Milestone" m
+      JOIN "Contribution" c ON c.id = m."contributionId"
+      JOIN "Goal" g ON g.id = c."goalId"
+      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+      WHERE m."planId" = ${planId}
+    ) o
+    WHERE o.id = m.id AND m."planOrder" IS DISTINCT FROM o.n`);
 }
 
 class PlanWriter {
@@ -96,6 +125,7 @@ class PlanWriter {
     }
 
     const removed = await this.removeLeftovers(plan.id, { priorityNames, goalNumbers, codes });
+    await renumberPlan(tx, plan.id);
     return {
       planId: plan.id,
       slug: draft.slug,

@@ -156,43 +156,42 @@ export class AttainmentRepository {
 
   /**
    * One page of overdue milestones, the most years late first, and how many there are in all (in
-   * one transaction, so the two agree). The index on (planId, state, dueTo) finds them.
+   * one transaction, so the two agree). Both read the partial index on (planId, dueTo, planOrder,
+   * id) of open milestones: the count touches no other table unless a filter needs one, and the
+   * page, in (dueTo, planOrder, id) order, is the index's first entries for the plan.
    */
   async findOverdue(filter: OverdueFilter, page: { skip: number; take: number }): Promise<{ total: number; rows: OverdueRow[] }> {
     const count = this.prisma.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n
       FROM "Milestone" m
-      JOIN "Contribution" c ON c.id = m."contributionId"
-      JOIN "Goal" g ON g.id = c."goalId"
-      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+      ${overdueJoins(filter)}
       WHERE ${overdueWhere(filter)}`;
-    // The page is chosen on the sort keys alone (narrow rows, cheap to sort however many are
-    // overdue); texts, owners and the last update are fetched for the rows of the page only.
+    // The page is chosen on the sort keys alone (narrow rows, in index order); texts, owners and
+    // the last update are fetched for the rows of the page only.
     const rows = this.prisma.$queryRaw<OverdueRow[]>`
       SELECT m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
              (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
-             o.id AS "organisationId", o.name AS "organisationName", p."goalNumber", p."interventionCode",
+             o.id AS "organisationId", o.name AS "organisationName", g.number AS "goalNumber", i.code AS "interventionCode",
              c.key AS "contributionKey",
              u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
              u.actor AS "lastActor", u."createdAt" AS "lastCreatedAt"
       FROM (
-        SELECT m.id, m."dueTo", g.number AS "goalNumber", i.code AS "interventionCode",
-               c.position AS "contributionPosition", m.position AS "milestonePosition"
+        SELECT m.id, m."dueTo", m."planOrder"
         FROM "Milestone" m
-        JOIN "Contribution" c ON c.id = m."contributionId"
-        JOIN "Goal" g ON g.id = c."goalId"
-        LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+        ${overdueJoins(filter)}
         WHERE ${overdueWhere(filter)}
-        ORDER BY ${overdueOrder('m."dueTo"', 'g.number', 'i.code', 'c.position', 'm.position', 'm.id')}
+        ORDER BY ${OVERDUE_ORDER}
         LIMIT ${page.take} OFFSET ${page.skip}
       ) p
       JOIN "Milestone" m ON m.id = p.id
       JOIN "Contribution" c ON c.id = m."contributionId"
       JOIN "Organisation" o ON o.id = c."organisationId"
+      JOIN "Goal" g ON g.id = c."goalId"
+      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
       LEFT JOIN LATERAL (
         SELECT * FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = p.id ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
       ) u ON true
-      ORDER BY ${overdueOrder('p."dueTo"', 'p."goalNumber"', 'p."interventionCode"', 'p."contributionPosition"', 'p."milestonePosition"', 'p.id')}`;
+      ORDER BY p."dueTo" ASC, p."planOrder" ASC, p.id ASC`;
     const [[counted], found] = await this.prisma.$transaction([count, rows]);
     return { total: counted?.n ?? 0, rows: found };
   }
@@ -219,13 +218,20 @@ export class AttainmentRepository {
 }
 
 /**
- * Overdue: due before the reference year and in an open state. Written as `state = ANY(open
- * states)` rather than `NOT IN (completed, cancelled)` so the (planId, state, dueTo) index applies.
+ * The open states written out as literals, as the partial index on (planId, dueTo, planOrder, id)
+ * writes them: with a bind parameter the planner could not prove the index applies. They come from
+ * a constant of the code, never from a request.
+ */
+const OPEN_STATE_LITERALS = Prisma.raw(OPEN_STATES.map((state) => `'${state}'`).join(', '));
+
+/**
+ * Overdue: due before the reference year and in an open state. Written as `state IN (open states)`
+ * rather than `NOT IN (completed, cancelled)` so the indexes on open milestones apply.
  */
 function overdueWhere(filter: OverdueFilter): Prisma.Sql {
   const conditions = [
     Prisma.sql`m."planId" = ${filter.planId}`,
-    Prisma.sql`m.state = ANY(${openStates})`,
+    Prisma.sql`m.state IN (${OPEN_STATE_LITERALS})`,
     Prisma.sql`m."dueTo" < ${filter.referenceYear}`,
   ];
   if (filter.organisationId !== undefined) conditions.push(Prisma.sql`c."organisationId" = ${filter.organisationId}`);
@@ -234,11 +240,21 @@ function overdueWhere(filter: OverdueFilter): Prisma.Sql {
   return Prisma.join(conditions, ' AND ');
 }
 
+/** Only the tables a filter needs: without filters the overdue milestones are counted from the index alone. */
+function overdueJoins(filter: OverdueFilter): Prisma.Sql {
+  const joins: Prisma.Sql[] = [];
+  if (filter.organisationId !== undefined || filter.goalNumber !== undefined || filter.interventionCode !== undefined) {
+    joins.push(Prisma.sql`JOIN "Contribution" c ON c.id = m."contributionId"`);
+  }
+  if (filter.goalNumber !== undefined) joins.push(Prisma.sql`JOIN "Goal" g ON g.id = c."goalId"`);
+  if (filter.interventionCode !== undefined) joins.push(Prisma.sql`JOIN "Intervention" i ON i.id = c."interventionId"`);
+  return joins.length === 0 ? Prisma.empty : Prisma.join(joins, ' ');
+}
+
 /**
  * Latest first (the earliest due year is the most years late), then in plan order: goal number,
  * intervention code (a goal's own contributions, with no code, first), contribution and milestone
- * position, and the id as the last word so pages never overlap.
+ * position, which is what Milestone.planOrder numbers (kept by the plan import); the id as the last
+ * word so pages never overlap, even for milestones not numbered yet (null, last).
  */
-function overdueOrder(dueTo: string, goal: string, code: string, contribution: string, milestone: string, id: string): Prisma.Sql {
-  return Prisma.raw(`${dueTo} ASC, ${goal} ASC, ${code} COLLATE "C" ASC NULLS FIRST, ${contribution} ASC, ${milestone} ASC, ${id} ASC`);
-}
+const OVERDUE_ORDER = Prisma.raw('m."dueTo" ASC, m."planOrder" ASC, m.id ASC');

@@ -115,6 +115,30 @@ describe('plan import and export (CLI, real PostgreSQL)', () => {
     expect(await sql(db.url, `SELECT title FROM "Goal" WHERE number = 1`)).toEqual([{ title: 'Styrke forskning' }]);
   });
 
+  it('numbers milestones in plan order (goal, intervention code, contribution, position), and again after an edit', async () => {
+    // The overdue list sorts by Milestone.planOrder, so it must follow the file's order.
+    const order = () => sql<{ key: string; planOrder: number }>(db.url, `SELECT key, "planOrder" FROM "Milestone" ORDER BY "planOrder"`);
+    await cli(['plan', 'import', SMALL], env);
+    const first = await order();
+    expect(first.map((m) => m.planOrder)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(first.map((m) => m.key)).toEqual([
+      expect.stringMatching(/^goal-1\/Nordregio\//),
+      ...Array.from({ length: 5 }, () => expect.stringMatching(/^G\.1\.a\/Kvarkenrådet\//)),
+      expect.stringMatching(/^G\.1\.a\/Greater Copenhagen\//),
+      expect.stringMatching(/^K\.6\.a\/Greater Copenhagen\//),
+    ]);
+
+    // Greater Copenhagen's contribution moves before Kvarkenrådet's, and one milestone goes.
+    const gc = '              - organisation: Greater Copenhagen\n                summary: Grøn omstilling\n                milestones:\n                  - { label: MP2022, text: Undersøge CCS }\n';
+    expect(small).toContain(gc);
+    const kvarken = '              - organisation: Kvarkenrådet\n';
+    const edited = small.replace(gc, '').replace(kvarken, gc + kvarken).replace('                  - { label: "M 5", text: Projektmånad fem }\n', '');
+    expect((await cli(['plan', 'import', write('reordered.yaml', edited)], env)).code).toBe(0);
+    const second = await order();
+    expect(second.map((m) => m.planOrder)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(second.map((m) => m.key)).toEqual([first[0]!.key, first[6]!.key, first[1]!.key, first[2]!.key, first[3]!.key, first[5]!.key, first[7]!.key]);
+  });
+
   it('removes what an edited file no longer lists when nothing was reported on it', async () => {
     await cli(['plan', 'import', SMALL], env);
     const path = write('smaller.yaml', small.replace('                  - { label: "M 5", text: Projektmånad fem }\n', ''));
