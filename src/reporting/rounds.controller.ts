@@ -24,11 +24,14 @@ export class RoundsController {
 
   @Post()
   @RequireRole('secretariat')
-  @ApiOperation({ summary: 'Schedule a reporting round (it opens at once when opensAt is now or past)' })
+  @ApiOperation({
+    summary: 'Schedule a reporting round (it opens at once when opensAt is now or past)',
+    description: 'Answers with the round and its totals; GET /api/rounds/:id lists every request.',
+  })
   @ApiBody({ schema: { example: { year: 2023, deadline: '2023-12-01', opensAt: '2023-11-01' } } })
   async create(@Body(new ZodPipe(createRound)) body: z.infer<typeof createRound>) {
     const round = await this.rounds.create(body);
-    return this.rounds.detail(round.id);
+    return this.rounds.overview(round.id);
   }
 
   @Get()
@@ -47,10 +50,10 @@ export class RoundsController {
   @Post(':id/open')
   @RequireRole('secretariat')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Open a scheduled round now' })
+  @ApiOperation({ summary: 'Open a scheduled round now (or finish an opening that was interrupted)', description: 'Answers with the round and its totals; GET /api/rounds/:id lists every request.' })
   async open(@Param('id', ParseIntPipe) id: number) {
     await this.rounds.open(id);
-    return this.rounds.detail(id);
+    return this.rounds.overview(id);
   }
 
   @Post(':id/extend')

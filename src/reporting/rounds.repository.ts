@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
-import type { Prisma, RoundState } from '../generated/prisma/client.js';
+import { Prisma, type Language, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
 import { OPEN_STATES } from '../progress/milestone-states.js';
 
 /** A milestone an organisation is asked about in a round. */
@@ -9,7 +9,47 @@ export interface ScopeRow {
   organisationId: number;
   /** Due in or before the reporting year (or undated): chased. Otherwise the organisation may report on it. */
   required: boolean;
+  label: string | null;
+  text: string;
+  dueFrom: number | null;
+  dueTo: number | null;
+  state: string;
+  goalNumber: number;
+  interventionCode: string | null;
+  /** The latest comment on the milestone (not from an import), quoted in the digest. */
+  lastComment: string | null;
 }
+
+export interface OrganisationWithContacts {
+  id: number;
+  name: string;
+  language: Language;
+  contacts: string[];
+}
+
+export interface NewRequest {
+  organisationId: number;
+  tokenNonce: string;
+  tokenHash: string;
+  replyKey: string;
+  status: Extract<RequestStatus, 'sent' | 'no_contact'>;
+}
+
+/** One row per request of a round: enough for the secretariat's summaries, without the milestones themselves. */
+export interface RequestSummary {
+  id: number;
+  name: string;
+  status: RequestStatus;
+  late: boolean;
+  required: number;
+  outstanding: number;
+}
+
+const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
+/** The plan's order: goal, intervention (goal-level contributions last), contribution, position. */
+const planOrder = Prisma.sql`g.number, i.position NULLS LAST, c.position, m.position, m.id`;
+/** pg_advisory_xact_lock(ROUND_OPENING_LOCK, roundId): chunks of one round's opening, one at a time. */
+const ROUND_OPENING_LOCK = 72_707_371;
 
 const requestDetail = {
   organisation: { select: { id: true, name: true, language: true, contacts: { select: { email: true }, orderBy: { id: 'asc' } } } },
@@ -78,6 +118,12 @@ export class RoundsRepository {
     return claimed.length === 1;
   }
 
+  /** Removes a step's row; true for the one caller that removed it (of several racing instances). */
+  async unclaimStep(tx: Tx, roundId: number, step: string): Promise<boolean> {
+    const { count } = await tx.roundStep.deleteMany({ where: { roundId, step } });
+    return count === 1;
+  }
+
   async doneSteps(roundId: number): Promise<Set<string>> {
     const steps = await this.prisma.roundStep.findMany({ where: { roundId }, select: { step: true } });
     return new Set(steps.map((s) => s.step));
@@ -88,50 +134,135 @@ export class RoundsRepository {
     return count === 1;
   }
 
-  /** Open milestones of a plan with their owners, in plan order (goal, intervention, contribution, position). */
-  async scope(tx: Tx, planId: number, year: number): Promise<ScopeRow[]> {
-    const rows = await tx.milestone.findMany({
-      where: { planId, state: { in: OPEN_STATES } },
-      select: { id: true, dueTo: true, contribution: { select: { organisationId: true } } },
-      orderBy: [
-        { contribution: { goal: { number: 'asc' } } },
-        { contribution: { intervention: { position: 'asc' } } },
-        { contribution: { position: 'asc' } },
-        { position: 'asc' },
-      ],
-    });
-    return rows.map((row) => ({
-      milestoneId: row.id,
-      organisationId: row.contribution.organisationId,
-      required: row.dueTo === null || row.dueTo <= year,
-    }));
+  /**
+   * The organisations a round asks, in the plan order of their first open milestone: those with an
+   * open milestone due in or before the year (or undated). Ids only, so a large round costs little.
+   */
+  async askedOrganisations(planId: number, year: number, tx: Tx = this.prisma): Promise<number[]> {
+    const rows = await tx.$queryRaw<{ id: number }[]>`
+      SELECT s."organisationId" AS id
+      FROM (
+        SELECT c."organisationId", m."dueTo", row_number() OVER (ORDER BY ${planOrder}) AS rn
+        FROM "Milestone" m
+        JOIN "Contribution" c ON c.id = m."contributionId"
+        JOIN "Goal" g ON g.id = c."goalId"
+        LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+        WHERE m."planId" = ${planId} AND m.state = ANY(${openStates})
+      ) s
+      GROUP BY s."organisationId"
+      HAVING bool_or(s."dueTo" IS NULL OR s."dueTo" <= ${year})
+      ORDER BY min(s.rn)`;
+    return rows.map((row) => row.id);
   }
 
-  organisationsWithContacts(tx: Tx, ids: number[]) {
-    return tx.organisation.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, language: true, contacts: { select: { email: true }, orderBy: { id: 'asc' } } } });
+  /**
+   * Serialises the chunks of one round's opening across instances (held until the transaction
+   * ends), so two instances finishing the same opening take turns instead of doing each other's work.
+   */
+  async lockOpening(tx: Tx, roundId: number): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ROUND_OPENING_LOCK}::int, ${roundId}::int)`;
   }
 
-  createRequests(tx: Tx, requests: Prisma.ReportRequestCreateManyInput[]) {
-    return tx.reportRequest.createManyAndReturn({ data: requests, select: { id: true, organisationId: true, status: true, tokenNonce: true, replyKey: true } });
+  /** Of these organisations, those without a request in the round yet. */
+  async withoutRequest(tx: Tx, roundId: number, organisationIds: number[]): Promise<number[]> {
+    const rows = await tx.$queryRaw<{ id: number }[]>`
+      SELECT o.id FROM unnest(${organisationIds}::int[]) WITH ORDINALITY AS o(id, n)
+      WHERE NOT EXISTS (SELECT 1 FROM "ReportRequest" r WHERE r."roundId" = ${roundId} AND r."organisationId" = o.id)
+      ORDER BY o.n`;
+    return rows.map((row) => row.id);
   }
 
-  async createRequestMilestones(tx: Tx, rows: Prisma.RequestMilestoneCreateManyInput[]): Promise<void> {
-    await tx.requestMilestone.createMany({ data: rows });
+  /**
+   * The open milestones of these organisations in a plan, in plan order, with what a digest shows
+   * of each. One statement however many: the ids travel as one array parameter.
+   */
+  async scope(tx: Tx, planId: number, year: number, organisationIds: number[]): Promise<ScopeRow[]> {
+    return tx.$queryRaw<ScopeRow[]>`
+      SELECT m.id AS "milestoneId", c."organisationId", (m."dueTo" IS NULL OR m."dueTo" <= ${year}) AS required,
+             m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, g.number AS "goalNumber", i.code AS "interventionCode",
+             lc.comment AS "lastComment"
+      FROM "Milestone" m
+      JOIN "Contribution" c ON c.id = m."contributionId"
+      JOIN "Goal" g ON g.id = c."goalId"
+      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+      LEFT JOIN LATERAL (
+        SELECT mu.comment FROM "MilestoneUpdate" mu
+        WHERE mu."milestoneId" = m.id AND mu.comment IS NOT NULL AND mu.channel <> 'import'
+        ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
+      ) lc ON true
+      WHERE m."planId" = ${planId} AND m.state = ANY(${openStates}) AND c."organisationId" = ANY(${organisationIds}::int[])
+      ORDER BY ${planOrder}`;
+  }
+
+  organisationsWithContacts(tx: Tx, ids: number[]): Promise<OrganisationWithContacts[]> {
+    return tx.$queryRaw<OrganisationWithContacts[]>`
+      SELECT o.id, o.name, o.language::text AS language,
+             coalesce(array_agg(ct.email ORDER BY ct.id) FILTER (WHERE ct.id IS NOT NULL), '{}') AS contacts
+      FROM "Organisation" o LEFT JOIN "Contact" ct ON ct."organisationId" = o.id
+      WHERE o.id = ANY(${ids}::int[])
+      GROUP BY o.id`;
+  }
+
+  /**
+   * Writes the requests of organisations that have none in the round yet and returns those it
+   * wrote: a second attempt at the same organisations (a resumed or concurrent opening) writes nothing.
+   */
+  createRequests(tx: Tx, roundId: number, expiresAt: Date, requests: NewRequest[]): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    const column = <K extends keyof NewRequest>(key: K) => requests.map((request) => request[key]);
+    return tx.$queryRaw`
+      INSERT INTO "ReportRequest" ("roundId", "organisationId", "tokenNonce", "tokenHash", "replyKey", "expiresAt", status, "updatedAt")
+      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${expiresAt}, t.s::"RequestStatus", now()
+      FROM unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::text[])
+        WITH ORDINALITY AS t(o, n, h, k, s, ord)
+      ORDER BY t.ord
+      ON CONFLICT ("roundId", "organisationId") DO NOTHING
+      RETURNING id, "organisationId", status::text AS status`;
+  }
+
+  async createRequestMilestones(tx: Tx, rows: { requestId: number; milestoneId: number; number: number; optional: boolean }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO "RequestMilestone" ("requestId", "milestoneId", number, optional)
+      SELECT * FROM unnest(${rows.map((r) => r.requestId)}::int[], ${rows.map((r) => r.milestoneId)}::int[], ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.optional)}::boolean[])`;
+  }
+
+  /** Every request of a round with its required and outstanding milestones, in request order. */
+  requestSummaries(roundId: number, tx: Tx = this.prisma): Promise<RequestSummary[]> {
+    return tx.$queryRaw<RequestSummary[]>`
+      SELECT r.id, o.name, r.status::text AS status, r.late,
+             count(rm."milestoneId") FILTER (WHERE NOT rm.optional)::int AS required,
+             count(rm."milestoneId") FILTER (WHERE NOT rm.optional AND rm."answeredAt" IS NULL)::int AS outstanding
+      FROM "ReportRequest" r
+      JOIN "Organisation" o ON o.id = r."organisationId"
+      LEFT JOIN "RequestMilestone" rm ON rm."requestId" = r.id
+      WHERE r."roundId" = ${roundId}
+      GROUP BY r.id, o.name
+      ORDER BY r.id`;
+  }
+
+  async countRequests(tx: Tx, roundId: number, status?: RequestStatus): Promise<number> {
+    return tx.reportRequest.count({ where: { roundId, status } });
   }
 
   requestDetails(tx: Tx, where: Prisma.ReportRequestWhereInput): Promise<RequestDetail[]> {
     return tx.reportRequest.findMany({ where, include: requestDetail, orderBy: { id: 'asc' } });
   }
 
-  /** The latest comment on each milestone, for the digest. */
-  async lastComments(tx: Tx, milestoneIds: number[]): Promise<Map<number, string>> {
-    const updates = await tx.milestoneUpdate.findMany({
-      where: { milestoneId: { in: milestoneIds }, comment: { not: null }, channel: { not: 'import' } },
-      distinct: ['milestoneId'],
-      orderBy: [{ milestoneId: 'asc' }, { createdAt: 'desc' }, { id: 'desc' }],
-      select: { milestoneId: true, comment: true },
-    });
-    return new Map(updates.map((update) => [update.milestoneId, update.comment!]));
+  /**
+   * The latest comment on each milestone asked about in a round (optionally of one organisation),
+   * for the reminders. Selected by round in one statement, so its size has no limit.
+   */
+  async lastComments(tx: Tx, roundId: number, organisationId?: number): Promise<Map<number, string>> {
+    const rows = await tx.$queryRaw<{ milestoneId: number; comment: string }[]>`
+      SELECT DISTINCT ON (mu."milestoneId") mu."milestoneId", mu.comment
+      FROM "MilestoneUpdate" mu
+      JOIN "RequestMilestone" rm ON rm."milestoneId" = mu."milestoneId"
+      JOIN "ReportRequest" r ON r.id = rm."requestId"
+      WHERE r."roundId" = ${roundId} ${organisationId === undefined ? Prisma.empty : Prisma.sql`AND r."organisationId" = ${organisationId}`}
+        AND mu.comment IS NOT NULL AND mu.channel <> 'import'
+      ORDER BY mu."milestoneId", mu."createdAt" DESC, mu.id DESC`;
+    return new Map(rows.map((row) => [row.milestoneId, row.comment]));
   }
 
   async extendRequests(tx: Tx, roundId: number, expiresAt: Date): Promise<void> {

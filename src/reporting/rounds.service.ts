@@ -4,12 +4,12 @@ import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/prisma.service.js';
-import type { ReportingRound } from '../generated/prisma/client.js';
+import type { Language, ReportingRound } from '../generated/prisma/client.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
 import { PlanService } from '../plan/plan.service.js';
 import { plannedSteps, reminderOffset, type RoundStepName } from './round-schedule.js';
-import { RoundsRepository, type RequestDetail } from './rounds.repository.js';
+import { RoundsRepository, type NewRequest, type RequestDetail, type ScopeRow } from './rounds.repository.js';
 
 export interface CreateRound {
   plan?: number;
@@ -22,6 +22,56 @@ export interface CreateRound {
 }
 
 type RoundWithPlan = NonNullable<Awaited<ReturnType<RoundsRepository['findRound']>>>;
+
+/** A round step row that marks an opening still writing its requests; removed when it is done. */
+const OPENING = 'opening';
+
+/** What a digest needs of a request: written from the scope when a round opens, read back for reminders. */
+interface DigestRequest {
+  id: number;
+  status: string;
+  tokenNonce: string;
+  replyKey: string;
+  organisation: { name: string; language: Language; contacts: string[] };
+  milestones: {
+    milestoneId: number;
+    number: number;
+    optional: boolean;
+    answeredAt: Date | null;
+    label: string | null;
+    text: string;
+    dueFrom: number | null;
+    dueTo: number | null;
+    state: string;
+    goalNumber: number;
+    interventionCode: string | null;
+    lastComment: string | null;
+  }[];
+}
+
+function toDigestRequest(request: RequestDetail, comments: Map<number, string>): DigestRequest {
+  return {
+    id: request.id,
+    status: request.status,
+    tokenNonce: request.tokenNonce,
+    replyKey: request.replyKey,
+    organisation: { ...request.organisation, contacts: request.organisation.contacts.map((contact) => contact.email) },
+    milestones: request.milestones.map((row) => ({
+      milestoneId: row.milestoneId,
+      number: row.number,
+      optional: row.optional,
+      answeredAt: row.answeredAt,
+      label: row.milestone.label,
+      text: row.milestone.text,
+      dueFrom: row.milestone.dueFrom,
+      dueTo: row.milestone.dueTo,
+      state: row.milestone.state,
+      goalNumber: row.milestone.contribution.goal.number,
+      interventionCode: row.milestone.contribution.intervention?.code ?? null,
+      lastComment: comments.get(row.milestoneId) ?? null,
+    })),
+  };
+}
 
 /**
  * Reporting rounds: who is asked what, and when they are reminded. Every decision to send mail
@@ -75,62 +125,122 @@ export class RoundsService {
     return round;
   }
 
-  /** Opens a round: one request per organisation with open milestones in scope, and its digest. */
+  /**
+   * Opens a round: one request per organisation with open milestones in scope, and its digest.
+   *
+   * The 'open' step is claimed once (with an 'opening' marker) in a short transaction; the
+   * requests are then written in chunks of `openingChunkSize` organisations, each chunk (requests,
+   * their milestones and their digests in the outbox) in its own transaction and enqueued as soon
+   * as it commits, so memory stays bounded by a chunk and delivery starts after the first one. A
+   * chunk writes only organisations that have no request in the round yet, so an opening
+   * interrupted by a crash is finished by the next tick (or a second POST …/open), and two
+   * instances finishing the same opening take turns: each organisation gets its request once.
+   */
   async open(roundId: number): Promise<{ opened: boolean; requests: number }> {
     const round = await this.get(roundId);
     if (round.state === 'closed') throw new ConflictException(`Round ${roundId} is closed.`);
     const now = this.clock.now();
-    const { outboxIds, requests } = await this.rounds.transaction(async (tx) => {
-      if (!(await this.rounds.claimStep(tx, roundId, 'open'))) return { outboxIds: [], requests: -1 };
+    const claimed = await this.rounds.transaction(async (tx) => {
+      if (!(await this.rounds.claimStep(tx, roundId, 'open'))) return false;
+      await this.rounds.claimStep(tx, roundId, OPENING);
       await this.rounds.setRoundState(tx, roundId, ['scheduled'], { state: 'open', openedAt: now });
-      return this.createRequests(tx, round);
+      return true;
     });
-    await this.delivery.enqueue(outboxIds);
-    if (requests >= 0) this.logger.log(`round ${roundId} (${round.year}) opened: ${requests} requests, ${outboxIds.length} messages`);
-    return { opened: requests >= 0, requests: Math.max(requests, 0) };
+    // Opened before, or being opened by another instance (or one that died doing it): help finish.
+    const result = await this.finishOpening(round);
+    if (!claimed) return { opened: false, requests: 0 };
+    this.logger.log(`round ${roundId} (${round.year}) opened: ${result?.requests ?? 0} requests, ${result?.messages ?? 0} messages`);
+    return { opened: true, requests: result?.requests ?? 0 };
   }
 
-  private async createRequests(tx: Tx, round: RoundWithPlan) {
-    const scope = await this.rounds.scope(tx, round.planId, round.year);
-    const byOrganisation = new Map<number, typeof scope>();
-    for (const row of scope) byOrganisation.set(row.organisationId, [...(byOrganisation.get(row.organisationId) ?? []), row]);
-    // Only organisations with something due are asked; later milestones ride along as optional.
-    const asked = [...byOrganisation.entries()].filter(([, rows]) => rows.some((row) => row.required));
-    const organisations = new Map((await this.rounds.organisationsWithContacts(tx, asked.map(([id]) => id))).map((o) => [o.id, o]));
+  /** Organisations per transaction when a round opens (see open()). */
+  openingChunkSize = 500;
 
-    const created = await this.rounds.createRequests(
-      tx,
-      asked.map(([organisationId]) => {
+  /**
+   * Writes the requests still missing from a round whose opening has not finished (returns null if
+   * it has), chunk by chunk, then closes the opening: exactly one instance removes the marker and
+   * tells the secretariat about organisations without contacts.
+   */
+  private async finishOpening(round: RoundWithPlan): Promise<{ requests: number; messages: number } | null> {
+    if (!(await this.rounds.doneSteps(round.id)).has(OPENING)) return null;
+    const asked = await this.rounds.askedOrganisations(round.planId, round.year);
+    let requests = 0;
+    let messages = 0;
+    for (let i = 0; i < asked.length; i += this.openingChunkSize) {
+      const chunk = asked.slice(i, i + this.openingChunkSize);
+      const written = await this.rounds.transaction((tx) => this.openChunk(tx, round, chunk));
+      await this.delivery.enqueue(written.outboxIds);
+      requests += written.requests;
+      messages += written.outboxIds.length;
+    }
+    const outboxIds = await this.rounds.transaction(async (tx) => {
+      if (!(await this.rounds.unclaimStep(tx, round.id, OPENING))) return [];
+      if ((await this.rounds.countRequests(tx, round.id, 'no_contact')) === 0) return [];
+      return this.outbox.add(tx, [await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`)], this.messageIdDomain());
+    });
+    await this.delivery.enqueue(outboxIds);
+    return { requests, messages: messages + outboxIds.length };
+  }
+
+  /**
+   * One chunk of an opening, in the caller's transaction: for each of these organisations that has
+   * no request in the round yet and still has something due, its request, the milestones it is
+   * asked about and its digest in the outbox — all of it or nothing.
+   */
+  private async openChunk(tx: Tx, round: RoundWithPlan, organisationIds: number[]): Promise<{ outboxIds: number[]; requests: number }> {
+    await this.rounds.lockOpening(tx, round.id);
+    const todo = await this.rounds.withoutRequest(tx, round.id, organisationIds);
+    if (todo.length === 0) return { outboxIds: [], requests: 0 };
+    const scope = await this.rounds.scope(tx, round.planId, round.year, todo);
+    const byOrganisation = new Map<number, ScopeRow[]>();
+    for (const row of scope) {
+      const rows = byOrganisation.get(row.organisationId);
+      if (rows) rows.push(row);
+      else byOrganisation.set(row.organisationId, [row]);
+    }
+    // Only organisations with something due are asked; later milestones ride along as optional.
+    const asked = todo.filter((id) => byOrganisation.get(id)?.some((row) => row.required));
+    const organisations = new Map((await this.rounds.organisationsWithContacts(tx, asked)).map((o) => [o.id, o]));
+    const planned = new Map(
+      asked.map((organisationId) => {
         const nonce = this.links.newNonce();
-        return {
-          roundId: round.id,
+        const request: NewRequest = {
           organisationId,
           tokenNonce: nonce,
           tokenHash: SignedLinks.hash(this.links.token(nonce)),
           replyKey: this.links.newNonce().replace(/[^a-zA-Z0-9]/g, '').slice(0, 16).toLowerCase(),
-          expiresAt: round.graceUntil,
-          status: organisations.get(organisationId)!.contacts.length > 0 ? ('sent' as const) : ('no_contact' as const),
+          status: organisations.get(organisationId)!.contacts.length > 0 ? 'sent' : 'no_contact',
         };
+        return [organisationId, request];
       }),
     );
-    const requestOf = new Map(created.map((request) => [request.organisationId, request.id]));
-    await this.rounds.createRequestMilestones(
-      tx,
-      asked.flatMap(([organisationId, rows]) =>
-        [...rows.filter((row) => row.required), ...rows.filter((row) => !row.required)].map((row, index) => ({
-          requestId: requestOf.get(organisationId)!,
-          milestoneId: row.milestoneId,
+    const created = (await this.rounds.createRequests(tx, round.id, round.graceUntil, [...planned.values()])).sort((a, b) => a.id - b.id);
+
+    const digests: DigestRequest[] = created.map((request) => {
+      const rows = byOrganisation.get(request.organisationId)!;
+      const organisation = organisations.get(request.organisationId)!;
+      const { tokenNonce, replyKey } = planned.get(request.organisationId)!;
+      return {
+        id: request.id,
+        status: request.status,
+        tokenNonce,
+        replyKey,
+        organisation: { name: organisation.name, language: organisation.language, contacts: organisation.contacts },
+        milestones: [...rows.filter((row) => row.required), ...rows.filter((row) => !row.required)].map((row, index) => ({
+          ...row,
           number: index + 1,
           optional: !row.required,
+          answeredAt: null,
         })),
-      ),
+      };
+    });
+    await this.rounds.createRequestMilestones(
+      tx,
+      digests.flatMap((request) => request.milestones.map((row) => ({ requestId: request.id, milestoneId: row.milestoneId, number: row.number, optional: row.optional }))),
     );
-
-    const details = await this.rounds.requestDetails(tx, { roundId: round.id, status: 'sent' });
-    const comments = await this.rounds.lastComments(tx, details.flatMap((d) => d.milestones.map((m) => m.milestoneId)));
-    const messages: NewOutboxMessage[] = details.map((request) => this.digest(round, request, comments, 'status-request', `round:${round.id}:request:${request.id}:status-request`));
-    const withoutContact = created.filter((request) => request.status === 'no_contact');
-    if (withoutContact.length > 0) messages.push(await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`));
+    const messages = digests
+      .filter((request) => request.status === 'sent')
+      .map((request) => this.digest(round, request, 'status-request', `round:${round.id}:request:${request.id}:status-request`));
     const outboxIds = await this.outbox.add(tx, messages, this.messageIdDomain());
     return { outboxIds, requests: created.length };
   }
@@ -138,8 +248,7 @@ export class RoundsService {
   /** The status request or a reminder for one organisation: only what it still owes, for reminders. */
   private digest(
     round: RoundWithPlan,
-    request: RequestDetail,
-    comments: Map<number, string>,
+    request: DigestRequest,
     template: 'status-request' | 'reminder',
     dedupeKey: string,
     reminder?: { step: 'before' | 'overdue'; daysLeft: number },
@@ -149,7 +258,7 @@ export class RoundsService {
       dedupeKey,
       template,
       language: request.organisation.language,
-      recipients: request.organisation.contacts.map((contact) => contact.email),
+      recipients: request.organisation.contacts,
       replyTo: this.replyAddress(request.replyKey),
       requestId: request.id,
       roundId: round.id,
@@ -159,14 +268,14 @@ export class RoundsService {
         round: { year: round.year, deadline: round.deadline.toISOString(), graceUntil: round.graceUntil.toISOString() },
         milestones: milestones.map((row) => ({
           number: row.number,
-          label: row.milestone.label,
-          text: row.milestone.text,
-          dueFrom: row.milestone.dueFrom,
-          dueTo: row.milestone.dueTo,
-          state: row.milestone.state,
-          goalNumber: row.milestone.contribution.goal.number,
-          interventionCode: row.milestone.contribution.intervention?.code ?? null,
-          lastComment: comments.get(row.milestoneId) ?? null,
+          label: row.label,
+          text: row.text,
+          dueFrom: row.dueFrom,
+          dueTo: row.dueTo,
+          state: row.state,
+          goalNumber: row.goalNumber,
+          interventionCode: row.interventionCode,
+          lastComment: row.lastComment,
         })),
         answerNonce: request.tokenNonce,
         replyAddress: this.replyAddress(request.replyKey),
@@ -185,11 +294,10 @@ export class RoundsService {
 
   /** Who has not answered and what is outstanding, for the secretariat. */
   private async secretariatSummary(tx: Tx, round: RoundWithPlan, template: 'escalation' | 'pending-summary', dedupeKey: string): Promise<NewOutboxMessage> {
-    const requests = await this.rounds.requestDetails(tx, { roundId: round.id });
+    const requests = await this.rounds.requestSummaries(round.id, tx);
     const pending = requests
       .map((request) => {
-        const outstanding = request.milestones.filter((row) => !row.optional && row.answeredAt === null).length;
-        const required = request.milestones.filter((row) => !row.optional).length;
+        const { outstanding, required } = request;
         const status =
           request.status === 'no_contact' || request.status === 'bounced'
             ? request.status
@@ -198,7 +306,7 @@ export class RoundsService {
               : outstanding < required
                 ? ('partial' as const)
                 : ('missing' as const);
-        return status === null ? null : { name: request.organisation.name, outstanding, status, lastMessageAt: null };
+        return status === null ? null : { name: request.name, outstanding, status, lastMessageAt: null };
       })
       .filter((row) => row !== null);
     const answered = requests.length - pending.length;
@@ -238,7 +346,13 @@ export class RoundsService {
           if (opened.opened) done.push({ round: round.id, step: 'open', messages: opened.requests });
         }
         const fresh = (await this.rounds.findRound(round.id))!;
-        const finished = await this.rounds.doneSteps(round.id);
+        let finished = await this.rounds.doneSteps(round.id);
+        if (finished.has(OPENING)) {
+          // An opening that did not finish (its process died, or it is still running elsewhere).
+          const resumed = await this.finishOpening(fresh);
+          if (resumed && resumed.requests > 0) this.logger.log(`round ${round.id}: opening finished, ${resumed.requests} more requests`);
+          finished = await this.rounds.doneSteps(round.id);
+        }
         for (const planned of plannedSteps(fresh, this.settings())) {
           if (planned.at > now || finished.has(planned.step) || planned.step === 'open') continue;
           const messages = await this.runStep(fresh, planned.step, now);
@@ -289,8 +403,10 @@ export class RoundsService {
       organisationId,
       milestones: { some: { optional: false, answeredAt: null } },
     });
-    const comments = await this.rounds.lastComments(tx, requests.flatMap((r) => r.milestones.map((m) => m.milestoneId)));
-    const messages = requests.map((request) => this.digest(round, request, comments, 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder));
+    const comments = await this.rounds.lastComments(tx, round.id, organisationId);
+    const messages = requests.map((request) =>
+      this.digest(round, toDigestRequest(request, comments), 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder),
+    );
     return this.outbox.add(tx, messages, this.messageIdDomain());
   }
 
@@ -398,6 +514,35 @@ export class RoundsService {
         bounced: count('bounced'),
       },
       requests,
+    };
+  }
+
+  /**
+   * A round with its totals, counted in the database, without the list of requests (which
+   * GET /api/rounds/:id gives): what opening a round answers, whatever the round's size.
+   */
+  async overview(roundId: number) {
+    const round = await this.get(roundId);
+    const requests = await this.rounds.requestSummaries(roundId);
+    const answered = requests.filter((r) => r.status !== 'no_contact' && r.status !== 'bounced' && (r.status === 'answered' || (r.required > 0 && r.outstanding === 0)));
+    return {
+      id: round.id,
+      plan: { id: round.plan.id, title: round.plan.title },
+      year: round.year,
+      state: round.state,
+      opensAt: round.opensAt,
+      deadline: round.deadline,
+      graceUntil: round.graceUntil,
+      openedAt: round.openedAt,
+      closedAt: round.closedAt,
+      totals: {
+        expected: requests.length,
+        answered: answered.length,
+        answeredLate: answered.filter((r) => r.late).length,
+        missing: requests.length - answered.length,
+        noContact: requests.filter((r) => r.status === 'no_contact').length,
+        bounced: requests.filter((r) => r.status === 'bounced').length,
+      },
     };
   }
 
