@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
 import type { MilestoneState, Prisma } from '../generated/prisma/client.js';
+import { utc } from '../progress/milestone-updates.repository.js';
 
 const requestForAnswering = {
   organisation: { select: { id: true, name: true, language: true, contacts: { select: { email: true }, orderBy: { id: 'asc' } } } },
@@ -25,6 +26,9 @@ const requestForAnswering = {
   },
 } satisfies Prisma.ReportRequestInclude;
 
+/** The request, its organisation, round and every milestone asked about, in one statement (LATERAL joins). */
+const oneStatement = 'join' satisfies Prisma.RelationLoadStrategy;
+
 export type RequestForAnswering = Prisma.ReportRequestGetPayload<{ include: typeof requestForAnswering }>;
 
 export interface Draft {
@@ -45,38 +49,54 @@ export class AnswersRepository {
   }
 
   findByTokenHash(tokenHash: string, tx: Tx = this.prisma): Promise<RequestForAnswering | null> {
-    return tx.reportRequest.findUnique({ where: { tokenHash }, include: requestForAnswering });
+    return tx.reportRequest.findUnique({ where: { tokenHash }, include: requestForAnswering, relationLoadStrategy: oneStatement });
   }
 
   findByReplyKey(replyKey: string, tx: Tx = this.prisma): Promise<RequestForAnswering | null> {
-    return tx.reportRequest.findUnique({ where: { replyKey }, include: requestForAnswering });
+    return tx.reportRequest.findUnique({ where: { replyKey }, include: requestForAnswering, relationLoadStrategy: oneStatement });
   }
 
   findById(id: number, tx: Tx = this.prisma): Promise<RequestForAnswering | null> {
-    return tx.reportRequest.findUnique({ where: { id }, include: requestForAnswering });
+    return tx.reportRequest.findUnique({ where: { id }, include: requestForAnswering, relationLoadStrategy: oneStatement });
   }
 
+  /** Saves the drafts of a request's milestones in one statement. */
   async saveDrafts(tx: Tx, requestId: number, drafts: Draft[], at: Date): Promise<void> {
-    for (const draft of drafts) {
-      await tx.requestMilestone.update({
-        where: { requestId_milestoneId: { requestId, milestoneId: draft.milestoneId } },
-        data: { draftState: draft.state, draftProgress: draft.progress, draftComment: draft.comment, draftEvidenceUrl: draft.evidenceUrl, draftSavedAt: at },
-      });
-    }
+    if (drafts.length === 0) return;
+    await tx.$executeRaw`
+      UPDATE "RequestMilestone" rm
+      SET "draftState" = d.state::"MilestoneState", "draftProgress" = d.progress, "draftComment" = d.comment,
+          "draftEvidenceUrl" = d."evidenceUrl", "draftSavedAt" = ${utc(at)}
+      FROM unnest(${drafts.map((d) => d.milestoneId)}::int[], ${drafts.map((d) => d.state)}::text[], ${drafts.map((d) => d.progress)}::int[],
+                  ${drafts.map((d) => d.comment)}::text[], ${drafts.map((d) => d.evidenceUrl)}::text[]) AS d("milestoneId", state, progress, comment, "evidenceUrl")
+      WHERE rm."requestId" = ${requestId} AND rm."milestoneId" = d."milestoneId"`;
   }
 
-  async markAnswered(tx: Tx, requestId: number, milestoneIds: number[], at: Date): Promise<void> {
-    await tx.requestMilestone.updateMany({
-      where: { requestId, milestoneId: { in: milestoneIds } },
-      data: { answeredAt: at, draftState: null, draftProgress: null, draftComment: null, draftEvidenceUrl: null, draftSavedAt: null },
-    });
-  }
-
-  async markRequestAnswered(tx: Tx, requestId: number, at: Date, late: boolean): Promise<void> {
-    await tx.reportRequest.update({ where: { id: requestId }, data: { status: 'answered', answeredAt: at, late } });
-  }
-
-  async unansweredRequired(tx: Tx, requestId: number): Promise<number> {
-    return tx.requestMilestone.count({ where: { requestId, optional: false, answeredAt: null } });
+  /**
+   * Marks the answered milestones of a request, clearing their drafts, and the request itself
+   * answered when nothing required is left unanswered or the submission is final; one statement.
+   * Returns whether every required milestone is now answered.
+   */
+  async markAnswered(tx: Tx, requestId: number, milestoneIds: number[], at: Date, request: { late: boolean; final: boolean }): Promise<{ complete: boolean }> {
+    const [row] = await tx.$queryRaw<{ unanswered: number }[]>`
+      WITH answered AS (
+        UPDATE "RequestMilestone"
+        SET "answeredAt" = ${utc(at)}, "draftState" = NULL, "draftProgress" = NULL, "draftComment" = NULL, "draftEvidenceUrl" = NULL, "draftSavedAt" = NULL
+        WHERE "requestId" = ${requestId} AND "milestoneId" = ANY(${milestoneIds}::int[])
+        RETURNING "milestoneId"
+      ),
+      -- The statement's snapshot is from before the UPDATE above: what it answers is left out here.
+      remaining AS (
+        SELECT count(*)::int AS n FROM "RequestMilestone"
+        WHERE "requestId" = ${requestId} AND NOT optional AND "answeredAt" IS NULL AND NOT ("milestoneId" = ANY(${milestoneIds}::int[]))
+      ),
+      request AS (
+        UPDATE "ReportRequest"
+        SET status = 'answered', "answeredAt" = ${utc(at)}, late = ${request.late}, "updatedAt" = ${utc(new Date())}
+        WHERE id = ${requestId} AND (${request.final} OR (SELECT n FROM remaining) = 0)
+        RETURNING id
+      )
+      SELECT (SELECT n FROM remaining) AS unanswered, (SELECT count(*) FROM answered)::int AS answered, (SELECT count(*) FROM request)::int AS request`;
+    return { complete: row!.unanswered === 0 };
   }
 }

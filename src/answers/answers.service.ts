@@ -169,9 +169,7 @@ export class AnswersService {
 
     const { outboxIds, complete } = await this.requests.transaction(async (tx) => {
       await this.updates.record(tx, recorded, { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now });
-      await this.requests.markAnswered(tx, request.id, recorded.map((r) => r.milestoneId), now);
-      const complete = (await this.requests.unansweredRequired(tx, request.id)) === 0;
-      if (complete || options.final) await this.requests.markRequestAnswered(tx, request.id, now, late);
+      const { complete } = await this.requests.markAnswered(tx, request.id, recorded.map((r) => r.milestoneId), now, { late, final: options.final });
       const outboxIds = await this.confirmation(tx, request, recorded, late, options.notUnderstood ?? [], now);
       await options.alsoInTransaction?.(tx);
       return { outboxIds, complete };

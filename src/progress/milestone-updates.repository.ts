@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '../database/prisma.service.js';
-import type { UpdateChannel } from '../generated/prisma/client.js';
+import { Prisma, type UpdateChannel } from '../generated/prisma/client.js';
 import type { RecordedAnswer } from './milestone-update.js';
 
 export interface UpdateContext {
@@ -11,38 +11,51 @@ export interface UpdateContext {
   at: Date;
 }
 
+/** A timestamp parameter for a `timestamp(3)` column, which holds UTC as Prisma writes it. */
+export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+
 /** Milestone history: every update is kept; the milestone row holds the latest accepted one. */
 @Injectable()
 export class MilestoneUpdatesRepository {
+  /**
+   * Records answers (one per milestone) in one statement, whatever their number: the milestones
+   * are locked and read as they are (the history's "from" state), set to the answers, and one
+   * history row per answer is added, in the answers' order. `stateChangedAt` moves only for a
+   * milestone whose state changed.
+   */
   async record(tx: Tx, answers: RecordedAnswer[], context: UpdateContext): Promise<void> {
     if (answers.length === 0) return;
-    const current = new Map(
-      (await tx.milestone.findMany({ where: { id: { in: answers.map((a) => a.milestoneId) } }, select: { id: true, state: true } })).map((m) => [m.id, m.state]),
-    );
-    await tx.milestoneUpdate.createMany({
-      data: answers.map((answer) => ({
-        milestoneId: answer.milestoneId,
-        fromState: current.get(answer.milestoneId) ?? null,
-        toState: answer.state,
-        progress: answer.progress,
-        comment: answer.comment,
-        evidenceUrl: answer.evidenceUrl,
-        channel: context.channel,
-        actor: context.actor,
-        late: context.late,
-        requestId: context.requestId,
-        createdAt: context.at,
-      })),
-    });
-    for (const answer of answers) {
-      await tx.milestone.update({
-        where: { id: answer.milestoneId },
-        data: {
-          state: answer.state,
-          progress: answer.progress,
-          ...(current.get(answer.milestoneId) === answer.state ? {} : { stateChangedAt: context.at }),
-        },
-      });
-    }
+    const at = utc(context.at);
+    const [written] = await tx.$queryRaw<{ milestones: number; updates: number }[]>`
+      WITH answer AS (
+        SELECT *
+        FROM unnest(${answers.map((a) => a.milestoneId)}::int[], ${answers.map((a) => a.state)}::text[], ${answers.map((a) => a.progress)}::int[],
+                    ${answers.map((a) => a.comment)}::text[], ${answers.map((a) => a.evidenceUrl)}::text[])
+             WITH ORDINALITY AS a(id, state, progress, comment, "evidenceUrl", ord)
+      ),
+      before AS (
+        SELECT m.id, m.state FROM "Milestone" m WHERE m.id IN (SELECT id FROM answer) FOR UPDATE
+      ),
+      changed AS (
+        UPDATE "Milestone" m
+        SET state = answer.state::"MilestoneState",
+            progress = answer.progress,
+            "stateChangedAt" = CASE WHEN before.state = answer.state::"MilestoneState" THEN m."stateChangedAt" ELSE ${at} END,
+            "updatedAt" = ${utc(new Date())}
+        FROM answer JOIN before ON before.id = answer.id
+        WHERE m.id = answer.id
+        RETURNING m.id
+      ),
+      history AS (
+        INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, comment, "evidenceUrl", channel, actor, late, "requestId", "createdAt")
+        SELECT answer.id, before.state, answer.state::"MilestoneState", answer.progress, answer.comment, answer."evidenceUrl",
+               ${context.channel}::"UpdateChannel", ${context.actor}, ${context.late}, ${context.requestId}::int, ${at}
+        FROM answer LEFT JOIN before ON before.id = answer.id
+        ORDER BY answer.ord
+        RETURNING id
+      )
+      SELECT (SELECT count(*) FROM changed)::int AS milestones, (SELECT count(*) FROM history)::int AS updates`;
+    // A milestone that does not exist fails the history's foreign key above; this is the same rule, said plainly.
+    if (written?.milestones !== answers.length) throw new Error(`Recorded ${written?.milestones ?? 0} of ${answers.length} milestone answers: one answer per existing milestone expected.`);
   }
 }

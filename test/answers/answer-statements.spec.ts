@@ -1,0 +1,81 @@
+import request from 'supertest';
+import { PgCounter } from '../../bench/lib/pg-counter.js';
+import { SignedLinks } from '../../src/common/signed-links.js';
+import { PlanImportService } from '../../src/plan/plan-import.service.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { sql } from '../support/sql.js';
+
+const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
+
+/**
+ * What an answer costs in SQL statements, counted on the wire (bench/lib/pg-counter.ts sits
+ * between the service and PostgreSQL). An answer through a link is the hot path of a round: a
+ * statement per answered milestone, or per relation level of the link's lookup, is what made it
+ * slow. The API runs alone (PROCESS_ROLE=api), so no worker's statements are counted.
+ */
+describe('the SQL an answer costs', () => {
+  let db: TestDatabase;
+  let counter: PgCounter;
+  let t: TestApp;
+  let kvarken: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    counter = await PgCounter.start(new URL(db.url));
+    t = await startTestApp({ db, env: { DATABASE_URL: counter.url(db.url), PROCESS_ROLE: 'api' }, now: '2024-11-01T08:00:00Z' });
+    await t.app.get(PlanImportService).importFile(SMALL);
+    await t.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
+    const [request] = await sql<{ tokenNonce: string }>(
+      db.url,
+      `SELECT r."tokenNonce" FROM "ReportRequest" r JOIN "Organisation" o ON o.id = r."organisationId" WHERE o.name = 'Kvarkenrådet'`,
+    );
+    kvarken = t.app.get(SignedLinks).token(request!.tokenNonce);
+  });
+  afterAll(async () => {
+    await t.close();
+    await counter.stop();
+    await db.drop();
+  });
+
+  /** As the people answering call it: no API token (whose lookup would be counted too). */
+  const anonymous = () => request(t.app.getHttpServer());
+
+  const statements = async (run: () => Promise<unknown>) => {
+    const before = counter.snapshot();
+    await run();
+    return counter.since(before).statements;
+  };
+
+  it('looks a link up in one statement', async () => {
+    expect(await statements(() => anonymous().get(`/api/answers/${kvarken}`).expect(200))).toBe(1);
+  });
+
+  it('records one answer or three in the same few statements, with their history', async () => {
+    const one = await statements(() => anonymous().post(`/api/answers/${kvarken}`).send({ answers: [{ number: 1, state: 'in_progress', comment: 'Started' }] }).expect(200));
+    const three = await statements(() =>
+      anonymous()
+        .post(`/api/answers/${kvarken}`)
+        .send({ answers: [{ number: 1, state: 'completed' }, { number: 2, state: 'delayed', comment: 'Later' }, { number: 3, state: 'at_risk', progress: 30 }] })
+        .expect(200),
+    );
+    // The lookup, BEGIN, the milestones with their history, the request's scope and state, the confirmation, COMMIT.
+    expect(one).toBeLessThanOrEqual(6);
+    expect(three).toBe(one);
+    expect(await sql(db.url, `SELECT count(*)::int AS n FROM "MilestoneUpdate" WHERE channel = 'api'`)).toEqual([{ n: 4 }]);
+  });
+
+  it('saves drafts of several milestones in the same statements as one', async () => {
+    const form = await anonymous().get(`/r/${kvarken}`).expect(200);
+    const cookie = (form.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hp_answer_csrf='))!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
+    const draft = (fields: Record<string, string>) => () => anonymous().post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send({ csrf, action: 'draft', ...fields }).expect(303);
+    const one = await statements(draft({ state_4: 'delayed' }));
+    const two = await statements(draft({ state_4: 'delayed', comment_4: 'Utkast', state_5: 'in_progress' }));
+    expect(two).toBe(one);
+    expect(await sql(db.url, `SELECT "draftState"::text AS state, "draftComment" AS comment FROM "RequestMilestone" WHERE "draftSavedAt" IS NOT NULL ORDER BY number`)).toEqual([
+      { state: 'delayed', comment: 'Utkast' },
+      { state: 'in_progress', comment: null },
+    ]);
+  });
+});
