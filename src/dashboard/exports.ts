@@ -1,5 +1,3 @@
-import ExcelJS from 'exceljs';
-
 export type ExportRow = Record<string, string | number | null>;
 
 /** CSV as spreadsheets read it: UTF-8 with a byte-order mark, quoted fields, CRLF lines. */
@@ -16,6 +14,8 @@ export function toCsv(rows: ExportRow[]): string {
 }
 
 export async function toXlsx(rows: ExportRow[], sheetName: string): Promise<Buffer> {
+  // Loaded on first export, not at start: exceljs costs ~26 MiB that most processes never use.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'handlingsplan';
   const sheet = workbook.addWorksheet(sheetName);

@@ -2,12 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../../config/config.module.js';
 import type { AnnualReportContent, ReportFormat } from '../annual-report.content.js';
-import { renderDocx } from './docx-report.js';
 import { HtmlReport } from './html-report.js';
-import { renderPdf } from './pdf-report.js';
 import { ReportLabels } from './report-labels.js';
 import { reportView } from './report-view.js';
-import { renderXlsx } from './xlsx-report.js';
 
 export interface RenderedReport {
   files: { format: ReportFormat; content: Uint8Array<ArrayBuffer> }[];
@@ -18,6 +15,8 @@ export interface RenderedReport {
 /**
  * Every format of a report, from its snapshot only. The labels and the template are read once,
  * at boot, so a missing translation or a broken template stops the service rather than a report.
+ * The PDF, DOCX and XLSX renderers are loaded on first use instead: playwright-core, docx and
+ * exceljs together weigh well over 100 MiB of memory, and an API process never renders a report.
  */
 @Injectable()
 export class AnnualReportRenderer {
@@ -44,6 +43,7 @@ export class AnnualReportRenderer {
     };
     const view = reportView(content, this.labels);
     const html = await timed('html', () => this.html.render(view));
+    const [{ renderPdf }, { renderDocx }, { renderXlsx }] = await Promise.all([import('./pdf-report.js'), import('./docx-report.js'), import('./xlsx-report.js')]);
     const pdf = await timed('pdf', () =>
       renderPdf(html, {
         chromiumPath: this.config.get('CHROMIUM_PATH'),
