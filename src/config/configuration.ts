@@ -36,6 +36,12 @@ export const configurationSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATABASE_URL: url(['postgres:', 'postgresql:']),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    /** A Redis Cluster instead of one Redis: some of its nodes, comma-separated URLs; REDIS_URL is then unused. */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .transform((value) => value.split(',').map((node) => node.trim()).filter(Boolean))
+      .pipe(z.array(url(['redis:', 'rediss:'])).min(1, 'must list at least one node, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379'))
+      .optional(),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     /** The address people reach the service at; every link in an email is built from it, never from a request's Host. */
     PUBLIC_URL: url(['http:', 'https:']).optional(),
@@ -109,6 +115,10 @@ export const configurationSchema = z
     LOG_JSON: boolean.default(false),
   })
   .superRefine((env, context) => {
+    // On a cluster every key of a queue must hash to one slot (BullMQ's scripts touch several).
+    if (env.REDIS_CLUSTER_NODES && !/\{[^}]+\}/.test(env.QUEUE_PREFIX)) {
+      context.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a {hash tag}, e.g. {handlingsplan}, when REDIS_CLUSTER_NODES is set' });
+    }
     if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
       context.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'is required in production (e.g. `openssl rand -hex 32`)' });
     }

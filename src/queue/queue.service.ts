@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import { AppConfig } from '../config/config.module.js';
+import { connectRedis, type RedisConnection } from './redis-connection.js';
 import { JOB_NAMES, QUEUE_NAMES, SCHEDULERS, queueOf, type JobName, type JobPayloads, type QueueName } from './jobs.js';
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], job: Job<JobPayloads[N]>) => Promise<unknown>;
@@ -19,8 +19,8 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly handlers = new Map<JobName, JobHandler<JobName>>();
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
-  private connection?: Redis;
+  private readonly connections: RedisConnection[] = [];
+  private connection?: RedisConnection;
 
   constructor(
     private readonly config: AppConfig,
@@ -91,16 +91,16 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
     return handler(job.data, job);
   }
 
-  private redis({ blocking = false } = {}): Redis {
+  private redis({ blocking = false } = {}): RedisConnection {
     // Workers block on Redis and need maxRetriesPerRequest: null; producers share one connection.
     // BullMQ does not close connections it was given, so every one is kept here and closed on shutdown.
     if (blocking) {
-      const connection = new Redis(this.config.get('REDIS_URL'), { maxRetriesPerRequest: null });
+      const connection = connectRedis(this.config, { maxRetriesPerRequest: null });
       this.connections.push(connection);
       return connection;
     }
     if (!this.connection) {
-      this.connection = new Redis(this.config.get('REDIS_URL'), { maxRetriesPerRequest: null });
+      this.connection = connectRedis(this.config, { maxRetriesPerRequest: null });
       this.connections.push(this.connection);
     }
     return this.connection;

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AppConfig } from '../config/config.module.js';
+import { connectRedis, type RedisConnection } from './redis-connection.js';
 
 /**
  * A Redis connection for everything that is not a BullMQ worker (health checks, rate limits,
@@ -9,10 +9,10 @@ import { AppConfig } from '../config/config.module.js';
  */
 @Injectable()
 export class RedisService implements OnModuleDestroy {
-  readonly client: Redis;
+  readonly client: RedisConnection;
 
   constructor(config: AppConfig) {
-    this.client = new Redis(config.get('REDIS_URL'), { lazyConnect: true, enableOfflineQueue: true, connectTimeout: 5_000 });
+    this.client = connectRedis(config, { lazyConnect: true, enableOfflineQueue: true, connectTimeout: 5_000 });
   }
 
   async ping(): Promise<string> {
