@@ -42,7 +42,11 @@ export class AuthRepository {
   async findApiToken(tokenHash: string, now: Date) {
     const token = await this.prisma.apiToken.findUnique({ where: { tokenHash } });
     if (!token || token.revokedAt) return null;
-    await this.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
+    // "Last used" is for spotting forgotten tokens, so minute precision is plenty; writing it on
+    // every request would turn each read of an integration into a write.
+    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= 60_000) {
+      await this.prisma.apiToken.updateMany({ where: { id: token.id }, data: { lastUsedAt: now } });
+    }
     return token;
   }
 }

@@ -104,6 +104,19 @@ describe('who may do what', () => {
     await http.get('/').set('Cookie', cookie).expect(303);
   });
 
+  it('records when a token was last used, to the minute, without a write on every request', async () => {
+    const lastUsed = async () => (await sql<{ at: string }>(t.db.url, `SELECT to_char("lastUsedAt", 'HH24:MI:SS') AS at FROM "ApiToken" WHERE name = 'tests'`))[0]!.at;
+    t.clock.set('2024-11-01T09:00:00Z');
+    await t.api.get('/api/organisations').expect(200);
+    expect(await lastUsed()).toBe('09:00:00');
+    t.clock.set('2024-11-01T09:00:59Z');
+    await t.api.get('/api/organisations').expect(200);
+    expect(await lastUsed()).toBe('09:00:00');
+    t.clock.set('2024-11-01T09:01:00Z');
+    await t.api.get('/api/organisations').expect(200);
+    expect(await lastUsed()).toBe('09:01:00');
+  });
+
   it('expires sessions', async () => {
     const { cookie } = await session('view@norden.test');
     t.clock.set('2024-11-02T08:00:00Z');
