@@ -62,7 +62,41 @@ describe('the SQL an answer costs', () => {
     // The lookup, BEGIN, the milestones with their history, the request's scope and state, the confirmation, COMMIT.
     expect(one).toBeLessThanOrEqual(6);
     expect(three).toBe(one);
-    expect(await sql(db.url, `SELECT count(*)::int AS n FROM "MilestoneUpdate" WHERE channel = 'api'`)).toEqual([{ n: 4 }]);
+    // History from state to state, at the service's clock (2024-11-01 08:00 UTC), as Prisma wrote it.
+    const at = `to_char(%s, 'YYYY-MM-DD"T"HH24:MI:SS')`;
+    expect(
+      await sql(
+        db.url,
+        `SELECT u."fromState"::text AS "from", u."toState"::text AS "to", ${at.replace('%s', 'u."createdAt"')} AS "createdAt",
+                ${at.replace('%s', 'm."stateChangedAt"')} AS "stateChangedAt", ${at.replace('%s', 'rm."answeredAt"')} AS "answeredAt"
+         FROM "MilestoneUpdate" u JOIN "Milestone" m ON m.id = u."milestoneId" JOIN "RequestMilestone" rm ON rm."milestoneId" = m.id
+         WHERE u.channel = 'api' ORDER BY u.id`,
+      ),
+    ).toEqual([
+      { from: 'not_started', to: 'in_progress', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
+      { from: 'in_progress', to: 'completed', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
+      { from: expect.any(String), to: 'delayed', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
+      { from: expect.any(String), to: 'at_risk', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
+    ]);
+  });
+
+  it('moves stateChangedAt only for a milestone whose state changed', async () => {
+    t.clock.set('2024-11-02T09:30:00Z');
+    await anonymous()
+      .post(`/api/answers/${kvarken}`)
+      .send({ answers: [{ number: 1, state: 'completed', progress: 100 }, { number: 3, state: 'delayed' }] })
+      .expect(200);
+    const rows = await sql(
+      db.url,
+      `SELECT rm.number, m.state::text AS state, to_char(m."stateChangedAt", 'YYYY-MM-DD"T"HH24:MI') AS "stateChangedAt"
+       FROM "Milestone" m JOIN "RequestMilestone" rm ON rm."milestoneId" = m.id JOIN "ReportRequest" r ON r.id = rm."requestId"
+       JOIN "Organisation" o ON o.id = r."organisationId"
+       WHERE o.name = 'Kvarkenrådet' AND rm.number IN (1, 3) ORDER BY rm.number`,
+    );
+    expect(rows).toEqual([
+      { number: 1, state: 'completed', stateChangedAt: '2024-11-01T08:00' },
+      { number: 3, state: 'delayed', stateChangedAt: '2024-11-02T09:30' },
+    ]);
   });
 
   it('saves drafts of several milestones in the same statements as one', async () => {
