@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { annualReport } from './annual-report.js';
 import { answers } from './answers.js';
 import { fanout, type RoundFixture } from './fanout.js';
 import { queries } from './queries.js';
@@ -17,23 +18,24 @@ import { killAllChildren } from './lib/service.js';
 import { count, mib, renderTable, seconds, verdict, type Table } from './lib/stats.js';
 
 /**
- * npm run bench [-- --full] [-- --only fanout,rollups,answers,queries]
+ * npm run bench [-- --full] [-- --only fanout,rollups,answers,report,queries]
  *
  * Runs the benchmarks against the built service (dist/), PostgreSQL and Redis on this machine,
  * prints a table per benchmark and writes them to bench/results/<size>-<date>.md.
  */
-const USAGE = `Usage: npm run bench [-- --full] [-- --only fanout,rollups,answers,queries]
+const USAGE = `Usage: npm run bench [-- --full] [-- --only fanout,rollups,answers,report,queries]
 
   (default)  quick size: 1,000 organisations; roll-ups at 10k and 100k milestones; 20 s of answers
   --full     full size: 10,000 organisations; roll-ups at 10k, 100k and 1M milestones; 30 s of answers
-  --only     a comma-separated subset of fanout, rollups, answers, queries (answers opens a round
-             itself if fanout is not run; queries counts SQL statements per operation)
+  --only     a comma-separated subset of fanout, rollups, answers, report, queries (answers opens a
+             round itself if fanout is not run; report makes the annual report of the real plan and
+             of 100k generated milestones; queries counts SQL statements per operation)
   --keep     keep the bench databases (handlingsplan_bench_*) instead of dropping them
 
 Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres)
 and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379). Results: bench/results/.`;
 
-const BENCHES = ['fanout', 'rollups', 'answers', 'queries'] as const;
+const BENCHES = ['fanout', 'rollups', 'answers', 'report', 'queries'] as const;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function deleteQueueKeys(prefixes: string[]): Promise<void> {
@@ -148,6 +150,15 @@ async function main(): Promise<number> {
         failed('3. Answers', error);
       }
     }
+    if (selected.includes('report')) {
+      try {
+        const quiet = await waitForQuiet(ctx.log);
+        const table = await annualReport(ctx, 100_000);
+        emit({ ...table, notes: [...table.notes, quiet] });
+      } catch (error) {
+        failed('5. Annual report', error);
+      }
+    }
     emit({
       title: '4. Peak memory of the service process (VmHWM from /proc/<pid>/status)',
       columns: ['benchmark', 'RSS when ready', 'peak RSS (VmHWM)', 'highest sampled VmRSS', 'CPU time', 'target', 'verdict'],
@@ -162,7 +173,6 @@ async function main(): Promise<number> {
       ]),
       notes: ['one `node dist/main.js` process per benchmark (per size for roll-ups), API and worker together (PROCESS_ROLE=all)'],
     });
-    emit({ title: '5. Annual report generation', columns: ['status'], rows: [['not measured yet (the annual report is another issue)']], notes: [] });
     if (selected.includes('queries')) {
       try {
         emit(await queries(ctx, full ? [100, 1_000, 10_000] : [100, 1_000]));
