@@ -5,6 +5,7 @@ import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
 import { jobIds } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
+import { Coalescer } from './coalescer.js';
 import { MailTransport } from './mail-transport.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { MailRenderer } from './templates/mail-renderer.js';
@@ -22,6 +23,16 @@ const ROUND_BOUND_TEMPLATES = new Set(['status-request', 'reminder']);
 @Injectable()
 export class MailDeliveryService implements OnModuleInit {
   private readonly logger = new Logger(MailDeliveryService.name);
+  /**
+   * The worker runs 2 × SMTP_POOL_SIZE jobs at once: their reads and their "sent" records share
+   * statements (one each per batch instead of one each per message). A job still completes only
+   * after its own message is recorded as sent.
+   */
+  private readonly reads = new Coalescer((ids: number[]) => this.outbox.findForDelivery(ids));
+  private readonly sentRecords = new Coalescer(async (rows: { id: number; subject: string; sentAt: Date }[]) => {
+    await this.outbox.markSentMany(rows);
+    return rows.map(() => undefined);
+  });
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -66,9 +77,9 @@ export class MailDeliveryService implements OnModuleInit {
   }
 
   async deliver(outboxId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'sent' | 'skipped' | 'already-done'> {
-    const message = await this.outbox.find(outboxId);
+    const message = await this.reads.load(outboxId);
     if (!message || message.status !== 'pending') return 'already-done';
-    if (message.request?.round.state === 'closed' && ROUND_BOUND_TEMPLATES.has(message.template)) {
+    if (message.roundState === 'closed' && ROUND_BOUND_TEMPLATES.has(message.template)) {
       await this.outbox.markGivenUp(outboxId, 'skipped', 'not sent: the round closed before it was delivered', false);
       return 'skipped';
     }
@@ -90,7 +101,7 @@ export class MailDeliveryService implements OnModuleInit {
     } catch (error) {
       return this.failed(outboxId, error as SmtpError, job);
     }
-    await this.outbox.markSent(outboxId, rendered.subject, this.clock.now());
+    await this.sentRecords.load({ id: outboxId, subject: rendered.subject, sentAt: this.clock.now() });
     return 'sent';
   }
 

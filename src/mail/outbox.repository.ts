@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
-import type { Language, OutboxStatus, Prisma } from '../generated/prisma/client.js';
+import type { Language, OutboxStatus, Prisma, RoundState } from '../generated/prisma/client.js';
 
 export interface NewOutboxMessage {
   dedupeKey: string;
@@ -12,6 +12,19 @@ export interface NewOutboxMessage {
   data: Prisma.InputJsonValue;
   requestId?: number | null;
   roundId?: number | null;
+}
+
+/** What the deliver job reads of a message: the message, and whether its round has closed. */
+export interface DeliverableMessage {
+  id: number;
+  template: string;
+  language: Language;
+  recipients: string[];
+  replyTo: string | null;
+  data: Prisma.JsonValue;
+  messageId: string;
+  status: OutboxStatus;
+  roundState: RoundState | null;
 }
 
 /** The outbox table: decisions to send, written inside the caller's transaction. */
@@ -38,6 +51,29 @@ export class OutboxRepository {
       where: { id },
       include: { request: { select: { id: true, round: { select: { state: true } } } } },
     });
+  }
+
+  /** Many messages in one statement, in the order of the ids (null where there is none). */
+  async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
+    const rows = await this.prisma.$queryRaw<DeliverableMessage[]>`
+      SELECT m.id, m.template, m.language::text AS language, m.recipients, m."replyTo", m.data, m."messageId", m.status::text AS status,
+             rr.state::text AS "roundState"
+      FROM "OutboxMessage" m
+      LEFT JOIN "ReportRequest" r ON r.id = m."requestId"
+      LEFT JOIN "ReportingRound" rr ON rr.id = r."roundId"
+      WHERE m.id = ANY(${ids}::int[])`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Records many deliveries in one statement; a message no longer pending is left as it is. */
+  async markSentMany(sent: { id: number; subject: string; sentAt: Date }[]): Promise<void> {
+    if (sent.length === 0) return;
+    await this.prisma.$executeRaw`
+      UPDATE "OutboxMessage" o
+      SET status = 'sent', subject = t.subject, "sentAt" = t."sentAt", attempts = o.attempts + 1, "lastError" = NULL, "updatedAt" = ${new Date()}
+      FROM unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt)}::timestamp[]) AS t(id, subject, "sentAt")
+      WHERE o.id = t.id AND o.status = 'pending'`;
   }
 
   findPendingIds(limit: number): Promise<number[]> {

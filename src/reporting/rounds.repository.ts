@@ -212,7 +212,7 @@ export class RoundsRepository {
     const column = <K extends keyof NewRequest>(key: K) => requests.map((request) => request[key]);
     return tx.$queryRaw`
       INSERT INTO "ReportRequest" ("roundId", "organisationId", "tokenNonce", "tokenHash", "replyKey", "expiresAt", status, "updatedAt")
-      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${expiresAt}, t.s::"RequestStatus", now()
+      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${expiresAt}, t.s::"RequestStatus", ${new Date()}::timestamp
       FROM unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::text[])
         WITH ORDINALITY AS t(o, n, h, k, s, ord)
       ORDER BY t.ord
