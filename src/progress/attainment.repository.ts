@@ -155,45 +155,51 @@ export class AttainmentRepository {
   }
 
   /**
-   * One page of overdue milestones, the most years late first, and how many there are in all (in
-   * one transaction, so the two agree). Both read the partial index on (planId, dueTo, planOrder,
-   * id) of open milestones: the count touches no other table unless a filter needs one, and the
-   * page, in (dueTo, planOrder, id) order, is the index's first entries for the plan.
+   * One page of overdue milestones, the most years late first, and how many there are in all, in
+   * one statement (one snapshot, so the two agree; one round trip). Both read indexes on open
+   * milestones: the count touches no other table unless a filter needs one, and the page, in
+   * (dueTo, planOrder, id) order, is the first entries of the partial index on (planId, dueTo,
+   * planOrder, id). Texts, owners and the last update are fetched for the rows of the page only.
    */
   async findOverdue(filter: OverdueFilter, page: { skip: number; take: number }): Promise<{ total: number; rows: OverdueRow[] }> {
-    const count = this.prisma.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n
-      FROM "Milestone" m
-      ${overdueJoins(filter)}
-      WHERE ${overdueWhere(filter)}`;
-    // The page is chosen on the sort keys alone (narrow rows, in index order); texts, owners and
-    // the last update are fetched for the rows of the page only.
-    const rows = this.prisma.$queryRaw<OverdueRow[]>`
-      SELECT m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
-             (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
-             o.id AS "organisationId", o.name AS "organisationName", g.number AS "goalNumber", i.code AS "interventionCode",
-             c.key AS "contributionKey",
-             u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
-             u.actor AS "lastActor", u."createdAt" AS "lastCreatedAt"
-      FROM (
+    const found = await this.prisma.$queryRaw<(OverdueRow & { total: number })[]>`
+      WITH total AS (
+        SELECT count(*)::int AS n
+        FROM "Milestone" m
+        ${overdueJoins(filter)}
+        WHERE ${overdueWhere(filter)}
+      ),
+      page AS (
         SELECT m.id, m."dueTo", m."planOrder"
         FROM "Milestone" m
         ${overdueJoins(filter)}
         WHERE ${overdueWhere(filter)}
         ORDER BY ${OVERDUE_ORDER}
         LIMIT ${page.take} OFFSET ${page.skip}
-      ) p
-      JOIN "Milestone" m ON m.id = p.id
-      JOIN "Contribution" c ON c.id = m."contributionId"
-      JOIN "Organisation" o ON o.id = c."organisationId"
-      JOIN "Goal" g ON g.id = c."goalId"
-      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
-      LEFT JOIN LATERAL (
-        SELECT * FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = p.id ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
-      ) u ON true
+      )
+      SELECT total.n AS total, m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
+             (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
+             o.id AS "organisationId", o.name AS "organisationName", g.number AS "goalNumber", i.code AS "interventionCode",
+             c.key AS "contributionKey",
+             u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
+             u.actor AS "lastActor", u."createdAt" AS "lastCreatedAt"
+      -- The total comes back even when the page is empty: one row with no milestone in it.
+      FROM total
+      LEFT JOIN (
+        page p
+        JOIN "Milestone" m ON m.id = p.id
+        JOIN "Contribution" c ON c.id = m."contributionId"
+        JOIN "Organisation" o ON o.id = c."organisationId"
+        JOIN "Goal" g ON g.id = c."goalId"
+        LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+        LEFT JOIN LATERAL (
+          SELECT * FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = p.id ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
+        ) u ON true
+      ) ON true
       ORDER BY p."dueTo" ASC, p."planOrder" ASC, p.id ASC`;
-    const [[counted], found] = await this.prisma.$transaction([count, rows]);
-    return { total: counted?.n ?? 0, rows: found };
+    const total = found[0]?.total ?? 0;
+    const rows = found.filter((row) => row.id !== null).map(({ total: _total, ...row }) => row);
+    return { total, rows };
   }
 
   findMilestone(id: number) {
