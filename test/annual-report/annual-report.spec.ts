@@ -4,8 +4,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse, type DefaultTreeAdapterMap } from 'parse5';
+import type { AnnualReportContent } from '../../src/annual-report/annual-report.content.js';
 import { AnnualReportService } from '../../src/annual-report/annual-report.service.js';
 import { AnnualReportRenderer } from '../../src/annual-report/render/annual-report.renderer.js';
+import { renderDocx } from '../../src/annual-report/render/docx-report.js';
+import { HtmlReport } from '../../src/annual-report/render/html-report.js';
+import { reportView } from '../../src/annual-report/render/report-view.js';
 import { SignedLinks } from '../../src/common/signed-links.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
@@ -376,6 +380,31 @@ describe('the annual report of the real plan', () => {
     expect(text).toContain(SCRIPT);
     // Word's dates are the report's, not the packing time's.
     expect(core).toContain(`<dcterms:created xsi:type="dcterms:W3CDTF">${content.generatedAt.replace(/\.\d{3}Z$/, 'Z')}</dcterms:created>`);
+  });
+
+  it('leaves the milestone tables of a plan too large to print to the annex, and says so, with every figure kept', async () => {
+    // The real plan has 109 milestones; a limit of 10 makes it "too large" the way 100,000 would be.
+    const content = report.content as AnnualReportContent;
+    const labels = t.app.get(AnnualReportRenderer).labels;
+    const view = reportView(content, labels, 10);
+    const contributions = view.priorities.flatMap((p: Json) => p.goals).flatMap((g: Json) => [...g.ownContributions, ...g.interventions.flatMap((i: Json) => i.contributions)]);
+    expect(contributions.length).toBeGreaterThan(40);
+    for (const contribution of contributions) {
+      expect(contribution.milestones).toEqual([]);
+      expect(contribution.annexNote).toMatch(/^\d+ milepæle – se bilaget \(XLSX\)/);
+    }
+    expect(view.overdue.rows).toHaveLength(10);
+    expect(view.overdue.more).toBe(`… og ${content.overdue.length - 10} flere i bilaget (XLSX).`);
+    const small = textOf(new HtmlReport().render(view));
+    expect(small).toContain(view.overdue.more);
+    // The long comment was also a milestone's last comment in a table: now only the year's comments show it.
+    expect(small.split(squash(LONG)).length - 1).toBe(1);
+    for (const figure of view.summary.figures) expect(small).toContain(squash(`${figure.name} ${figure.value}`));
+    const { text } = await docxText(await renderDocx(view, content.generatedAt, 'da-DK'));
+    expect(text).toContain(view.overdue.more);
+    expect(text).toContain(contributions[0].annexNote);
+    // At the real limit the real plan is printed in full.
+    expect(reportView(content, labels).overdue.more).toBeNull();
   });
 
   it('has an XLSX annex with one row per milestone', async () => {

@@ -101,7 +101,9 @@ function contribution(view: ReportView, block: ContributionView): FileChild[] {
     heading(block.organisation, HeadingLevel.HEADING_5),
     para(block.summary),
     para(block.meta, { size: 18, color: MUTED }),
-    block.milestones.length
+    block.annexNote
+      ? para(block.annexNote, { color: MUTED })
+      : block.milestones.length
       ? table(
           [c.label, c.milestone, c.owner, c.due, c.state, c.progress, c.lastComment],
           block.milestones.flatMap((m): Row[] => [
@@ -211,6 +213,7 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
         { right: [7] },
       ),
     );
+    if (view.overdue.more) children.push(para(view.overdue.more, { color: MUTED }));
   } else {
     children.push(para(view.overdue.none, { color: MUTED }));
   }

@@ -20,6 +20,9 @@ export async function renderPdf(html: string, options: { chromiumPath: string; f
   try {
     const context = await browser.newContext({ javaScriptEnabled: false, offline: true, locale: options.language });
     const page = await context.newPage();
+    // Playwright's 30 s default suits a page, not a plan of 100,000 milestones (thousands of pages):
+    // allow a minute per 10 MB of HTML, at least two. The job itself is bounded by its attempts.
+    page.setDefaultTimeout(Math.max(120_000, Math.ceil(html.length / 10_000_000) * 60_000));
     await page.route('**/*', (route) => route.abort());
     await page.setContent(html, { waitUntil: 'load' });
     await page.emulateMedia({ media: 'print' });

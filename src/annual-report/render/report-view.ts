@@ -34,6 +34,8 @@ export interface ContributionView {
   summary: string;
   meta: string;
   milestones: MilestoneView[];
+  /** Set instead of the table when the plan is too large to print every milestone. */
+  annexNote: string | null;
 }
 
 export interface ReportView {
@@ -110,6 +112,8 @@ export interface ReportView {
   overdue: {
     intro: string;
     none: string;
+    /** "… and N more: see the XLSX annex", when the list was cut at the printed limit. */
+    more: string | null;
     rows: { goal: string; intervention: string; label: string; milestone: string; owner: string; due: string; state: string; yearsLate: string; lastComment: string }[];
   };
   responses: {
@@ -126,7 +130,15 @@ export interface ReportView {
  */
 export const LONG_TEXT = 280;
 
-export function reportView(content: AnnualReportContent, labels: ReportLabels): ReportView {
+/**
+ * Above this many milestones the printed formats (HTML, PDF, DOCX) no longer list every one under
+ * its contribution, and the overdue list stops at this many rows: a plan of 100,000 milestones would
+ * be thousands of A4 pages, which no minister reads and Chromium cannot print (measured in bench/).
+ * The figures stay complete, and the XLSX annex keeps one row per milestone.
+ */
+export const PRINTED_MILESTONES_LIMIT = 2_000;
+
+export function reportView(content: AnnualReportContent, labels: ReportLabels, printedLimit = PRINTED_MILESTONES_LIMIT): ReportView {
   const lang = content.language;
   const t = (key: string, params?: Record<string, unknown>) => labels.t(lang, key, params);
   const pct = (ratio: number | null) => labels.percent(lang, ratio);
@@ -160,6 +172,7 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels): 
     longComment: (milestone.lastComment?.text.length ?? 0) > LONG_TEXT,
   });
 
+  const inAnnex = content.summary.figures.counts.total > printedLimit;
   const contributionView = (contribution: ContributionBlock): ContributionView => ({
     organisation: contribution.organisation,
     summary: contribution.summary,
@@ -167,7 +180,8 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels): 
       t('contribution.completion', { value: pct(contribution.figures.completion.value) }),
       ...(contribution.budget ? [t('contribution.budget', { amount: labels.number(lang, contribution.budget.amount), currency: contribution.budget.currency })] : []),
     ].join(' · '),
-    milestones: contribution.milestones.map(milestoneView),
+    milestones: inAnnex ? [] : contribution.milestones.map(milestoneView),
+    annexNote: inAnnex ? t('milestones.in_annex', { count: contribution.milestones.length }) : null,
   });
 
   const goals = content.priorities.flatMap((priority) => priority.goals);
@@ -305,7 +319,8 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels): 
     overdue: {
       intro: t('overdue.intro', { year: content.year - 1, count: content.overdue.length }),
       none: t('overdue.none'),
-      rows: content.overdue.map((item) => ({
+      more: content.overdue.length > printedLimit ? t('overdue.more', { count: content.overdue.length - printedLimit }) : null,
+      rows: content.overdue.slice(0, printedLimit).map((item) => ({
         goal: String(item.goal),
         intervention: item.intervention ?? '',
         label: item.label ?? '',
