@@ -6,7 +6,7 @@ import { Public } from '../auth/access.decorators.js';
 import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
-import { AnswersService, InvalidAnswers, RoundClosed, TooManyAttempts, UnknownLink, type NumberedAnswer } from './answers.service.js';
+import { AnswersService, InvalidAnswers, RoundClosed, TooManyAttempts, UnknownLink, type AnswerProblem, type NumberedAnswer } from './answers.service.js';
 
 const CSRF_COOKIE = 'hp_answer_csrf';
 
@@ -54,7 +54,10 @@ export class AnswerFormController {
       return res.redirect(303, `/r/${token}?saved=submitted`);
     } catch (error) {
       if (error instanceof InvalidAnswers) {
-        return this.page(res, 400, request, { csrf, entered, problems: (error.getResponse() as { message: string[] }).message, byNumber: error.problems });
+        const language = request.organisation.language;
+        const problems = error.problems.map((p) => ({ ...p, message: this.problemText(language, p) }));
+        const lines = problems.map((p) => (p.number === null ? p.message : `${this.pages.t(language, 'form.error.milestone', { number: p.number })}: ${p.message}`));
+        return this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
       }
       if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
       throw error;
@@ -75,6 +78,15 @@ export class AnswerFormController {
       else throw error;
       return null;
     }
+  }
+
+  /**
+   * A problem in the organisation's language. The form can only produce problems with a state,
+   * progress, comment or link; anything else (a tampered form) keeps the service's English text.
+   */
+  private problemText(language: string, problem: AnswerProblem): string {
+    const field = problem.field.split('.')[0]!;
+    return ['state', 'progress', 'comment', 'evidenceUrl'].includes(field) ? this.pages.t(language, `form.error.${field}`) : `${problem.field}: ${problem.message}`;
   }
 
   private message(res: Response, status: number, language: string, heading: string, text: string, tone: string) {
@@ -103,7 +115,7 @@ export class AnswerFormController {
         return {
           ...milestone,
           form: { state: source.state ?? '', progress: source.progress ?? '', comment: source.comment ?? '', evidenceUrl: source.evidenceUrl ?? '' },
-          errors: (extra.byNumber ?? []).filter((p) => p.number === milestone.number).map((p) => `${p.field}: ${p.message}`),
+          errors: (extra.byNumber ?? []).filter((p) => p.number === milestone.number).map((p) => p.message),
         };
       }),
     };

@@ -92,9 +92,12 @@ describe('answering through the personal link', () => {
       .type('form')
       .send({ csrf, action: 'submit', state_1: 'completed', progress_2: '150', state_2: 'in_progress', state_3: 'finished', evidence_1: 'javascript:alert(1)' })
       .expect(400);
-    expect(response.text).toContain('milestone 1: evidenceUrl: must be an http:// or https:// link');
-    expect(response.text).toContain('milestone 2: progress: must be between 0 and 100');
-    expect(response.text).toContain('milestone 3: state: must be one of');
+    // In the organisation's language (Kvarkenrådet: Swedish), at the top and beside each field.
+    expect(response.text).toContain('<li>Milstolpe 1: Länken måste börja med http:// eller https://.</li>');
+    expect(response.text).toContain('<li>Milstolpe 2: Framsteg måste vara ett heltal från 0 till 100.</li>');
+    expect(response.text).toContain('<li>Milstolpe 3: Välj en status.</li>');
+    expect(response.text).toMatch(/<p class="error" id="m2-error">Framsteg måste vara ett heltal från 0 till 100.<\/p>/);
+    expect(response.text).not.toContain('must be');
     expect(response.text).not.toContain('href="javascript:'); // shown back only as the field's value, never as a link
     const after = await snapshot(t.db.url);
     expect({ ...after, scope: undefined }).toEqual({ ...before, scope: undefined });
