@@ -66,6 +66,10 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
         concurrency: queueName === 'mail' ? this.config.get('SMTP_POOL_SIZE') * 2 : 1,
         // A worker killed mid-job leaves it "active"; after this long another worker takes it over.
         stalledInterval: 15_000,
+        // Rendering a very large annual report holds the event loop for many seconds (DOCX and XLSX
+        // are built synchronously), so the lock cannot be renewed every 15 s as for mail; a report
+        // job keeps its lock for ten minutes instead, and is taken over only after that.
+        ...(queueName === 'reports' ? { lockDuration: 600_000 } : {}),
       });
       worker.on('failed', (job, error) => this.logger.warn(`${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
       worker.on('error', (error) => this.logger.error(`worker ${queueName}: ${error.message}`));
