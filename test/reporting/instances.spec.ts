@@ -4,20 +4,11 @@ import { QueueService } from '../../src/queue/queue.service.js';
 import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { outboxSettled } from '../support/outbox.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
-
-async function settled(url: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const [{ n }] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`);
-    if (n === 0) return;
-    if (Date.now() > until) throw new Error(`${n} message(s) still pending`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Deletes every key of one queue prefix: what a FLUSHDB does to this service, without touching others. */
 async function flushQueues(prefix: string): Promise<number> {
@@ -62,14 +53,14 @@ describe('several instances, and Redis losing its data', () => {
       };
 
       expect(await tickAll('2024-11-01T08:00:00Z')).toEqual(['open']);
-      await settled(db.url);
+      await outboxSettled(db.url);
       const requests = (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "ReportRequest" WHERE status = 'sent'`))[0]!.n;
       expect(requests).toBe(2); // Kvarkenrådet and Greater Copenhagen; Nordregio has no contact
       const afterOpen = smtp.received.length;
       expect(afterOpen).toBe(requests + 1); // + the no-contact notice to the secretariat
 
       expect(await tickAll('2024-11-24T08:00:00Z')).toEqual(['reminder:-7']);
-      await settled(db.url);
+      await outboxSettled(db.url);
       expect(smtp.received.length - afterOpen).toBe(requests);
       const ids = smtp.received.map((mail) => mail.messageId);
       expect(new Set(ids).size).toBe(ids.length);
@@ -96,7 +87,7 @@ describe('several instances, and Redis losing its data', () => {
       worker = await startTestApp({ db, env, now: '2024-11-24T08:05:00Z' });
       const { requeued } = await worker.app.get(RoundScheduler).tick();
       expect(requeued).toBe(5);
-      await settled(db.url);
+      await outboxSettled(db.url);
       await smtp.waitFor(5);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(smtp.received).toHaveLength(5);

@@ -4,21 +4,11 @@ import { RoundsRepository } from '../../src/reporting/rounds.repository.js';
 import { RoundsService } from '../../src/reporting/rounds.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { outboxSettled } from '../support/outbox.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const count = async (url: string, query: string, values: unknown[] = []) => (await sql<{ n: number }>(url, query, values))[0]!.n;
-
-/** Waits until the outbox has no pending message. */
-async function settled(url: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const n = await count(url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`);
-    if (n === 0) return;
-    if (Date.now() > until) throw new Error(`${n} message(s) still pending`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** What an opening must have written: one request per organisation with something due, each complete. */
 async function expectCompleteOpening(url: string, roundId: number, organisations: number, perOrganisation: number) {
@@ -135,7 +125,7 @@ describe('opening a round in chunks', () => {
 
       // Every digest once, and the secretariat's no-contact notice once. (Distinct Message-IDs: a
       // send whose acceptance is lost to a time-out may arrive twice, which is delivery, not opening.)
-      await settled(db.url);
+      await outboxSettled(db.url, 30_000);
       await smtp.waitFor(21);
       const distinct = () => new Set(smtp.received.map((m) => m.messageId)).size;
       expect(distinct()).toBe(21);
@@ -145,7 +135,7 @@ describe('opening a round in chunks', () => {
       // Nothing more on later ticks or a second POST …/open.
       await first.api.post(`/api/rounds/${roundId}/open`).expect(200);
       await first.app.get(RoundScheduler).tick();
-      await settled(db.url);
+      await outboxSettled(db.url, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(distinct()).toBe(21);
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "OutboxMessage"`)).toBe(21);
@@ -163,7 +153,7 @@ describe('opening a round in chunks', () => {
       const steps = (await Promise.all(apps.map((app) => app.app.get(RoundScheduler).tick()))).flatMap((r) => r.steps);
       expect(steps).toEqual([{ round: round.id, step: 'open', messages: expect.any(Number) }]);
       await expectCompleteOpening(db.url, round.id, 23, 3);
-      await settled(db.url);
+      await outboxSettled(db.url, 30_000);
       await smtp.waitFor(21);
       expect(new Set(smtp.received.map((m) => m.messageId)).size).toBe(21);
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "OutboxMessage"`)).toBe(21);

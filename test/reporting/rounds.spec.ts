@@ -1,21 +1,11 @@
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { outboxSettled } from '../support/outbox.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const SEED = new URL('../../seeds/nordic-regional-2021-24.yaml', import.meta.url).pathname;
-
-/** Waits until the outbox has no pending message (the worker delivered or gave up on everything). */
-async function settled(url: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const [{ n }] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`);
-    if (n === 0) return;
-    if (Date.now() > until) throw new Error(`${n} message(s) still pending`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('a reporting round on the real plan, with a controlled clock and a real SMTP server', () => {
   let smtp: TestSmtpServer;
@@ -69,7 +59,7 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     expect(response.body.totals.expected).toBe(expected.length);
 
     const mails = await smtp.waitFor(expected.length);
-    await settled(t.db.url);
+    await outboxSettled(t.db.url);
     expect(mails).toHaveLength(expected.length);
     for (const organisation of expected) {
       const mail = mails.find((m) => m.text?.includes(organisation.name));
@@ -120,7 +110,7 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     t.clock.set('2023-11-24T08:00:00Z');
     expect((await tick()).steps).toEqual([{ round: roundId, step: 'reminder:-7', messages: expectedCount - 1 }]);
     let mails = await smtp.waitFor(expectedCount - 1);
-    await settled(t.db.url);
+    await outboxSettled(t.db.url);
     expect(mails.some((m) => m.text?.includes('Kvarkenrådet'))).toBe(false);
     expect(await tick()).toMatchObject({ steps: [] }); // the same step never twice
 
@@ -133,7 +123,7 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     t.clock.set('2023-12-04T09:00:00Z');
     expect((await tick()).steps.map((s) => s.step)).toEqual(['reminder:3']);
     mails = await smtp.waitFor(expectedCount - 1);
-    await settled(t.db.url);
+    await outboxSettled(t.db.url);
     const round = (await http.get(`/api/rounds/${roundId}`).expect(200)).body;
     expect(round.requests.filter((r: { state: string }) => r.state === 'overdue')).toHaveLength(expectedCount - 1);
     expect(round.requests.find((r: { organisation: { name: string } }) => r.organisation.name === 'Kvarkenrådet').state).toBe('answered');
