@@ -73,9 +73,14 @@ const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
 export class AttainmentRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The plan's tree down to contributions (no milestones), for the figures to hang on. */
+  /**
+   * The plan's tree down to contributions (no milestones), for the figures to hang on. Loaded a
+   * level per statement: as one statement of nested JSON aggregates (relationJoins) the outline of
+   * 10,000 contributions took PostgreSQL four times as long (bench/RESULTS.md).
+   */
   findPlanOutline(planId: number) {
     return this.prisma.plan.findUnique({
+      relationLoadStrategy: 'query',
       where: { id: planId },
       select: {
         id: true,
@@ -90,7 +95,7 @@ export class AttainmentRepository {
   }
 
   findGoalOutline(planId: number, number: number) {
-    return this.prisma.goal.findUnique({ where: { planId_number: { planId, number } }, select: goalOutline });
+    return this.prisma.goal.findUnique({ relationLoadStrategy: 'query', where: { planId_number: { planId, number } }, select: goalOutline });
   }
 
   /** Organisations the plan declares or that own one of its contributions (the same set, unless edited by hand). */
