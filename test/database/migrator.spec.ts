@@ -6,7 +6,7 @@ import { admin, databaseUrl } from '../support/databases.js';
 import { sql } from '../support/sql.js';
 
 describe('the migrator', () => {
-  const name = `handlingsplan_test_migrator_${process.pid}`;
+  const name = `handlingsplan_test_${process.env.HANDLINGSPLAN_TEST_RUN ?? 'adhoc'}_migrator_${process.pid}`;
   const url = databaseUrl(name);
   const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
   const add = (folder: string, body: string) => {

@@ -8,7 +8,7 @@ import { sql } from '../support/sql.js';
 describe('npm run cli -- demo', () => {
   it('fills its own database with the real plan and a generated year, and never the real one', async () => {
     const real = await createTestDatabase();
-    const demoName = `handlingsplan_test_demo_${process.pid}`;
+    const demoName = `handlingsplan_test_${process.env.HANDLINGSPLAN_TEST_RUN ?? 'adhoc'}_demo_${process.pid}`;
     const env = {
       DATABASE_URL: real.url,
       DEMO_DATABASE_URL: databaseUrl(demoName),

@@ -55,7 +55,8 @@ async function ensureTemplate(): Promise<string> {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = await ensureTemplate();
-  const name = `handlingsplan_test_${randomBytes(5).toString('hex')}`;
+  // Prefixed with the Jest run (test/support/global-setup.js), whose teardown drops only its own.
+  const name = `handlingsplan_test_${process.env.HANDLINGSPLAN_TEST_RUN ?? 'adhoc'}_${randomBytes(5).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   return {
     name,
