@@ -496,15 +496,7 @@ export class RoundsService {
     });
     const count = (state: string) => requests.filter((r) => r.state === state).length;
     return {
-      id: round.id,
-      plan: { id: round.plan.id, title: round.plan.title },
-      year: round.year,
-      state: round.state,
-      opensAt: round.opensAt,
-      deadline: round.deadline,
-      graceUntil: round.graceUntil,
-      openedAt: round.openedAt,
-      closedAt: round.closedAt,
+      ...roundHeader(round),
       totals: {
         expected: requests.length,
         answered: count('answered'),
@@ -526,15 +518,7 @@ export class RoundsService {
     const requests = await this.rounds.requestSummaries(roundId);
     const answered = requests.filter((r) => r.status !== 'no_contact' && r.status !== 'bounced' && (r.status === 'answered' || (r.required > 0 && r.outstanding === 0)));
     return {
-      id: round.id,
-      plan: { id: round.plan.id, title: round.plan.title },
-      year: round.year,
-      state: round.state,
-      opensAt: round.opensAt,
-      deadline: round.deadline,
-      graceUntil: round.graceUntil,
-      openedAt: round.openedAt,
-      closedAt: round.closedAt,
+      ...roundHeader(round),
       totals: {
         expected: requests.length,
         answered: answered.length,
@@ -549,4 +533,19 @@ export class RoundsService {
   async list(planId?: number) {
     return this.rounds.listRounds(await this.plans.resolvePlanId(planId));
   }
+}
+
+/** What every view of a round starts with: which round it is and its dates. */
+function roundHeader(round: RoundWithPlan) {
+  return {
+    id: round.id,
+    plan: { id: round.plan.id, title: round.plan.title },
+    year: round.year,
+    state: round.state,
+    opensAt: round.opensAt,
+    deadline: round.deadline,
+    graceUntil: round.graceUntil,
+    openedAt: round.openedAt,
+    closedAt: round.closedAt,
+  };
 }
