@@ -146,6 +146,9 @@ async function main(): Promise<number> {
         const quiet = await waitForQuiet(ctx.log);
         const table = await answers(ctx, fixture, { concurrency, durationMs: size.answersMs });
         emit({ ...table, notes: [...table.notes, quiet] });
+        const quietAgain = await waitForQuiet(ctx.log);
+        const splitTable = await answers(ctx, fixture, { concurrency, durationMs: size.answersMs, split: true });
+        emit({ ...splitTable, notes: [...splitTable.notes, quietAgain] });
       } catch (error) {
         failed('3. Answers', error);
       }
