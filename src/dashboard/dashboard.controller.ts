@@ -2,10 +2,10 @@ import { BadRequestException, Body, Controller, Get, HttpException, Param, Parse
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
+import { AnnualReportService } from '../annual-report/annual-report.service.js';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, readCookie, type AuthenticatedRequest } from '../auth/auth.guard.js';
-import { AnnualReportService } from '../annual-report/annual-report.service.js';
-import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
 import { atLeast, type Principal } from '../auth/principal.js';
 import { Clock } from '../common/clock.js';

@@ -46,13 +46,6 @@ export class OutboxRepository {
     return created.map((row) => row.id);
   }
 
-  find(id: number) {
-    return this.prisma.outboxMessage.findUnique({
-      where: { id },
-      include: { request: { select: { id: true, round: { select: { state: true } } } } },
-    });
-  }
-
   /** Many messages in one statement, in the order of the ids (null where there is none). */
   async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
     const rows = await this.prisma.$queryRaw<DeliverableMessage[]>`
@@ -80,13 +73,6 @@ export class OutboxRepository {
     return this.prisma.outboxMessage
       .findMany({ where: { status: 'pending' }, select: { id: true }, orderBy: { id: 'asc' }, take: limit })
       .then((rows) => rows.map((row) => row.id));
-  }
-
-  async markSent(id: number, subject: string, sentAt: Date): Promise<void> {
-    await this.prisma.outboxMessage.updateMany({
-      where: { id, status: 'pending' },
-      data: { status: 'sent', subject, sentAt, attempts: { increment: 1 }, lastError: null },
-    });
   }
 
   async markAttemptFailed(id: number, error: string): Promise<void> {

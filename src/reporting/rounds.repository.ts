@@ -3,12 +3,9 @@ import { PrismaService, type Tx } from '../database/prisma.service.js';
 import { Prisma, type Language, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
 import { OPEN_STATES } from '../progress/milestone-states.js';
 
-/** A milestone an organisation is asked about in a round. */
-export interface ScopeRow {
+/** What a digest shows of a milestone. */
+export interface DigestMilestoneFields {
   milestoneId: number;
-  organisationId: number;
-  /** Due in or before the reporting year (or undated): chased. Otherwise the organisation may report on it. */
-  required: boolean;
   label: string | null;
   text: string;
   dueFrom: number | null;
@@ -18,6 +15,13 @@ export interface ScopeRow {
   interventionCode: string | null;
   /** The latest comment on the milestone (not from an import), quoted in the digest. */
   lastComment: string | null;
+}
+
+/** A milestone an organisation is asked about in a round. */
+export interface ScopeRow extends DigestMilestoneFields {
+  organisationId: number;
+  /** Due in or before the reporting year (or undated): chased. Otherwise the organisation may report on it. */
+  required: boolean;
 }
 
 export interface OrganisationWithContacts {

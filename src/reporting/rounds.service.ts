@@ -9,7 +9,7 @@ import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
 import { PlanService } from '../plan/plan.service.js';
 import { plannedSteps, reminderOffset, type RoundStepName } from './round-schedule.js';
-import { RoundsRepository, type NewRequest, type RequestDetail, type ScopeRow } from './rounds.repository.js';
+import { RoundsRepository, type DigestMilestoneFields, type NewRequest, type RequestDetail, type ScopeRow } from './rounds.repository.js';
 
 export interface CreateRound {
   plan?: number;
@@ -33,20 +33,7 @@ interface DigestRequest {
   tokenNonce: string;
   replyKey: string;
   organisation: { name: string; language: Language; contacts: string[] };
-  milestones: {
-    milestoneId: number;
-    number: number;
-    optional: boolean;
-    answeredAt: Date | null;
-    label: string | null;
-    text: string;
-    dueFrom: number | null;
-    dueTo: number | null;
-    state: string;
-    goalNumber: number;
-    interventionCode: string | null;
-    lastComment: string | null;
-  }[];
+  milestones: (DigestMilestoneFields & { number: number; optional: boolean; answeredAt: Date | null })[];
 }
 
 function toDigestRequest(request: RequestDetail, comments: Map<number, string>): DigestRequest {
