@@ -30,7 +30,7 @@ export async function answers(ctx: BenchContext, fixture: RoundFixture, options:
     const { rows } = await client.query<{ nonce: string; numbers: number[] }>(
       `SELECT r."tokenNonce" AS nonce, array_agg(rm.number ORDER BY rm.number) FILTER (WHERE NOT rm.optional) AS numbers
        FROM "ReportRequest" r JOIN "RequestMilestone" rm ON rm."requestId" = r.id
-       WHERE r."roundId" = $1 AND r.status = 'sent' GROUP BY r.id ORDER BY r.id`,
+       WHERE r."roundId" = $1 AND r.status IN ('sent', 'answered') GROUP BY r.id ORDER BY r.id`,
       [fixture.roundId],
     );
     return rows.map((row) => ({ token: answerToken(ctx.appSecret, row.nonce), numbers: row.numbers ?? [] }));

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module.js';
-import { MilestoneUpdatesRepository } from '../progress/milestone-updates.repository.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import { AnswerFormController } from './answer-form.controller.js';
 import { AnswersApiController } from './answers-api.controller.js';
@@ -10,7 +9,7 @@ import { AnswersService } from './answers.service.js';
 @Module({
   imports: [MailModule],
   controllers: [AnswerFormController, AnswersApiController],
-  providers: [AnswersRepository, AnswersService, MilestoneUpdatesRepository, PageRenderer],
+  providers: [AnswersRepository, AnswersService, PageRenderer],
   exports: [AnswersService, AnswersRepository],
 })
 export class AnswersModule {}

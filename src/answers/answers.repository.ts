@@ -1,35 +1,111 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
-import type { MilestoneState, Prisma } from '../generated/prisma/client.js';
-import { utc } from '../progress/milestone-updates.repository.js';
+import { Prisma, type Language, type MilestoneState, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
+import { utc } from '../progress/milestone-history.js';
 
-const requestForAnswering = {
-  organisation: { select: { id: true, name: true, language: true, contacts: { select: { email: true }, orderBy: { id: 'asc' } } } },
-  round: { select: { id: true, year: true, deadline: true, graceUntil: true, state: true, plan: { select: { title: true } } } },
-  milestones: {
-    orderBy: { number: 'asc' },
-    include: {
-      milestone: {
-        select: {
-          id: true,
-          label: true,
-          text: true,
-          dueFrom: true,
-          dueTo: true,
-          state: true,
-          progress: true,
-          contribution: { select: { goal: { select: { number: true } }, intervention: { select: { code: true } } } },
-          updates: { where: { channel: { not: 'import' } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1, select: { comment: true, evidenceUrl: true } },
-        },
-      },
-    },
-  },
-} satisfies Prisma.ReportRequestInclude;
+/** A request as the person answering it sees it: the organisation, the round, every milestone asked about. */
+export interface RequestForAnswering {
+  id: number;
+  roundId: number;
+  organisationId: number;
+  tokenNonce: string;
+  /** The suffix of the reply address: reports+<replyKey>@INBOUND_DOMAIN. */
+  replyKey: string;
+  status: RequestStatus;
+  expiresAt: Date;
+  answeredAt: Date | null;
+  late: boolean;
+  organisation: { id: number; name: string; language: Language; contacts: { email: string }[] };
+  round: { id: number; year: number; deadline: Date; graceUntil: Date; state: RoundState; plan: { title: string } };
+  milestones: AskedMilestone[];
+}
 
-/** The request, its organisation, round and every milestone asked about, in one statement (LATERAL joins). */
-const oneStatement = 'join' satisfies Prisma.RelationLoadStrategy;
+/** A milestone in the request's scope, numbered as the digest lists it, with its draft if one was saved. */
+export interface AskedMilestone {
+  milestoneId: number;
+  number: number;
+  optional: boolean;
+  answeredAt: Date | null;
+  draftState: MilestoneState | null;
+  draftProgress: number | null;
+  draftComment: string | null;
+  draftEvidenceUrl: string | null;
+  draftSavedAt: Date | null;
+  milestone: {
+    id: number;
+    label: string | null;
+    text: string;
+    dueFrom: number | null;
+    dueTo: number | null;
+    state: MilestoneState;
+    progress: number;
+    contribution: { goal: { number: number }; intervention: { code: string } | null };
+    /** The latest reported update (imports left out): what the form pre-fills. */
+    updates: { comment: string | null; evidenceUrl: string | null }[];
+  };
+}
 
-export type RequestForAnswering = Prisma.ReportRequestGetPayload<{ include: typeof requestForAnswering }>;
+/** JSON carries timestamps as text; `timestamp(3)` columns hold UTC. */
+const utcDate = (value: string | null): Date | null => (value === null ? null : new Date(`${value}Z`));
+
+type Row = Omit<RequestForAnswering, 'milestones' | 'round'> & {
+  round: Omit<RequestForAnswering['round'], 'deadline' | 'graceUntil'> & { deadline: string; graceUntil: string };
+  milestones: (Omit<AskedMilestone, 'answeredAt' | 'draftSavedAt'> & { answeredAt: string | null; draftSavedAt: string | null })[];
+};
+
+/**
+ * The request with everything the form, the API and the reply parser need, in one statement and
+ * without Prisma's query engine: this runs for every link opened and every answer (see
+ * PrismaService.query). The nested parts are built as JSON by PostgreSQL.
+ */
+function selectRequest(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    SELECT r.id, r."roundId", r."organisationId", r."tokenNonce", r."replyKey", r.status, r."expiresAt", r."answeredAt", r.late,
+      json_build_object('id', o.id, 'name', o.name, 'language', o.language,
+        'contacts', COALESCE((SELECT json_agg(json_build_object('email', c.email) ORDER BY c.id) FROM "Contact" c WHERE c."organisationId" = o.id), '[]'::json)) AS organisation,
+      json_build_object('id', rr.id, 'year', rr.year, 'deadline', rr.deadline, 'graceUntil', rr."graceUntil", 'state', rr.state,
+        'plan', json_build_object('title', p.title)) AS round,
+      COALESCE((
+        SELECT json_agg(json_build_object(
+          'milestoneId', rm."milestoneId", 'number', rm.number, 'optional', rm.optional, 'answeredAt', rm."answeredAt",
+          'draftState', rm."draftState", 'draftProgress', rm."draftProgress", 'draftComment', rm."draftComment",
+          'draftEvidenceUrl', rm."draftEvidenceUrl", 'draftSavedAt', rm."draftSavedAt",
+          'milestone', json_build_object(
+            'id', m.id, 'label', m.label, 'text', m.text, 'dueFrom', m."dueFrom", 'dueTo', m."dueTo", 'state', m.state, 'progress', m.progress,
+            'contribution', json_build_object('goal', json_build_object('number', g.number),
+                                              'intervention', CASE WHEN i.id IS NULL THEN NULL ELSE json_build_object('code', i.code) END),
+            'updates', COALESCE((
+              SELECT json_agg(json_build_object('comment', u.comment, 'evidenceUrl', u."evidenceUrl"))
+              FROM (SELECT u.comment, u."evidenceUrl" FROM "MilestoneUpdate" u
+                    WHERE u."milestoneId" = m.id AND u.channel <> 'import'
+                    ORDER BY u."createdAt" DESC, u.id DESC LIMIT 1) u), '[]'::json)))
+          ORDER BY rm.number)
+        FROM "RequestMilestone" rm
+        JOIN "Milestone" m ON m.id = rm."milestoneId"
+        JOIN "Contribution" ct ON ct.id = m."contributionId"
+        JOIN "Goal" g ON g.id = ct."goalId"
+        LEFT JOIN "Intervention" i ON i.id = ct."interventionId"
+        WHERE rm."requestId" = r.id), '[]'::json) AS milestones
+    FROM "ReportRequest" r
+    JOIN "Organisation" o ON o.id = r."organisationId"
+    JOIN "ReportingRound" rr ON rr.id = r."roundId"
+    JOIN "Plan" p ON p.id = rr."planId"
+    WHERE ${where}`;
+}
+
+function toRequest(row: Row | undefined): RequestForAnswering | null {
+  if (!row) return null;
+  return {
+    ...row,
+    round: { ...row.round, deadline: utcDate(row.round.deadline)!, graceUntil: utcDate(row.round.graceUntil)! },
+    milestones: row.milestones.map((asked) => ({ ...asked, answeredAt: utcDate(asked.answeredAt), draftSavedAt: utcDate(asked.draftSavedAt) })),
+  };
+}
+
+interface SubmissionRow {
+  unanswered: number;
+  outboxIds: number[];
+}
 
 export interface Draft {
   milestoneId: number;
@@ -48,16 +124,16 @@ export class AnswersRepository {
     return this.prisma.$transaction(run, { timeout: 30_000 });
   }
 
-  findByTokenHash(tokenHash: string, tx: Tx = this.prisma): Promise<RequestForAnswering | null> {
-    return tx.reportRequest.findUnique({ where: { tokenHash }, include: requestForAnswering, relationLoadStrategy: oneStatement });
+  async findByTokenHash(tokenHash: string): Promise<RequestForAnswering | null> {
+    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."tokenHash" = ${tokenHash}`)))[0]);
   }
 
-  findByReplyKey(replyKey: string, tx: Tx = this.prisma): Promise<RequestForAnswering | null> {
-    return tx.reportRequest.findUnique({ where: { replyKey }, include: requestForAnswering, relationLoadStrategy: oneStatement });
+  async findByReplyKey(replyKey: string): Promise<RequestForAnswering | null> {
+    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."replyKey" = ${replyKey}`)))[0]);
   }
 
-  findById(id: number, tx: Tx = this.prisma): Promise<RequestForAnswering | null> {
-    return tx.reportRequest.findUnique({ where: { id }, include: requestForAnswering, relationLoadStrategy: oneStatement });
+  async findById(id: number): Promise<RequestForAnswering | null> {
+    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r.id = ${id}`)))[0]);
   }
 
   /** Saves the drafts of a request's milestones in one statement. */
@@ -73,13 +149,22 @@ export class AnswersRepository {
   }
 
   /**
-   * Marks the answered milestones of a request, clearing their drafts, and the request itself
-   * answered when nothing required is left unanswered or the submission is final; one statement.
-   * Returns whether every required milestone is now answered.
+   * Records a submission as one statement, so one round trip and atomic without a transaction:
+   * the answers and their history (`recording`), the request's milestones marked answered with
+   * their drafts cleared, the request itself answered when nothing required is left unanswered
+   * or the submission is final, and the confirmation mail (`confirmation`, a CTE returning the
+   * new outbox id). Given `tx`, it runs in the caller's transaction instead.
+   *
+   * A milestone that no longer exists fails the history's foreign key, and with it everything.
    */
-  async markAnswered(tx: Tx, requestId: number, milestoneIds: number[], at: Date, request: { late: boolean; final: boolean }): Promise<{ complete: boolean }> {
-    const [row] = await tx.$queryRaw<{ unanswered: number }[]>`
-      WITH answered AS (
+  async recordSubmission(
+    submission: { requestId: number; milestoneIds: number[]; at: Date; late: boolean; final: boolean; recording: Prisma.Sql; confirmation: Prisma.Sql | null },
+    tx?: Tx,
+  ): Promise<{ complete: boolean; outboxIds: number[] }> {
+    const { requestId, milestoneIds, at, late, final } = submission;
+    const statement = Prisma.sql`
+      WITH ${submission.recording},
+      answered AS (
         UPDATE "RequestMilestone"
         SET "answeredAt" = ${utc(at)}, "draftState" = NULL, "draftProgress" = NULL, "draftComment" = NULL, "draftEvidenceUrl" = NULL, "draftSavedAt" = NULL
         WHERE "requestId" = ${requestId} AND "milestoneId" = ANY(${milestoneIds}::int[])
@@ -92,11 +177,15 @@ export class AnswersRepository {
       ),
       request AS (
         UPDATE "ReportRequest"
-        SET status = 'answered', "answeredAt" = ${utc(at)}, late = ${request.late}, "updatedAt" = ${utc(new Date())}
-        WHERE id = ${requestId} AND (${request.final} OR (SELECT n FROM remaining) = 0)
+        SET status = 'answered', "answeredAt" = ${utc(at)}, late = ${late}, "updatedAt" = ${utc(new Date())}
+        WHERE id = ${requestId} AND (${final} OR (SELECT n FROM remaining) = 0)
         RETURNING id
-      )
-      SELECT (SELECT n FROM remaining) AS unanswered, (SELECT count(*) FROM answered)::int AS answered, (SELECT count(*) FROM request)::int AS request`;
-    return { complete: row!.unanswered === 0 };
+      ),
+      ${submission.confirmation ?? Prisma.sql`confirmation AS (SELECT NULL::int AS id WHERE false)`}
+      -- Data-modifying CTEs run whether or not they are read; reading them here only documents that.
+      SELECT (SELECT n FROM remaining) AS unanswered, ARRAY(SELECT id FROM confirmation) AS "outboxIds",
+             (SELECT count(*) FROM changed) + (SELECT count(*) FROM history) + (SELECT count(*) FROM answered) + (SELECT count(*) FROM request) AS written`;
+    const [row] = tx ? await tx.$queryRaw<SubmissionRow[]>(statement) : await this.prisma.query<SubmissionRow>(statement);
+    return { complete: row!.unanswered === 0, outboxIds: row!.outboxIds };
   }
 }

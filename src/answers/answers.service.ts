@@ -4,13 +4,13 @@ import { RateLimiter } from '../common/rate-limiter.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/prisma.service.js';
-import type { UpdateChannel } from '../generated/prisma/client.js';
+import type { Prisma, UpdateChannel } from '../generated/prisma/client.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
 import type { MilestoneStateName } from '../plan/plan-file.schema.js';
 import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
-import { MilestoneUpdatesRepository } from '../progress/milestone-updates.repository.js';
+import { recordingAnswers } from '../progress/milestone-history.js';
 import { AnswersRepository, type RequestForAnswering } from './answers.repository.js';
 
 /** An answer about the milestone the digest numbered `number`. */
@@ -75,7 +75,6 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export class AnswersService {
   constructor(
     private readonly requests: AnswersRepository,
-    private readonly updates: MilestoneUpdatesRepository,
     private readonly outbox: OutboxRepository,
     private readonly delivery: MailDeliveryService,
     private readonly links: SignedLinks,
@@ -167,13 +166,24 @@ export class AnswersService {
     const now = this.clock.now();
     const late = state === 'late';
 
-    const { outboxIds, complete } = await this.requests.transaction(async (tx) => {
-      await this.updates.record(tx, recorded, { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now });
-      const { complete } = await this.requests.markAnswered(tx, request.id, recorded.map((r) => r.milestoneId), now, { late, final: options.final });
-      const outboxIds = await this.confirmation(tx, request, recorded, late, options.notUnderstood ?? [], now);
-      await options.alsoInTransaction?.(tx);
-      return { outboxIds, complete };
-    });
+    const submission = {
+      requestId: request.id,
+      milestoneIds: recorded.map((r) => r.milestoneId),
+      at: now,
+      late,
+      final: options.final,
+      recording: recordingAnswers(recorded, { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now }),
+      confirmation: this.confirmation(request, recorded, late, options.notUnderstood ?? [], now),
+    };
+    // One statement on its own; with something else to write (an inbound message), one transaction.
+    const also = options.alsoInTransaction;
+    const { outboxIds, complete } = also
+      ? await this.requests.transaction(async (tx) => {
+          const written = await this.requests.recordSubmission(submission, tx);
+          await also(tx);
+          return written;
+        })
+      : await this.requests.recordSubmission(submission);
     await this.delivery.enqueue(outboxIds);
     return { recorded, late, complete };
   }
@@ -227,13 +237,13 @@ export class AnswersService {
     return recorded;
   }
 
-  private async confirmation(tx: Tx, request: RequestForAnswering, recorded: RecordedAnswer[], late: boolean, notUnderstood: string[], now: Date): Promise<number[]> {
+  /** The confirmation mail to the organisation's contacts, as part of the submission's statement. */
+  private confirmation(request: RequestForAnswering, recorded: RecordedAnswer[], late: boolean, notUnderstood: string[], now: Date): Prisma.Sql | null {
     const recipients = request.organisation.contacts.map((contact) => contact.email);
-    if (recipients.length === 0) return [];
+    if (recipients.length === 0) return null;
     const rows = new Map(request.milestones.map((row) => [row.milestoneId, row]));
-    return this.outbox.add(
-      tx,
-      [
+    return this.outbox.insertion(
+      'confirmation',
         {
           dedupeKey: `request:${request.id}:confirmation:${now.getTime()}:${recorded.map((r) => r.milestoneId).join(',')}`,
           template: 'answer-confirmation',
@@ -254,8 +264,8 @@ export class AnswersService {
             answerNonce: request.tokenNonce,
           },
         },
-      ],
       this.config.get('MAIL_FROM').split('@')[1]!,
+      now,
     );
   }
 }

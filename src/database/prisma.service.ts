@@ -1,17 +1,54 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import pg from 'pg';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 import { AppConfig } from '../config/config.module.js';
 
-/** The one Prisma client of the process; only repositories use it. */
+/**
+ * Row parsers for statements run on the pool directly: `timestamp(3)` columns hold UTC (as Prisma
+ * writes them), so they are read as UTC whatever the process's time zone; everything else as pg
+ * reads it.
+ */
+const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
+const utcTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP_WITHOUT_TIME_ZONE && format !== 'binary'
+      ? (value: string) => new Date(`${value.replace(' ', 'T')}Z`)
+      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * The one Prisma client of the process; only repositories use it. Its connections come from one
+ * pg pool, which `query()` also uses for the few statements on a hot path (an answer, a link
+ * lookup): through Prisma's query engine a statement costs about five times the CPU of the same
+ * statement on the pool (bench/RESULTS.md, 4), and on two cores that decides the answers per second.
+ */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  private readonly pool: pg.Pool;
+  private readonly logger = new Logger(PrismaService.name);
+
   constructor(config: AppConfig) {
-    super({ adapter: new PrismaPg({ connectionString: config.get('DATABASE_URL') }) });
+    const pool = new pg.Pool({ connectionString: config.get('DATABASE_URL') });
+    super({ adapter: new PrismaPg(pool) });
+    this.pool = pool;
+    // An idle connection dropped by the server must not end the process; the pool replaces it.
+    pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
+  }
+
+  /**
+   * Runs one statement (built with `Prisma.sql`) on the pool, outside Prisma: one round trip, and
+   * atomic on its own. Returns the rows as PostgreSQL sends them, timestamps read as UTC.
+   */
+  async query<Row>(statement: Prisma.Sql): Promise<Row[]> {
+    const result = await this.pool.query({ text: statement.text, values: statement.values, types: utcTypes });
+    return result.rows as Row[];
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
+    // Given a pool, the adapter leaves it to its owner.
+    if (!this.pool.ended) await this.pool.end();
   }
 }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
-import type { Language, OutboxStatus, Prisma, RoundState } from '../generated/prisma/client.js';
+import { Prisma, type Language, type OutboxStatus, type RoundState } from '../generated/prisma/client.js';
+import { utc } from '../progress/milestone-history.js';
 
 export interface NewOutboxMessage {
   dedupeKey: string;
@@ -44,6 +45,22 @@ export class OutboxRepository {
       select: { id: true },
     });
     return created.map((row) => row.id);
+  }
+
+  /**
+   * The same decision as `add` for one message, as a common table expression named `name` that
+   * returns the new id (none when the dedupe key is already there), for a statement that does
+   * more in the same breath.
+   */
+  insertion(name: string, message: NewOutboxMessage, messageIdDomain: string, at: Date): Prisma.Sql {
+    return Prisma.sql`${Prisma.raw(name)} AS (
+        INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "updatedAt")
+        VALUES (${message.dedupeKey}, ${message.template}, ${message.language}::"Language", ${message.recipients}::text[], ${message.replyTo ?? null},
+                ${JSON.stringify(message.data)}::jsonb, ${message.requestId ?? null}::int, ${message.roundId ?? null}::int,
+                ${`<${randomUUID()}@${messageIdDomain}>`}, ${utc(at)})
+        ON CONFLICT ("dedupeKey") DO NOTHING
+        RETURNING id
+      )`;
   }
 
   /** Many messages in one statement, in the order of the ids (null where there is none). */

@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import type { Tx } from '../database/prisma.service.js';
 import { Prisma, type UpdateChannel } from '../generated/prisma/client.js';
 import type { RecordedAnswer } from './milestone-update.js';
 
@@ -14,20 +12,20 @@ export interface UpdateContext {
 /** A timestamp parameter for a `timestamp(3)` column, which holds UTC as Prisma writes it. */
 export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
-/** Milestone history: every update is kept; the milestone row holds the latest accepted one. */
-@Injectable()
-export class MilestoneUpdatesRepository {
-  /**
-   * Records answers (one per milestone) in one statement, whatever their number: the milestones
-   * are locked and read as they are (the history's "from" state), set to the answers, and one
-   * history row per answer is added, in the answers' order. `stateChangedAt` moves only for a
-   * milestone whose state changed.
-   */
-  async record(tx: Tx, answers: RecordedAnswer[], context: UpdateContext): Promise<void> {
-    if (answers.length === 0) return;
-    const at = utc(context.at);
-    const [written] = await tx.$queryRaw<{ milestones: number; updates: number }[]>`
-      WITH answer AS (
+/**
+ * Milestone history: every update is kept; the milestone row holds the latest accepted one.
+ *
+ * The common table expressions that record answers (one per milestone), whatever their number:
+ * the milestones are locked and read as they are (the history's "from" state), set to the
+ * answers, and one history row per answer is added, in the answers' order. `stateChangedAt` moves
+ * only for a milestone whose state changed. They are part of a statement that does more in the
+ * same breath (an answer also marks its request and queues the confirmation); `changed` and
+ * `history` return the milestones set and the history rows added.
+ */
+export function recordingAnswers(answers: RecordedAnswer[], context: UpdateContext): Prisma.Sql {
+  const at = utc(context.at);
+  return Prisma.sql`
+      answer AS (
         SELECT *
         FROM unnest(${answers.map((a) => a.milestoneId)}::int[], ${answers.map((a) => a.state)}::text[], ${answers.map((a) => a.progress)}::int[],
                     ${answers.map((a) => a.comment)}::text[], ${answers.map((a) => a.evidenceUrl)}::text[])
@@ -53,9 +51,5 @@ export class MilestoneUpdatesRepository {
         FROM answer LEFT JOIN before ON before.id = answer.id
         ORDER BY answer.ord
         RETURNING id
-      )
-      SELECT (SELECT count(*) FROM changed)::int AS milestones, (SELECT count(*) FROM history)::int AS updates`;
-    // A milestone that does not exist fails the history's foreign key above; this is the same rule, said plainly.
-    if (written?.milestones !== answers.length) throw new Error(`Recorded ${written?.milestones ?? 0} of ${answers.length} milestone answers: one answer per existing milestone expected.`);
-  }
+      )`;
 }
