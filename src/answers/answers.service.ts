@@ -86,8 +86,12 @@ export class AnswersService {
   /** Resolves a presented token, counting failures per client so guessing is slowed to a stop. */
   async requestForToken(token: string, client: string): Promise<RequestForAnswering> {
     const limit = this.config.get('TOKEN_FAILURES_PER_IP');
-    if (await this.limiter.isBlocked('token', client, limit)) throw new TooManyAttempts();
-    const request = TOKEN.test(token) ? await this.requests.findByTokenHash(SignedLinks.hash(token)) : null;
+    // Both at once (a link is opened or answered on every request): a blocked client is refused whatever the lookup found.
+    const [blocked, request] = await Promise.all([
+      this.limiter.isBlocked('token', client, limit),
+      TOKEN.test(token) ? this.requests.findByTokenHash(SignedLinks.hash(token)) : null,
+    ]);
+    if (blocked) throw new TooManyAttempts();
     // Looked up by hash; still compared in constant time against the token derived from the nonce.
     if (!request || !this.links.matches(token, request.tokenNonce)) {
       await this.limiter.recordFailure('token', client, 15 * 60);

@@ -51,6 +51,8 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
 
   async addBulk<N extends JobName>(name: N, jobs: { payload: JobPayloads[N]; options: JobsOptions }[]): Promise<void> {
     if (jobs.length === 0) return;
+    // One job (an answer's confirmation) is one script call; BullMQ's bulk wraps even one in MULTI/EXEC.
+    if (jobs.length === 1) return this.add(name, jobs[0]!.payload, jobs[0]!.options);
     await this.queue(queueOf(name)).addBulk(jobs.map((job) => ({ name, data: job.payload, opts: job.options })));
   }
 
