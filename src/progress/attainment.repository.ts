@@ -65,9 +65,9 @@ export type ContributionOutline = GoalOutline['contributions'][number];
 const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
 
 /**
- * Reads for the roll-ups. Figures are counted by PostgreSQL: one pass over the plan's milestones
- * per request (an index-only scan of Milestone(planId, contributionId, state, dueTo, progress)),
- * never by loading milestones into the process.
+ * Reads for the roll-ups. Figures are added up by PostgreSQL from the counts it keeps per
+ * contribution, state and due year (MilestoneTally), never by loading milestones into the process
+ * nor by a pass over every milestone of the plan.
  */
 @Injectable()
 export class AttainmentRepository {
@@ -109,27 +109,30 @@ export class AttainmentRepository {
 
   /**
    * Tallies for every contribution, intervention, goal, priority and organisation of the plan,
-   * and the plan itself, in one statement: the milestones are counted once per contribution, and
-   * GROUPING SETS adds those (few) rows up the tree. With `goalId`, only that goal's subtree.
+   * and the plan itself, in one statement: the kept per-contribution counts (MilestoneTally, a few
+   * rows per contribution, maintained by triggers on Milestone) are summed for the reference
+   * year, and GROUPING SETS adds those rows up the tree. With `goalId`, only that goal's subtree.
    */
   async tallies(planId: number, referenceYear: number, goalId?: number): Promise<TallyRow[]> {
-    const goalFilter =
-      goalId === undefined ? Prisma.empty : Prisma.sql`AND m."contributionId" IN (SELECT id FROM "Contribution" WHERE "goalId" = ${goalId})`;
+    const goalFilter = goalId === undefined ? Prisma.empty : Prisma.sql`AND c."goalId" = ${goalId}`;
     const rows = await this.prisma.$queryRaw<(Omit<TallyRow, 'progressSum'> & { progressSum: number | bigint })[]>`
       WITH per_contribution AS (
-        SELECT m."contributionId" AS id,
-               count(*) AS total,
-               count(*) FILTER (WHERE m.state = 'not_started') AS not_started,
-               count(*) FILTER (WHERE m.state = 'in_progress') AS in_progress,
-               count(*) FILTER (WHERE m.state = 'at_risk') AS at_risk,
-               count(*) FILTER (WHERE m.state = 'delayed') AS delayed,
-               count(*) FILTER (WHERE m.state = 'completed') AS completed,
-               count(*) FILTER (WHERE m.state = 'cancelled') AS cancelled,
-               count(*) FILTER (WHERE m."dueTo" < ${referenceYear} AND m.state = ANY(${openStates})) AS overdue,
-               coalesce(sum(m.progress) FILTER (WHERE m.state <> 'cancelled'), 0) AS progress_sum
-        FROM "Milestone" m
-        WHERE m."planId" = ${planId} ${goalFilter}
-        GROUP BY m."contributionId"
+        SELECT t."contributionId" AS id,
+               sum(t.count) AS total,
+               sum(t.count) FILTER (WHERE t.state = 'not_started') AS not_started,
+               sum(t.count) FILTER (WHERE t.state = 'in_progress') AS in_progress,
+               sum(t.count) FILTER (WHERE t.state = 'at_risk') AS at_risk,
+               sum(t.count) FILTER (WHERE t.state = 'delayed') AS delayed,
+               sum(t.count) FILTER (WHERE t.state = 'completed') AS completed,
+               sum(t.count) FILTER (WHERE t.state = 'cancelled') AS cancelled,
+               sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${openStates})) AS overdue,
+               sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled') AS progress_sum
+        FROM "MilestoneTally" t
+        JOIN "Contribution" c ON c.id = t."contributionId"
+        WHERE c."planId" = ${planId} ${goalFilter}
+        GROUP BY t."contributionId"
+        -- Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
+        HAVING sum(t.count) > 0
       )
       SELECT CASE
                WHEN GROUPING(c.id) = 0 THEN 'contribution'
@@ -142,14 +145,14 @@ export class AttainmentRepository {
              -- Columns outside the current grouping set are NULL, so this is the id of the group.
              COALESCE(c.id, c."interventionId", c."goalId", g."priorityId", c."organisationId") AS id,
              sum(pc.total)::int AS total,
-             sum(pc.not_started)::int AS not_started,
-             sum(pc.in_progress)::int AS in_progress,
-             sum(pc.at_risk)::int AS at_risk,
-             sum(pc.delayed)::int AS delayed,
-             sum(pc.completed)::int AS completed,
-             sum(pc.cancelled)::int AS cancelled,
-             sum(pc.overdue)::int AS overdue,
-             sum(pc.progress_sum)::float8 AS "progressSum"
+             coalesce(sum(pc.not_started), 0)::int AS not_started,
+             coalesce(sum(pc.in_progress), 0)::int AS in_progress,
+             coalesce(sum(pc.at_risk), 0)::int AS at_risk,
+             coalesce(sum(pc.delayed), 0)::int AS delayed,
+             coalesce(sum(pc.completed), 0)::int AS completed,
+             coalesce(sum(pc.cancelled), 0)::int AS cancelled,
+             coalesce(sum(pc.overdue), 0)::int AS overdue,
+             coalesce(sum(pc.progress_sum), 0)::float8 AS "progressSum"
       FROM per_contribution pc
       JOIN "Contribution" c ON c.id = pc.id
       JOIN "Goal" g ON g.id = c."goalId"
