@@ -164,18 +164,21 @@ export class AttainmentRepository {
 
   /**
    * One page of overdue milestones, the most years late first, and how many there are in all, in
-   * one statement (one snapshot, so the two agree; one round trip). Both read indexes on open
-   * milestones: the count touches no other table unless a filter needs one, and the page, in
-   * (dueTo, planOrder, id) order, is the first entries of the partial index on (planId, dueTo,
-   * planOrder, id). Texts, owners and the last update are fetched for the rows of the page only.
+   * one statement (one snapshot, so the two agree; one round trip). The count adds up the kept
+   * tally (a few rows per contribution, however many milestones are overdue); the page, in
+   * (dueTo, planOrder, id) order, is the first entries of the partial index on open milestones
+   * (planId, dueTo, planOrder, id). Texts, owners and the last update are fetched for the rows of
+   * the page only.
    */
   async findOverdue(filter: OverdueFilter, page: { skip: number; take: number }): Promise<{ total: number; rows: OverdueRow[] }> {
     const found = await this.prisma.$queryRaw<(OverdueRow & { total: number })[]>`
       WITH total AS (
-        SELECT count(*)::int AS n
-        FROM "Milestone" m
-        ${overdueJoins(filter)}
-        WHERE ${overdueWhere(filter)}
+        SELECT coalesce(sum(t.count), 0)::int AS n
+        FROM "MilestoneTally" t
+        JOIN "Contribution" c ON c.id = t."contributionId"
+        ${filter.goalNumber === undefined ? Prisma.empty : Prisma.sql`JOIN "Goal" g ON g.id = c."goalId"`}
+        ${filter.interventionCode === undefined ? Prisma.empty : Prisma.sql`JOIN "Intervention" i ON i.id = c."interventionId"`}
+        WHERE ${Prisma.join([Prisma.sql`c."planId" = ${filter.planId}`, Prisma.sql`t.state IN (${OPEN_STATE_LITERALS})`, Prisma.sql`t."dueTo" < ${filter.referenceYear}`, ...contributionFilters(filter)], ' AND ')}
       ),
       page AS (
         SELECT m.id, m."dueTo", m."planOrder"
@@ -248,13 +251,19 @@ function overdueWhere(filter: OverdueFilter): Prisma.Sql {
     Prisma.sql`m.state IN (${OPEN_STATE_LITERALS})`,
     Prisma.sql`m."dueTo" < ${filter.referenceYear}`,
   ];
+  return Prisma.join([...conditions, ...contributionFilters(filter)], ' AND ');
+}
+
+/** The filters are properties of a milestone's contribution (c), its goal (g) and intervention (i). */
+function contributionFilters(filter: OverdueFilter): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [];
   if (filter.organisationId !== undefined) conditions.push(Prisma.sql`c."organisationId" = ${filter.organisationId}`);
   if (filter.goalNumber !== undefined) conditions.push(Prisma.sql`g.number = ${filter.goalNumber}`);
   if (filter.interventionCode !== undefined) conditions.push(Prisma.sql`i.code = ${filter.interventionCode}`);
-  return Prisma.join(conditions, ' AND ');
+  return conditions;
 }
 
-/** Only the tables a filter needs: without filters the overdue milestones are counted from the index alone. */
+/** Only the tables a filter needs: without filters the page is read from the partial index alone. */
 function overdueJoins(filter: OverdueFilter): Prisma.Sql {
   const joins: Prisma.Sql[] = [];
   if (filter.organisationId !== undefined || filter.goalNumber !== undefined || filter.interventionCode !== undefined) {
