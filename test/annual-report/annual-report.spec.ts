@@ -420,6 +420,14 @@ describe('the annual report of the real plan', () => {
     const comments = rows.map((row) => row.getCell((sheet.getRow(1).values as string[]).indexOf('Seneste kommentar')).value);
     expect(comments).toContain(LONG);
     expect(comments).toContain(SCRIPT);
+    // Written row by row (the streaming writer), it keeps what makes it usable: a frozen, bold,
+    // filterable header and progress as a percentage.
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(sheet.getRow(1).font).toMatchObject({ bold: true });
+    expect(sheet.autoFilter).toBeTruthy();
+    const progress = rows[0]!.getCell((sheet.getRow(1).values as string[]).indexOf('Fremdrift'));
+    expect(typeof progress.value).toBe('number');
+    expect(progress.numFmt).toBe('0%');
   });
 
   it('mails the recipients the links to every format', async () => {

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { PassThrough } from 'node:stream';
 import type { AnnualReportContent, MilestoneRow } from '../annual-report.content.js';
 import type { ReportLabels } from './report-labels.js';
 
@@ -6,11 +7,22 @@ import type { ReportLabels } from './report-labels.js';
  * The annex: every milestone of the plan as one row, for filtering and pivoting. Cells hold
  * plain values (numbers as numbers, text as text; nothing becomes a formula), in the plan's order.
  * The workbook's dates are the report's generatedAt, so the same snapshot gives the same sheet.
+ *
+ * Written with exceljs' streaming writer: each row is turned into XML and compressed as it is
+ * added, instead of a cell object model of the whole plan held until the end (at 100,000
+ * milestones that model took most of 3 GiB and 22 s; bench/RESULTS.md).
  */
 export async function renderXlsx(content: AnnualReportContent, labels: ReportLabels): Promise<Buffer> {
   const lang = content.language;
   const t = (key: string) => labels.t(lang, key);
-  const workbook = new ExcelJS.Workbook();
+  const output = new PassThrough();
+  const chunks: Buffer[] = [];
+  output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const written = new Promise<void>((resolve, reject) => {
+    output.once('end', resolve);
+    output.once('error', reject);
+  });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
   const generatedAt = new Date(content.generatedAt);
   workbook.creator = 'handlingsplan';
   workbook.lastModifiedBy = 'handlingsplan';
@@ -18,7 +30,8 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
   workbook.modified = generatedAt;
   workbook.title = `${labels.t(lang, 'report.title', { year: content.year })} – ${content.plan.title}`;
 
-  const sheet = workbook.addWorksheet(t('xlsx.sheet'));
+  // Views are written with the sheet's opening XML, so they are given when it is created.
+  const sheet = workbook.addWorksheet(t('xlsx.sheet'), { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = [
     { header: t('col.goal'), key: 'goal', width: 7 },
     { header: t('col.intervention'), key: 'intervention', width: 12 },
@@ -34,7 +47,6 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
     { header: t('col.key'), key: 'key', width: 36 },
   ];
   sheet.getRow(1).font = { bold: true };
-  sheet.views = [{ state: 'frozen', ySplit: 1 }];
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: sheet.columns.length } };
 
   for (const milestone of milestonesOf(content)) {
@@ -55,8 +67,12 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
     row.getCell('progress').numFmt = '0%';
     row.getCell('milestone').alignment = { wrapText: true, vertical: 'top' };
     row.getCell('lastComment').alignment = { wrapText: true, vertical: 'top' };
+    row.commit();
   }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  sheet.commit();
+  await workbook.commit();
+  await written;
+  return Buffer.concat(chunks);
 }
 
 /** Every milestone in the report's order: priority, goal, the goal's own contributions, then each intervention's. */
