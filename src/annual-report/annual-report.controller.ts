@@ -51,10 +51,21 @@ export class AnnualReportController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One report: its status and, once made, `content`: the snapshot every format is rendered from' })
+  @ApiOperation({ summary: 'One report: its status, and the links to its files and its content once they exist' })
   @ApiNotFoundResponse({ description: 'No such report' })
   get(@Param('id', ParseIntPipe) id: number) {
     return this.reports.get(id);
+  }
+
+  // Before ':id/:format', which would take "content" for a format.
+  @Get(':id/content')
+  @ApiOperation({ summary: 'The snapshot every format is rendered from: figures, the plan tree, comments, the overdue list, the round' })
+  @ApiNotFoundResponse({ description: 'No such report' })
+  @ApiConflictResponse({ description: 'The snapshot is not taken yet (queued)' })
+  async content(@Param('id', ParseIntPipe) id: number, @Res({ passthrough: true }) res: Response) {
+    const json = await this.reports.snapshotJson(id);
+    res.type('application/json');
+    return json;
   }
 
   @Get(':id/:format')

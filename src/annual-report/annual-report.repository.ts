@@ -65,6 +65,13 @@ export class AnnualReportRepository {
     return this.prisma.annualReport.findUnique({ where: { id }, select: reportSummary });
   }
 
+  /** The stored snapshot as text, straight from PostgreSQL (null before it is taken). */
+  async findSnapshotText(id: number): Promise<{ status: string; snapshot: string | null } | null> {
+    const [row] = await this.prisma.$queryRaw<{ status: string; snapshot: string | null }[]>`
+      SELECT status::text AS status, snapshot::text AS snapshot FROM "AnnualReport" WHERE id = ${id}`;
+    return row ?? null;
+  }
+
   findReportWithSnapshot(id: number) {
     return this.prisma.annualReport.findUnique({ where: { id }, select: { ...reportSummary, snapshot: true } });
   }

@@ -96,10 +96,21 @@ export class AnnualReportService implements OnModuleInit {
   }
 
   async get(id: number) {
-    const report = await this.reports.findReportWithSnapshot(id);
+    const report = await this.reports.findReport(id);
     if (!report) throw new NotFoundException(`There is no annual report with id ${id}.`);
-    const { snapshot, ...rest } = report;
-    return { ...this.present(rest), content: snapshot as AnnualReportContent | null };
+    return this.present(report);
+  }
+
+  /**
+   * The snapshot every format is rendered from, as the JSON text PostgreSQL stores: never parsed
+   * and serialised again here (at 100,000 milestones it is tens of MiB), and not part of the
+   * record that clients poll while the report is being made.
+   */
+  async snapshotJson(id: number): Promise<string> {
+    const found = await this.reports.findSnapshotText(id);
+    if (!found) throw new NotFoundException(`There is no annual report with id ${id}.`);
+    if (found.snapshot === null) throw new ConflictException(`Annual report ${id} is ${found.status}; its content exists once its snapshot is taken.`);
+    return found.snapshot;
   }
 
   async file(id: number, format: ReportFormat): Promise<{ content: Uint8Array; filename: string }> {
@@ -267,6 +278,8 @@ export class AnnualReportService implements OnModuleInit {
       createdAt: report.createdAt,
       generatedAt: report.generatedAt,
       files: Object.fromEntries(report.files.map((file) => [file.format, `${base}/${file.format}`])) as Partial<Record<ReportFormat, string>>,
+      /** The snapshot (figures, tree, comments, overdue list, round) as JSON, once it is taken. */
+      content: report.generatedAt === null ? null : `${base}/content`,
     };
   }
 }

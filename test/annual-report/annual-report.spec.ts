@@ -51,7 +51,10 @@ async function waitForReport(api: Api, id: number, ms = 60_000): Promise<Json> {
   const until = Date.now() + ms;
   for (;;) {
     const report = (await api.get(`/api/annual-reports/${id}`).expect(200)).body as Json;
-    if (report.status === 'ready' || report.status === 'failed') return report;
+    // The record that is polled carries no content: that is a resource of its own, once taken.
+    expect(report.content).toBe(report.generatedAt === null ? null : `/api/annual-reports/${id}/content`);
+    if (report.status === 'failed') return report;
+    if (report.status === 'ready') return { ...report, content: (await api.get(report.content as string).expect(200).expect('Content-Type', /application\/json/)).body };
     if (Date.now() > until) throw new Error(`report ${id} still ${report.status}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -470,7 +473,18 @@ describe('the annual report of the real plan', () => {
     const bad = await api.post('/api/annual-reports').send({ year: '2023x', language: 'fi' }).expect(400);
     expect(bad.body.message.join(' ')).toMatch(/year: .*language: /);
     await api.get('/api/annual-reports/9999').expect(404);
+    await api.get('/api/annual-reports/9999/content').expect(404);
     await api.get(`/api/annual-reports/${report.id}/odt`).expect(400);
+    // A report whose job has not taken its snapshot yet has no content: a conflict, not a 404.
+    const [queued] = await sql<{ id: number }>(
+      t.db.url,
+      `INSERT INTO "AnnualReport" ("planId", year, language, status, trigger, "requestedBy")
+       SELECT "planId", year, language, 'queued', trigger, 'tests' FROM "AnnualReport" WHERE id = $1 RETURNING id`,
+      [report.id],
+    );
+    expect((await api.get(`/api/annual-reports/${queued!.id}`).expect(200)).body).toMatchObject({ status: 'queued', content: null });
+    expect((await api.get(`/api/annual-reports/${queued!.id}/content`).expect(409)).body.message).toMatch(/queued/);
+    await sql(t.db.url, `DELETE FROM "AnnualReport" WHERE id = $1`, [queued!.id]);
   });
 
   it('makes a report while the year’s round is open, marked preliminary, in the language asked for', async () => {
@@ -566,8 +580,9 @@ describe('a report whose PDF cannot be made', () => {
       const first = (await broken.api.post('/api/annual-reports').send({ year: 2023 }).expect(202)).body as Json;
       const attempt = (made: number) => ({ attemptsMade: made, opts: { attempts: 3 } });
       await expect(broken.app.get(AnnualReportService).generate(first.id, attempt(0))).rejects.toThrow(/CHROMIUM_PATH=\/nonexistent\/chromium.*install Debian's chromium/);
-      const retrying = (await broken.api.get(`/api/annual-reports/${first.id}`).expect(200)).body as Json;
-      expect(retrying).toMatchObject({ status: 'generating', error: null, content: { generatedAt: '2024-01-10T09:00:00.000Z' } });
+      expect((await broken.api.get(`/api/annual-reports/${first.id}`).expect(200)).body).toMatchObject({ status: 'generating', error: null, content: `/api/annual-reports/${first.id}/content` });
+      const retrying = { content: (await broken.api.get(`/api/annual-reports/${first.id}/content`).expect(200)).body as Json };
+      expect(retrying.content).toMatchObject({ generatedAt: '2024-01-10T09:00:00.000Z' });
       expect(retrying.content.summary.figures.counts.completed).toBe(0);
       await broken.api.get(`/api/annual-reports/${first.id}/pdf`).expect(409);
 
@@ -576,7 +591,7 @@ describe('a report whose PDF cannot be made', () => {
       expect(await working.app.get(AnnualReportService).generate(first.id, attempt(1))).toBe('ready');
       const ready = (await working.api.get(`/api/annual-reports/${first.id}`).expect(200)).body as Json;
       expect(ready).toMatchObject({ status: 'ready', generatedAt: '2024-01-10T09:00:00.000Z' });
-      expect(ready.content).toEqual(retrying.content);
+      expect((await working.api.get(ready.content as string).expect(200)).body).toEqual(retrying.content);
       const live = (await working.api.get('/api/attainment?asOf=2023-12-31').expect(200)).body as Json;
       expect(live.figures.counts.completed).toBe(live.figures.counts.total);
       const page = textOf((await download(working.api, `/api/annual-reports/${first.id}/html`)).body.toString('utf8'));
