@@ -80,7 +80,6 @@ export class AttainmentRepository {
    */
   findPlanOutline(planId: number) {
     return this.prisma.plan.findUnique({
-      relationLoadStrategy: 'query',
       where: { id: planId },
       select: {
         id: true,
@@ -95,7 +94,7 @@ export class AttainmentRepository {
   }
 
   findGoalOutline(planId: number, number: number) {
-    return this.prisma.goal.findUnique({ relationLoadStrategy: 'query', where: { planId_number: { planId, number } }, select: goalOutline });
+    return this.prisma.goal.findUnique({ where: { planId_number: { planId, number } }, select: goalOutline });
   }
 
   /** Organisations the plan declares or that own one of its contributions (the same set, unless edited by hand). */
