@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
-import type { AnnualReportFormat, AnnualReportTrigger, Language, Prisma } from '../generated/prisma/client.js';
+import { Prisma, type AnnualReportFormat, type AnnualReportTrigger, type Language } from '../generated/prisma/client.js';
 import type { MilestoneStateName } from '../plan/plan-file.schema.js';
+import { utc } from '../progress/milestone-history.js';
 import type { CommentRow, LastComment, RoundRow } from './annual-report.content.js';
 
 /** What lists and the record endpoint show: never the snapshot or the files, which are large. */
@@ -65,15 +66,12 @@ export class AnnualReportRepository {
     return this.prisma.annualReport.findUnique({ where: { id }, select: reportSummary });
   }
 
-  /** The stored snapshot as text, straight from PostgreSQL (null before it is taken). */
+  /** The stored snapshot as text, straight from PostgreSQL on the pool (null before it is taken). */
   async findSnapshotText(id: number): Promise<{ status: string; snapshot: string | null } | null> {
-    const [row] = await this.prisma.$queryRaw<{ status: string; snapshot: string | null }[]>`
-      SELECT status::text AS status, snapshot::text AS snapshot FROM "AnnualReport" WHERE id = ${id}`;
+    const [row] = await this.prisma.query<{ status: string; snapshot: string | null }>(
+      Prisma.sql`SELECT status::text AS status, snapshot::text AS snapshot FROM "AnnualReport" WHERE id = ${id}`,
+    );
     return row ?? null;
-  }
-
-  findReportWithSnapshot(id: number) {
-    return this.prisma.annualReport.findUnique({ where: { id }, select: { ...reportSummary, snapshot: true } });
   }
 
   listReports(planId?: number) {
@@ -91,8 +89,14 @@ export class AnnualReportRepository {
   }
 
   /** The snapshot decides: a round that closed between the request and the job makes the report final. */
-  async saveSnapshot(id: number, snapshot: Prisma.InputJsonValue, generatedAt: Date, preliminary: boolean): Promise<void> {
-    await this.prisma.annualReport.update({ where: { id }, data: { snapshot, generatedAt, preliminary } });
+  /**
+   * Stores the snapshot given as JSON text, on the pool. Text in and text out (findSnapshotText),
+   * not a value through Prisma's engine: for a plan of 100,000 milestones it is tens of MiB.
+   */
+  async saveSnapshot(id: number, snapshotJson: string, generatedAt: Date, preliminary: boolean): Promise<void> {
+    await this.prisma.query(
+      Prisma.sql`UPDATE "AnnualReport" SET snapshot = ${snapshotJson}::jsonb, "generatedAt" = ${utc(generatedAt)}, preliminary = ${preliminary} WHERE id = ${id}`,
+    );
   }
 
   /** Stores the files and marks the report ready, inside the caller's transaction (with its mail). */

@@ -127,16 +127,17 @@ export class AnnualReportService implements OnModuleInit {
     if (!(await this.reports.markGenerating(reportId))) return 'already-done';
     try {
       const started = performance.now();
-      let report = (await this.reports.findReportWithSnapshot(reportId))!;
+      const report = (await this.reports.findReport(reportId))!;
+      let stored = (await this.reports.findSnapshotText(reportId))!.snapshot;
       // A retry after a failed render keeps the snapshot it took: the report shows what was known when it was asked for.
-      if (report.snapshot === null) {
-        const content = await this.content(report.planId, report.year, report.language as ReportLanguage, this.clock.now());
-        await this.reports.saveSnapshot(reportId, content as unknown as Prisma.InputJsonValue, new Date(content.generatedAt), content.preliminary);
-        report = (await this.reports.findReportWithSnapshot(reportId))!;
+      if (stored === null) {
+        const taken = await this.content(report.planId, report.year, report.language as ReportLanguage, this.clock.now());
+        await this.reports.saveSnapshot(reportId, JSON.stringify(taken), new Date(taken.generatedAt), taken.preliminary);
+        stored = (await this.reports.findSnapshotText(reportId))!.snapshot!;
       }
       const snapshotMs = Math.round(performance.now() - started);
       // Rendered from what the database holds, not from the object just built: the stored snapshot is the report.
-      const content = report.snapshot as unknown as AnnualReportContent;
+      const content = JSON.parse(stored) as AnnualReportContent;
       const { files, timings } = await this.renderer.renderAll(content);
       const outboxIds = await this.reports.transaction(async (tx) => {
         await this.reports.complete(tx, reportId, files);
