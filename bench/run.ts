@@ -14,7 +14,7 @@ import { dropAllBenchDatabases } from './lib/db.js';
 import { describeMachine } from './lib/machine.js';
 import { waitForQuiet } from './lib/quiet.js';
 import { REPO } from './lib/paths.js';
-import { killAllChildren } from './lib/service.js';
+import { killAllChildren, startNodeArgs } from './lib/service.js';
 import { count, mib, renderTable, seconds, verdict, type Table } from './lib/stats.js';
 
 /**
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     `- date: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `- command: \`${command}\``,
     ...machine.map((line) => `- ${line}`),
-    `- service: \`node dist/main.js\`, PROCESS_ROLE=all, NODE_ENV=production, one fresh process per benchmark; logs in ${ctx.logDir}`,
+    `- service: \`node ${[...startNodeArgs(), ''].join(' ')}dist/main.js\` (as \`npm start\`), PROCESS_ROLE=all, NODE_ENV=production, one fresh process per benchmark; logs in ${ctx.logDir}`,
     `- load average (1, 5, 15 min) before the run: ${loadAtStart} — other work on the machine skews the figures`,
     '',
   ].join('\n');
@@ -174,7 +174,7 @@ async function main(): Promise<number> {
         '< 250 MiB',
         verdict(figures.peakRss < 250 * 1024 * 1024),
       ]),
-      notes: ['one `node dist/main.js` process per benchmark (per size for roll-ups), API and worker together (PROCESS_ROLE=all)'],
+      notes: ['one service process per benchmark (per size for roll-ups), API and worker together (PROCESS_ROLE=all)'],
     });
     if (selected.includes('queries')) {
       try {

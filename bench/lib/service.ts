@@ -78,6 +78,14 @@ export async function freePort(): Promise<number> {
 
 const running = new Set<ChildProcess>();
 
+/** The node options of package.json's start script (`node <options> dist/main.js`). */
+export function startNodeArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "node [options] dist/main.js": ${start}`);
+  return match[1]!.split(' ').filter(Boolean);
+}
+
 /** A child killed by a signal keeps exitCode null: look at both. */
 export const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
@@ -100,7 +108,7 @@ export interface ServiceOptions {
 }
 
 /**
- * The service as it runs in production: `node dist/main.js` in a child process of its own, with
+ * The service as it runs in production: `npm start`'s command in a child process of its own, with
  * PROCESS_ROLE=all (API and worker in one process), configured only through its environment.
  */
 export class Service {
@@ -142,8 +150,9 @@ export class Service {
       TZ: 'Europe/Copenhagen',
       ...options.env,
     };
-    // For profiling a run by hand, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
-    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // What `npm start` runs, V8 settings included, so the figures are the deployed service's; for
+    // profiling a run by hand add e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+    const nodeArgs = [...startNodeArgs(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
     const child = track(spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
