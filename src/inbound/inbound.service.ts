@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/prisma.service.js';
@@ -114,6 +114,9 @@ export class InboundService {
     if (!/^[\x21-\x39\x3b-\x7e]+:/m.test(head) || !/^from:/im.test(head)) {
       throw new MalformedMessage('not an RFC 5322 message: no header block with a From: line');
     }
+    // Loaded with the first reply, not at boot: mailparser and its charset tables weigh 9–20 MiB
+    // in every process, and most processes never read a reply (bench/RESULTS.md, 12).
+    const { simpleParser } = await import('mailparser');
     try {
       return await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
     } catch (error) {
