@@ -50,7 +50,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
     REDIS_URL: 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: `{hp-test-${db.name.slice(-10)}}`,
+    // The run's name in the prefix lets the global teardown remove this run's queue keys, and only those.
+    QUEUE_PREFIX: `{hp-test-${process.env.HANDLINGSPLAN_TEST_RUN ?? 'adhoc'}-${db.name.slice(-10)}}`,
     YEARLY_ROUND: 'false',
     ANNUAL_REPORT_AUTO: 'false',
     TICK_SECONDS: '3600',
