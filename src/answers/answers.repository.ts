@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Tx } from '../database/prisma.service.js';
 import { Prisma, type Language, type MilestoneState, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
-import { utc } from '../progress/milestone-history.js';
+import { outboxInsertion, type NewOutboxMessage } from '../mail/outbox.repository.js';
+import { recordingAnswers, utc, type UpdateContext } from '../progress/milestone-history.js';
+import type { RecordedAnswer } from '../progress/milestone-update.js';
 
 /** A request as the person answering it sees it: the organisation, the round, every milestone asked about. */
 export interface RequestForAnswering {
@@ -102,6 +104,15 @@ function toRequest(row: Row | undefined): RequestForAnswering | null {
   };
 }
 
+/** What a submission writes: checked answers to record, and the confirmation to queue (none without contacts). */
+export interface Submission {
+  requestId: number;
+  answers: RecordedAnswer[];
+  context: UpdateContext;
+  final: boolean;
+  confirmation: { message: NewOutboxMessage; messageIdDomain: string } | null;
+}
+
 interface SubmissionRow {
   unanswered: number;
   outboxIds: number[];
@@ -150,20 +161,19 @@ export class AnswersRepository {
 
   /**
    * Records a submission as one statement, so one round trip and atomic without a transaction:
-   * the answers and their history (`recording`), the request's milestones marked answered with
-   * their drafts cleared, the request itself answered when nothing required is left unanswered
-   * or the submission is final, and the confirmation mail (`confirmation`, a CTE returning the
-   * new outbox id). Given `tx`, it runs in the caller's transaction instead.
+   * the answers and their history, the request's milestones marked answered with their drafts
+   * cleared, the request itself answered when nothing required is left unanswered or the
+   * submission is final, and the confirmation mail. Given `tx`, it runs in the caller's
+   * transaction instead. Returns whether the request is complete and the new outbox ids.
    *
    * A milestone that no longer exists fails the history's foreign key, and with it everything.
    */
-  async recordSubmission(
-    submission: { requestId: number; milestoneIds: number[]; at: Date; late: boolean; final: boolean; recording: Prisma.Sql; confirmation: Prisma.Sql | null },
-    tx?: Tx,
-  ): Promise<{ complete: boolean; outboxIds: number[] }> {
-    const { requestId, milestoneIds, at, late, final } = submission;
+  async recordSubmission(submission: Submission, tx?: Tx): Promise<{ complete: boolean; outboxIds: number[] }> {
+    const { requestId, answers, context, final, confirmation } = submission;
+    const { at, late } = context;
+    const milestoneIds = answers.map((answer) => answer.milestoneId);
     const statement = Prisma.sql`
-      WITH ${submission.recording},
+      WITH ${recordingAnswers(answers, context)},
       answered AS (
         UPDATE "RequestMilestone"
         SET "answeredAt" = ${utc(at)}, "draftState" = NULL, "draftProgress" = NULL, "draftComment" = NULL, "draftEvidenceUrl" = NULL, "draftSavedAt" = NULL
@@ -181,7 +191,7 @@ export class AnswersRepository {
         WHERE id = ${requestId} AND (${final} OR (SELECT n FROM remaining) = 0)
         RETURNING id
       ),
-      ${submission.confirmation ?? Prisma.sql`confirmation AS (SELECT NULL::int AS id WHERE false)`}
+      ${confirmation ? outboxInsertion('confirmation', confirmation.message, confirmation.messageIdDomain, at) : Prisma.sql`confirmation AS (SELECT NULL::int AS id WHERE false)`}
       -- Data-modifying CTEs run whether or not they are read; reading them here only documents that.
       SELECT (SELECT n FROM remaining) AS unanswered, ARRAY(SELECT id FROM confirmation) AS "outboxIds",
              (SELECT count(*) FROM changed) + (SELECT count(*) FROM history) + (SELECT count(*) FROM answered) + (SELECT count(*) FROM request) AS written`;

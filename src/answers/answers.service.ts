@@ -4,14 +4,12 @@ import { RateLimiter } from '../common/rate-limiter.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/prisma.service.js';
-import type { Prisma, UpdateChannel } from '../generated/prisma/client.js';
+import type { UpdateChannel } from '../generated/prisma/client.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
-import { OutboxRepository } from '../mail/outbox.repository.js';
 import type { MilestoneStateName } from '../plan/plan-file.schema.js';
 import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
-import { recordingAnswers } from '../progress/milestone-history.js';
-import { AnswersRepository, type RequestForAnswering } from './answers.repository.js';
+import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
 
 /** An answer about the milestone the digest numbered `number`. */
 export type NumberedAnswer = { number: number } & Answer;
@@ -75,7 +73,6 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export class AnswersService {
   constructor(
     private readonly requests: AnswersRepository,
-    private readonly outbox: OutboxRepository,
     private readonly delivery: MailDeliveryService,
     private readonly links: SignedLinks,
     private readonly limiter: RateLimiter,
@@ -170,13 +167,11 @@ export class AnswersService {
     const now = this.clock.now();
     const late = state === 'late';
 
-    const submission = {
+    const submission: Submission = {
       requestId: request.id,
-      milestoneIds: recorded.map((r) => r.milestoneId),
-      at: now,
-      late,
+      answers: recorded,
+      context: { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now },
       final: options.final,
-      recording: recordingAnswers(recorded, { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now }),
       confirmation: this.confirmation(request, recorded, late, options.notUnderstood ?? [], now),
     };
     // One statement on its own; with something else to write (an inbound message), one transaction.
@@ -241,35 +236,33 @@ export class AnswersService {
     return recorded;
   }
 
-  /** The confirmation mail to the organisation's contacts, as part of the submission's statement. */
-  private confirmation(request: RequestForAnswering, recorded: RecordedAnswer[], late: boolean, notUnderstood: string[], now: Date): Prisma.Sql | null {
+  /** The confirmation mail to the organisation's contacts; none when it has no contact. */
+  private confirmation(request: RequestForAnswering, recorded: RecordedAnswer[], late: boolean, notUnderstood: string[], now: Date): Submission['confirmation'] {
     const recipients = request.organisation.contacts.map((contact) => contact.email);
     if (recipients.length === 0) return null;
     const rows = new Map(request.milestones.map((row) => [row.milestoneId, row]));
-    return this.outbox.insertion(
-      'confirmation',
-        {
-          dedupeKey: `request:${request.id}:confirmation:${now.getTime()}:${recorded.map((r) => r.milestoneId).join(',')}`,
-          template: 'answer-confirmation',
-          language: request.organisation.language,
-          recipients,
-          requestId: request.id,
-          roundId: request.round.id,
-          data: {
-            organisation: { name: request.organisation.name },
-            plan: { title: request.round.plan.title },
-            round: { year: request.round.year, deadline: request.round.deadline.toISOString(), graceUntil: request.round.graceUntil.toISOString() },
-            recorded: recorded.map((answer) => {
-              const row = rows.get(answer.milestoneId)!;
-              return { number: row.number, label: row.milestone.label, text: row.milestone.text, state: answer.state, progress: answer.progress, comment: answer.comment };
-            }),
-            notUnderstood,
-            late,
-            answerNonce: request.tokenNonce,
-          },
+    return {
+      message: {
+        dedupeKey: `request:${request.id}:confirmation:${now.getTime()}:${recorded.map((r) => r.milestoneId).join(',')}`,
+        template: 'answer-confirmation',
+        language: request.organisation.language,
+        recipients,
+        requestId: request.id,
+        roundId: request.round.id,
+        data: {
+          organisation: { name: request.organisation.name },
+          plan: { title: request.round.plan.title },
+          round: { year: request.round.year, deadline: request.round.deadline.toISOString(), graceUntil: request.round.graceUntil.toISOString() },
+          recorded: recorded.map((answer) => {
+            const row = rows.get(answer.milestoneId)!;
+            return { number: row.number, label: row.milestone.label, text: row.milestone.text, state: answer.state, progress: answer.progress, comment: answer.comment };
+          }),
+          notUnderstood,
+          late,
+          answerNonce: request.tokenNonce,
         },
-      this.config.get('MAIL_FROM').split('@')[1]!,
-      now,
-    );
+      },
+      messageIdDomain: this.config.get('MAIL_FROM').split('@')[1]!,
+    };
   }
 }

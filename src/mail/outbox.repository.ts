@@ -47,22 +47,6 @@ export class OutboxRepository {
     return created.map((row) => row.id);
   }
 
-  /**
-   * The same decision as `add` for one message, as a common table expression named `name` that
-   * returns the new id (none when the dedupe key is already there), for a statement that does
-   * more in the same breath.
-   */
-  insertion(name: string, message: NewOutboxMessage, messageIdDomain: string, at: Date): Prisma.Sql {
-    return Prisma.sql`${Prisma.raw(name)} AS (
-        INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "updatedAt")
-        VALUES (${message.dedupeKey}, ${message.template}, ${message.language}::"Language", ${message.recipients}::text[], ${message.replyTo ?? null},
-                ${JSON.stringify(message.data)}::jsonb, ${message.requestId ?? null}::int, ${message.roundId ?? null}::int,
-                ${`<${randomUUID()}@${messageIdDomain}>`}, ${utc(at)})
-        ON CONFLICT ("dedupeKey") DO NOTHING
-        RETURNING id
-      )`;
-  }
-
   /** Many messages in one statement, in the order of the ids (null where there is none). */
   async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
     const rows = await this.prisma.$queryRaw<DeliverableMessage[]>`
@@ -141,4 +125,20 @@ export class OutboxRepository {
       }),
     ]);
   }
+}
+
+/**
+ * The same decision as OutboxRepository.add for one message, as a common table expression named
+ * `name` that returns the new id (none when the dedupe key is already there), for a repository
+ * whose statement does more in the same breath (an answer's, src/answers/answers.repository.ts).
+ */
+export function outboxInsertion(name: string, message: NewOutboxMessage, messageIdDomain: string, at: Date): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(name)} AS (
+      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "updatedAt")
+      VALUES (${message.dedupeKey}, ${message.template}, ${message.language}::"Language", ${message.recipients}::text[], ${message.replyTo ?? null},
+              ${JSON.stringify(message.data)}::jsonb, ${message.requestId ?? null}::int, ${message.roundId ?? null}::int,
+              ${`<${randomUUID()}@${messageIdDomain}>`}, ${utc(at)})
+      ON CONFLICT ("dedupeKey") DO NOTHING
+      RETURNING id
+    )`;
 }
