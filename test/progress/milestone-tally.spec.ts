@@ -120,4 +120,10 @@ describe('the kept milestone tally', () => {
     expect(await disagreement()).toEqual([]);
     expect(await sql(url, `SELECT sum(count)::int AS n FROM "MilestoneTally"`)).toEqual([{ n: (await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "Milestone"`))[0]!.n }]);
   });
+
+  it('is emptied with the milestones by TRUNCATE, which fires no row triggers', async () => {
+    await sql(url, `TRUNCATE "Milestone" CASCADE`);
+    expect(await sql(url, `SELECT count(*)::int AS n FROM "MilestoneTally"`)).toEqual([{ n: 0 }]);
+    expect(await disagreement()).toEqual([]);
+  });
 });

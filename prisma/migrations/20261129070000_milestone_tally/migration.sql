@@ -64,6 +64,15 @@ CREATE TRIGGER "milestone_tally_update" AFTER UPDATE ON "Milestone"
 CREATE TRIGGER "milestone_tally_delete" AFTER DELETE ON "Milestone"
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "milestone_tally_apply"();
 
+-- TRUNCATE fires no row or transition-table triggers: a truncated Milestone leaves no tally.
+CREATE FUNCTION "milestone_tally_clear"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM "MilestoneTally";
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER "milestone_tally_truncate" AFTER TRUNCATE ON "Milestone" FOR EACH STATEMENT EXECUTE FUNCTION "milestone_tally_clear"();
+
 -- The milestones there are now.
 INSERT INTO "MilestoneTally" ("contributionId", "state", "dueTo", "count", "progressSum")
 SELECT "contributionId", "state", "dueTo", count(*), sum("progress") FROM "Milestone" GROUP BY 1, 2, 3;
