@@ -398,6 +398,14 @@ describe('the annual report of the real plan', () => {
     }
     expect(view.overdue.rows).toHaveLength(10);
     expect(view.overdue.more).toBe(`… og ${content.overdue.length - 10} flere i bilaget (XLSX).`);
+    // The year's comments stop there too, in order; the annex has them all (next test).
+    const limit = 3;
+    expect(content.comments.length).toBeGreaterThan(limit);
+    const fewer = reportView(content, labels, limit);
+    expect(fewer.comments.rows.map((row: Json) => row.comment)).toEqual(content.comments.slice(0, limit).map((comment) => comment.comment));
+    expect(fewer.comments.more).toBe(`… og ${content.comments.length - limit} flere kommentarer i bilaget (XLSX).`);
+    expect(textOf(new HtmlReport().render(fewer))).toContain(fewer.comments.more);
+    expect((await docxText(await renderDocx(fewer, content.generatedAt, 'da-DK'))).text).toContain(fewer.comments.more);
     const small = textOf(new HtmlReport().render(view));
     expect(small).toContain(view.overdue.more);
     // The long comment was also a milestone's last comment in a table: now only the year's comments show it.
@@ -408,6 +416,7 @@ describe('the annual report of the real plan', () => {
     expect(text).toContain(contributions[0].annexNote);
     // At the real limit the real plan is printed in full.
     expect(reportView(content, labels).overdue.more).toBeNull();
+    expect(reportView(content, labels).comments.more).toBeNull();
   });
 
   it('has an XLSX annex with one row per milestone', async () => {
@@ -431,6 +440,16 @@ describe('the annual report of the real plan', () => {
     const progress = rows[0]!.getCell((sheet.getRow(1).values as string[]).indexOf('Fremdrift'));
     expect(typeof progress.value).toBe('number');
     expect(progress.numFmt).toBe('0%');
+
+    // The second sheet: every comment of the year, in the report's order.
+    const commentSheet = workbook.worksheets[1]!;
+    expect(commentSheet.name).toBe('Kommentarer 2023');
+    const content = report.content as AnnualReportContent;
+    expect(commentSheet.rowCount).toBe(content.comments.length + 1);
+    const header = commentSheet.getRow(1).values as string[];
+    const column = (name: string) => [...Array(commentSheet.rowCount - 1).keys()].map((i) => commentSheet.getRow(i + 2).getCell(header.indexOf(name)).value);
+    expect(column('Kommentar')).toEqual(content.comments.map((comment) => comment.comment));
+    expect(column('Nøgle')).toEqual(content.comments.map((comment) => comment.milestoneKey));
   });
 
   it('mails the recipients the links to every format', async () => {

@@ -198,6 +198,7 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
         [11, 7, 24, 15, 12, 31],
       ),
     );
+    if (view.comments.more) children.push(para(view.comments.more, { color: MUTED }));
   } else {
     children.push(para(view.comments.none, { color: MUTED }));
   }

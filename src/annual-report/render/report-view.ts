@@ -107,6 +107,8 @@ export interface ReportView {
   noMilestones: string;
   comments: {
     none: string;
+    /** "… and N more: see the XLSX annex", when the list was cut at the printed limit. */
+    more: string | null;
     rows: { date: string; goal: string; intervention: string; label: string; milestone: string; owner: string; state: string; comment: string; channel: string; long: boolean }[];
   };
   overdue: {
@@ -132,7 +134,8 @@ export const LONG_TEXT = 280;
 
 /**
  * Above this many milestones the printed formats (HTML, PDF, DOCX) no longer list every one under
- * its contribution, and the overdue list stops at this many rows: a plan of 100,000 milestones would
+ * its contribution, and the year's comments and the overdue list stop at this many rows (all of
+ * them are in the XLSX annex): a plan of 100,000 milestones would
  * be thousands of A4 pages, which no minister reads and Chromium cannot print (measured in bench/).
  * The figures stay complete, and the XLSX annex keeps one row per milestone.
  */
@@ -303,7 +306,8 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     noMilestones: t('milestones.none'),
     comments: {
       none: t('comments.none', { year: content.year }),
-      rows: content.comments.map((comment) => ({
+      more: content.comments.length > printedLimit ? t('comments.more', { count: content.comments.length - printedLimit }) : null,
+      rows: content.comments.slice(0, printedLimit).map((comment) => ({
         date: labels.date(lang, comment.at),
         goal: String(comment.goal),
         intervention: comment.intervention ?? '',
