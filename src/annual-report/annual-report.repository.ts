@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, type Tx } from '../database/prisma.service.js';
+import { PrismaService, utc, type Tx } from '../database/prisma.service.js';
 import { Prisma, type AnnualReportFormat, type AnnualReportTrigger, type Language } from '../generated/prisma/client.js';
 import type { MilestoneStateName } from '../plan/plan-file.schema.js';
-import { utc } from '../progress/milestone-history.js';
 import type { CommentRow, LastComment, RoundRow } from './annual-report.content.js';
 
 /** What lists and the record endpoint show: never the snapshot or the files, which are large. */

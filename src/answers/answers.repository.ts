@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, type Tx } from '../database/prisma.service.js';
+import { PrismaService, utc, type Tx } from '../database/prisma.service.js';
 import { Prisma, type Language, type MilestoneState, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
 import { outboxInsertion, type NewOutboxMessage } from '../mail/outbox.repository.js';
-import { recordingAnswers, utc, type UpdateContext } from '../progress/milestone-history.js';
+import { recordingAnswers, type UpdateContext } from '../progress/milestone-history.js';
 import type { RecordedAnswer } from '../progress/milestone-update.js';
 
 /** A request as the person answering it sees it: the organisation, the round, every milestone asked about. */

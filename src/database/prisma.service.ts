@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { AppConfig } from '../config/config.module.js';
 
 /**
@@ -51,6 +51,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     if (!this.pool.ended) await this.pool.end();
   }
 }
+
+/** A timestamp parameter for a `timestamp(3)` column, which holds UTC as Prisma writes it. */
+export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 /** A Prisma transaction client, for repositories that take part in a caller's transaction. */
 export type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];

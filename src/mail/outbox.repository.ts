@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { PrismaService, type Tx } from '../database/prisma.service.js';
+import { PrismaService, utc, type Tx } from '../database/prisma.service.js';
 import { Prisma, type Language, type OutboxStatus, type RoundState } from '../generated/prisma/client.js';
-import { utc } from '../progress/milestone-history.js';
 
 export interface NewOutboxMessage {
   dedupeKey: string;

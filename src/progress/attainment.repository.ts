@@ -175,8 +175,7 @@ export class AttainmentRepository {
         SELECT coalesce(sum(t.count), 0)::int AS n
         FROM "MilestoneTally" t
         JOIN "Contribution" c ON c.id = t."contributionId"
-        ${filter.goalNumber === undefined ? Prisma.empty : Prisma.sql`JOIN "Goal" g ON g.id = c."goalId"`}
-        ${filter.interventionCode === undefined ? Prisma.empty : Prisma.sql`JOIN "Intervention" i ON i.id = c."interventionId"`}
+        ${goalAndInterventionJoins(filter)}
         WHERE ${Prisma.join([Prisma.sql`c."planId" = ${filter.planId}`, Prisma.sql`t.state IN (${OPEN_STATE_LITERALS})`, Prisma.sql`t."dueTo" < ${filter.referenceYear}`, ...contributionFilters(filter)], ' AND ')}
       ),
       page AS (
@@ -264,10 +263,13 @@ function contributionFilters(filter: OverdueFilter): Prisma.Sql[] {
 
 /** Only the tables a filter needs: without filters the page is read from the partial index alone. */
 function overdueJoins(filter: OverdueFilter): Prisma.Sql {
+  if (filter.organisationId === undefined && filter.goalNumber === undefined && filter.interventionCode === undefined) return Prisma.empty;
+  return Prisma.sql`JOIN "Contribution" c ON c.id = m."contributionId" ${goalAndInterventionJoins(filter)}`;
+}
+
+/** The goal (g) and intervention (i) of a contribution c, where a filter needs them. */
+function goalAndInterventionJoins(filter: OverdueFilter): Prisma.Sql {
   const joins: Prisma.Sql[] = [];
-  if (filter.organisationId !== undefined || filter.goalNumber !== undefined || filter.interventionCode !== undefined) {
-    joins.push(Prisma.sql`JOIN "Contribution" c ON c.id = m."contributionId"`);
-  }
   if (filter.goalNumber !== undefined) joins.push(Prisma.sql`JOIN "Goal" g ON g.id = c."goalId"`);
   if (filter.interventionCode !== undefined) joins.push(Prisma.sql`JOIN "Intervention" i ON i.id = c."interventionId"`);
   return joins.length === 0 ? Prisma.empty : Prisma.join(joins, ' ');

@@ -1,4 +1,5 @@
 import { Prisma, type UpdateChannel } from '../generated/prisma/client.js';
+import { utc } from '../database/prisma.service.js';
 import type { RecordedAnswer } from './milestone-update.js';
 
 export interface UpdateContext {
@@ -9,8 +10,6 @@ export interface UpdateContext {
   at: Date;
 }
 
-/** A timestamp parameter for a `timestamp(3)` column, which holds UTC as Prisma writes it. */
-export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 /**
  * Milestone history: every update is kept; the milestone row holds the latest accepted one.
