@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Clock } from '../common/clock.js';
 import { localDate, startOfDay } from '../common/dates.js';
 import { AppConfig } from '../config/config.module.js';
+import { viaPrisma } from '../database/prisma.service.js';
 import type { AnnualReportTrigger, Prisma } from '../generated/prisma/client.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
@@ -141,7 +142,7 @@ export class AnnualReportService implements OnModuleInit {
       const { files, timings } = await this.renderer.renderAll(content);
       const outboxIds = await this.reports.transaction(async (tx) => {
         await this.reports.complete(tx, reportId, files);
-        return this.outbox.add(tx, [this.readyMail(reportId, content)], this.config.get('MAIL_FROM').split('@')[1]!);
+        return this.outbox.add(viaPrisma(tx), [this.readyMail(reportId, content)], this.config.get('MAIL_FROM').split('@')[1]!);
       });
       await this.delivery.enqueue(outboxIds);
       const sizes = files.map((file) => `${file.format} ${Math.round(file.content.byteLength / 1024)} kB in ${timings[file.format]} ms`).join(', ');

@@ -24,7 +24,7 @@ const utcTypes = {
  * statement on the pool (bench/RESULTS.md, 4), and on two cores that decides the answers per second.
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql {
   private readonly pool: pg.Pool;
   private readonly logger = new Logger(PrismaService.name);
 
@@ -45,6 +45,33 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     return result.rows as Row[];
   }
 
+  /**
+   * Runs `work` in a transaction on one pool connection, outside Prisma: for writes whose
+   * parameters are large (a round's opening writes hundreds of digests per chunk), where Prisma's
+   * engine would spend more CPU on the arguments than PostgreSQL spends on the rows. Commits when
+   * `work` resolves, rolls back when it throws; a connection that cannot even roll back is
+   * discarded, not returned to the pool.
+   */
+  async sqlTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const sql: Sql = {
+      query: async <Row>(statement: Prisma.Sql) =>
+        (await client.query({ text: statement.text, values: statement.values, types: utcTypes })).rows as Row[],
+    };
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(sql);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
     // Given a pool, the adapter leaves it to its owner.
@@ -57,3 +84,15 @@ export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT
 
 /** A Prisma transaction client, for repositories that take part in a caller's transaction. */
 export type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+
+/**
+ * Where a statement built with `Prisma.sql` runs: the pool (`PrismaService` itself, each statement
+ * on its own), a pool transaction (`sqlTransaction`), or a Prisma transaction (`viaPrisma(tx)`),
+ * so a repository's statement can take part in whichever transaction its caller holds.
+ * Timestamps go in through `utc()`: on the pool a Date parameter would carry the process's offset.
+ */
+export interface Sql {
+  query<Row>(statement: Prisma.Sql): Promise<Row[]>;
+}
+
+export const viaPrisma = (tx: Tx): Sql => ({ query: <Row>(statement: Prisma.Sql) => tx.$queryRaw<Row[]>(statement) });

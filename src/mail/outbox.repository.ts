@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { PrismaService, utc, type Tx } from '../database/prisma.service.js';
+import { PrismaService, utc, type Sql } from '../database/prisma.service.js';
 import { Prisma, type Language, type OutboxStatus, type RoundState } from '../generated/prisma/client.js';
 
 export interface NewOutboxMessage {
@@ -34,27 +34,41 @@ export class OutboxRepository {
 
   /**
    * Writes the messages that are not there yet (by dedupe key) and returns the ids of the new
-   * ones: the same decision taken twice writes one message.
+   * ones: the same decision taken twice writes one message. One statement with the messages as one
+   * JSON parameter, however many: a round's opening writes hundreds of digests at a time.
    */
-  async add(tx: Tx, messages: NewOutboxMessage[], messageIdDomain: string): Promise<number[]> {
+  async add(sql: Sql, messages: NewOutboxMessage[], messageIdDomain: string): Promise<number[]> {
     if (messages.length === 0) return [];
-    const created = await tx.outboxMessage.createManyAndReturn({
-      data: messages.map((message) => ({ ...message, messageId: `<${randomUUID()}@${messageIdDomain}>` })),
-      skipDuplicates: true,
-      select: { id: true },
-    });
+    const rows = messages.map((message) => ({
+      dedupeKey: message.dedupeKey,
+      template: message.template,
+      language: message.language,
+      recipients: message.recipients,
+      replyTo: message.replyTo ?? null,
+      data: message.data,
+      requestId: message.requestId ?? null,
+      roundId: message.roundId ?? null,
+      messageId: `<${randomUUID()}@${messageIdDomain}>`,
+    }));
+    const created = await sql.query<{ id: number }>(Prisma.sql`
+      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "updatedAt")
+      SELECT m."dedupeKey", m.template, m.language, m.recipients, m."replyTo", m.data, m."requestId", m."roundId", m."messageId", ${utc(new Date())}
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS m("dedupeKey" text, template text, language "Language", recipients text[], "replyTo" text, data jsonb, "requestId" int, "roundId" int, "messageId" text)
+      ON CONFLICT ("dedupeKey") DO NOTHING
+      RETURNING id`);
     return created.map((row) => row.id);
   }
 
   /** Many messages in one statement, in the order of the ids (null where there is none). */
   async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
-    const rows = await this.prisma.$queryRaw<DeliverableMessage[]>`
+    const rows = await this.prisma.query<DeliverableMessage>(Prisma.sql`
       SELECT m.id, m.template, m.language::text AS language, m.recipients, m."replyTo", m.data, m."messageId", m.status::text AS status,
              rr.state::text AS "roundState"
       FROM "OutboxMessage" m
       LEFT JOIN "ReportRequest" r ON r.id = m."requestId"
       LEFT JOIN "ReportingRound" rr ON rr.id = r."roundId"
-      WHERE m.id = ANY(${ids}::int[])`;
+      WHERE m.id = ANY(${ids}::int[])`);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -62,11 +76,11 @@ export class OutboxRepository {
   /** Records many deliveries in one statement; a message no longer pending is left as it is. */
   async markSentMany(sent: { id: number; subject: string; sentAt: Date }[]): Promise<void> {
     if (sent.length === 0) return;
-    await this.prisma.$executeRaw`
+    await this.prisma.query(Prisma.sql`
       UPDATE "OutboxMessage" o
-      SET status = 'sent', subject = t.subject, "sentAt" = t."sentAt", attempts = o.attempts + 1, "lastError" = NULL, "updatedAt" = ${new Date()}
-      FROM unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt)}::timestamp[]) AS t(id, subject, "sentAt")
-      WHERE o.id = t.id AND o.status = 'pending'`;
+      SET status = 'sent', subject = t.subject, "sentAt" = t."sentAt" AT TIME ZONE 'UTC', attempts = o.attempts + 1, "lastError" = NULL, "updatedAt" = ${utc(new Date())}
+      FROM unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt.toISOString())}::timestamptz[]) AS t(id, subject, "sentAt")
+      WHERE o.id = t.id AND o.status = 'pending'`);
   }
 
   findPendingIds(limit: number): Promise<number[]> {

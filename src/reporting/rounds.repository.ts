@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, type Tx } from '../database/prisma.service.js';
+import { PrismaService, utc, type Sql, type Tx } from '../database/prisma.service.js';
 import { Prisma, type Language, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
 import { OPEN_STATES } from '../progress/milestone-states.js';
 
@@ -87,6 +87,14 @@ export class RoundsRepository {
     return this.prisma.$transaction(run, { timeout: 120_000, maxWait: 10_000 });
   }
 
+  /**
+   * The transaction of one chunk of an opening, on the pool: its statements carry hundreds of
+   * digests, which Prisma's engine would spend more CPU passing on than PostgreSQL spends writing.
+   */
+  openingTransaction<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.prisma.sqlTransaction(run);
+  }
+
   findRound(id: number) {
     return this.prisma.reportingRound.findUnique({ where: { id }, include: { plan: { select: { id: true, title: true, periodFrom: true, periodTo: true } } } });
   }
@@ -163,16 +171,16 @@ export class RoundsRepository {
    * Serialises the chunks of one round's opening across instances (held until the transaction
    * ends), so two instances finishing the same opening take turns instead of doing each other's work.
    */
-  async lockOpening(tx: Tx, roundId: number): Promise<void> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ROUND_OPENING_LOCK}::int, ${roundId}::int)`;
+  async lockOpening(sql: Sql, roundId: number): Promise<void> {
+    await sql.query(Prisma.sql`SELECT pg_advisory_xact_lock(${ROUND_OPENING_LOCK}::int, ${roundId}::int)`);
   }
 
   /** Of these organisations, those without a request in the round yet. */
-  async withoutRequest(tx: Tx, roundId: number, organisationIds: number[]): Promise<number[]> {
-    const rows = await tx.$queryRaw<{ id: number }[]>`
+  async withoutRequest(sql: Sql, roundId: number, organisationIds: number[]): Promise<number[]> {
+    const rows = await sql.query<{ id: number }>(Prisma.sql`
       SELECT o.id FROM unnest(${organisationIds}::int[]) WITH ORDINALITY AS o(id, n)
       WHERE NOT EXISTS (SELECT 1 FROM "ReportRequest" r WHERE r."roundId" = ${roundId} AND r."organisationId" = o.id)
-      ORDER BY o.n`;
+      ORDER BY o.n`);
     return rows.map((row) => row.id);
   }
 
@@ -180,8 +188,8 @@ export class RoundsRepository {
    * The open milestones of these organisations in a plan, in plan order, with what a digest shows
    * of each. One statement however many: the ids travel as one array parameter.
    */
-  async scope(tx: Tx, planId: number, year: number, organisationIds: number[]): Promise<ScopeRow[]> {
-    return tx.$queryRaw<ScopeRow[]>`
+  async scope(sql: Sql, planId: number, year: number, organisationIds: number[]): Promise<ScopeRow[]> {
+    return sql.query<ScopeRow>(Prisma.sql`
       SELECT m.id AS "milestoneId", c."organisationId", (m."dueTo" IS NULL OR m."dueTo" <= ${year}) AS required,
              m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, g.number AS "goalNumber", i.code AS "interventionCode",
              lc.comment AS "lastComment"
@@ -195,40 +203,40 @@ export class RoundsRepository {
         ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
       ) lc ON true
       WHERE m."planId" = ${planId} AND m.state = ANY(${openStates}) AND c."organisationId" = ANY(${organisationIds}::int[])
-      ORDER BY ${planOrder}`;
+      ORDER BY ${planOrder}`);
   }
 
-  organisationsWithContacts(tx: Tx, ids: number[]): Promise<OrganisationWithContacts[]> {
-    return tx.$queryRaw<OrganisationWithContacts[]>`
+  organisationsWithContacts(sql: Sql, ids: number[]): Promise<OrganisationWithContacts[]> {
+    return sql.query<OrganisationWithContacts>(Prisma.sql`
       SELECT o.id, o.name, o.language::text AS language,
              coalesce(array_agg(ct.email ORDER BY ct.id) FILTER (WHERE ct.id IS NOT NULL), '{}') AS contacts
       FROM "Organisation" o LEFT JOIN "Contact" ct ON ct."organisationId" = o.id
       WHERE o.id = ANY(${ids}::int[])
-      GROUP BY o.id`;
+      GROUP BY o.id`);
   }
 
   /**
    * Writes the requests of organisations that have none in the round yet and returns those it
    * wrote: a second attempt at the same organisations (a resumed or concurrent opening) writes nothing.
    */
-  createRequests(tx: Tx, roundId: number, expiresAt: Date, requests: NewRequest[]): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
+  createRequests(sql: Sql, roundId: number, expiresAt: Date, requests: NewRequest[]): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
     if (requests.length === 0) return Promise.resolve([]);
     const column = <K extends keyof NewRequest>(key: K) => requests.map((request) => request[key]);
-    return tx.$queryRaw`
+    return sql.query(Prisma.sql`
       INSERT INTO "ReportRequest" ("roundId", "organisationId", "tokenNonce", "tokenHash", "replyKey", "expiresAt", status, "updatedAt")
-      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${expiresAt}, t.s::"RequestStatus", ${new Date()}::timestamp
+      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${utc(expiresAt)}, t.s::"RequestStatus", ${utc(new Date())}
       FROM unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::text[])
         WITH ORDINALITY AS t(o, n, h, k, s, ord)
       ORDER BY t.ord
       ON CONFLICT ("roundId", "organisationId") DO NOTHING
-      RETURNING id, "organisationId", status::text AS status`;
+      RETURNING id, "organisationId", status::text AS status`);
   }
 
-  async createRequestMilestones(tx: Tx, rows: { requestId: number; milestoneId: number; number: number; optional: boolean }[]): Promise<void> {
+  async createRequestMilestones(sql: Sql, rows: { requestId: number; milestoneId: number; number: number; optional: boolean }[]): Promise<void> {
     if (rows.length === 0) return;
-    await tx.$executeRaw`
+    await sql.query(Prisma.sql`
       INSERT INTO "RequestMilestone" ("requestId", "milestoneId", number, optional)
-      SELECT * FROM unnest(${rows.map((r) => r.requestId)}::int[], ${rows.map((r) => r.milestoneId)}::int[], ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.optional)}::boolean[])`;
+      SELECT * FROM unnest(${rows.map((r) => r.requestId)}::int[], ${rows.map((r) => r.milestoneId)}::int[], ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.optional)}::boolean[])`);
   }
 
   /** Every request of a round with its required and outstanding milestones, in request order. */

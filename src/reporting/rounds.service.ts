@@ -3,7 +3,7 @@ import { addDays, Clock } from '../common/clock.js';
 import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
-import type { Tx } from '../database/prisma.service.js';
+import { viaPrisma, type Sql, type Tx } from '../database/prisma.service.js';
 import type { Language, ReportingRound } from '../generated/prisma/client.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
@@ -155,7 +155,7 @@ export class RoundsService {
     let messages = 0;
     for (let i = 0; i < asked.length; i += this.openingChunkSize) {
       const chunk = asked.slice(i, i + this.openingChunkSize);
-      const written = await this.rounds.transaction((tx) => this.openChunk(tx, round, chunk));
+      const written = await this.rounds.openingTransaction((sql) => this.openChunk(sql, round, chunk));
       await this.delivery.enqueue(written.outboxIds);
       requests += written.requests;
       messages += written.outboxIds.length;
@@ -163,7 +163,7 @@ export class RoundsService {
     const outboxIds = await this.rounds.transaction(async (tx) => {
       if (!(await this.rounds.unclaimStep(tx, round.id, OPENING))) return [];
       if ((await this.rounds.countRequests(tx, round.id, 'no_contact')) === 0) return [];
-      return this.outbox.add(tx, [await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`)], this.messageIdDomain());
+      return this.outbox.add(viaPrisma(tx), [await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`)], this.messageIdDomain());
     });
     await this.delivery.enqueue(outboxIds);
     return { requests, messages: messages + outboxIds.length };
@@ -174,11 +174,11 @@ export class RoundsService {
    * no request in the round yet and still has something due, its request, the milestones it is
    * asked about and its digest in the outbox — all of it or nothing.
    */
-  private async openChunk(tx: Tx, round: RoundWithPlan, organisationIds: number[]): Promise<{ outboxIds: number[]; requests: number }> {
-    await this.rounds.lockOpening(tx, round.id);
-    const todo = await this.rounds.withoutRequest(tx, round.id, organisationIds);
+  private async openChunk(sql: Sql, round: RoundWithPlan, organisationIds: number[]): Promise<{ outboxIds: number[]; requests: number }> {
+    await this.rounds.lockOpening(sql, round.id);
+    const todo = await this.rounds.withoutRequest(sql, round.id, organisationIds);
     if (todo.length === 0) return { outboxIds: [], requests: 0 };
-    const scope = await this.rounds.scope(tx, round.planId, round.year, todo);
+    const scope = await this.rounds.scope(sql, round.planId, round.year, todo);
     const byOrganisation = new Map<number, ScopeRow[]>();
     for (const row of scope) {
       const rows = byOrganisation.get(row.organisationId);
@@ -187,7 +187,7 @@ export class RoundsService {
     }
     // Only organisations with something due are asked; later milestones ride along as optional.
     const asked = todo.filter((id) => byOrganisation.get(id)?.some((row) => row.required));
-    const organisations = new Map((await this.rounds.organisationsWithContacts(tx, asked)).map((o) => [o.id, o]));
+    const organisations = new Map((await this.rounds.organisationsWithContacts(sql, asked)).map((o) => [o.id, o]));
     const planned = new Map(
       asked.map((organisationId) => {
         const nonce = this.links.newNonce();
@@ -201,7 +201,7 @@ export class RoundsService {
         return [organisationId, request];
       }),
     );
-    const created = (await this.rounds.createRequests(tx, round.id, round.graceUntil, [...planned.values()])).sort((a, b) => a.id - b.id);
+    const created = (await this.rounds.createRequests(sql, round.id, round.graceUntil, [...planned.values()])).sort((a, b) => a.id - b.id);
 
     const digests: DigestRequest[] = created.map((request) => {
       const rows = byOrganisation.get(request.organisationId)!;
@@ -222,13 +222,13 @@ export class RoundsService {
       };
     });
     await this.rounds.createRequestMilestones(
-      tx,
+      sql,
       digests.flatMap((request) => request.milestones.map((row) => ({ requestId: request.id, milestoneId: row.milestoneId, number: row.number, optional: row.optional }))),
     );
     const messages = digests
       .filter((request) => request.status === 'sent')
       .map((request) => this.digest(round, request, 'status-request', `round:${round.id}:request:${request.id}:status-request`));
-    const outboxIds = await this.outbox.add(tx, messages, this.messageIdDomain());
+    const outboxIds = await this.outbox.add(sql, messages, this.messageIdDomain());
     return { outboxIds, requests: created.length };
   }
 
@@ -366,7 +366,7 @@ export class RoundsService {
         return [];
       }
       if (step === 'escalation') {
-        return this.outbox.add(tx, [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)], this.messageIdDomain());
+        return this.outbox.add(viaPrisma(tx), [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)], this.messageIdDomain());
       }
       const offset = reminderOffset(step)!;
       return this.reminders(tx, round, `reminder:${offset}`, { step: offset > 0 ? 'overdue' : 'before', daysLeft: -offset });
@@ -394,7 +394,7 @@ export class RoundsService {
     const messages = requests.map((request) =>
       this.digest(round, toDigestRequest(request, comments), 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder),
     );
-    return this.outbox.add(tx, messages, this.messageIdDomain());
+    return this.outbox.add(viaPrisma(tx), messages, this.messageIdDomain());
   }
 
   /** "Send the reminder now" from the secretariat: to everyone missing, or to one organisation. */
