@@ -96,6 +96,8 @@ export const configurationSchema = z
     /** Delivery attempts before a message is given up (4xx and network errors are retried). */
     MAIL_ATTEMPTS: z.coerce.number().int().min(1).default(8),
     MAIL_BACKOFF_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Threads that render and build outgoing mail beside the delivery worker (0: on its own thread). */
+    MAIL_COMPOSE_THREADS: z.coerce.number().int().min(0).max(16).default(1),
     /** The built-in SMTP listener for replies: off unless a port is given (0 picks a free one). */
     INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     INBOUND_SMTP_HOST: z.string().default('0.0.0.0'),

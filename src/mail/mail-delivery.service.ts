@@ -8,8 +8,8 @@ import { QueueService } from '../queue/queue.service.js';
 import { Coalescer } from './coalescer.js';
 import { MailTransport } from './mail-transport.js';
 import { OutboxRepository } from './outbox.repository.js';
-import { MailRenderer } from './templates/mail-renderer.js';
-import type { MailData, MailTemplateName } from './templates/mail-data.js';
+import { ComposeThreads } from './compose/compose-threads.js';
+import type { MailTemplateName } from './templates/mail-data.js';
 
 /** Templates that ask an organisation for something: pointless once their round has closed. */
 const ROUND_BOUND_TEMPLATES = new Set(['status-request', 'reminder']);
@@ -37,7 +37,7 @@ export class MailDeliveryService implements OnModuleInit {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly transport: MailTransport,
-    private readonly renderer: MailRenderer,
+    private readonly composer: ComposeThreads,
     private readonly links: SignedLinks,
     private readonly queues: QueueService,
     private readonly config: AppConfig,
@@ -84,24 +84,23 @@ export class MailDeliveryService implements OnModuleInit {
       return 'skipped';
     }
 
-    const data = this.withAnswerLink(message.data as Record<string, unknown>);
-    const rendered = this.renderer.render(message.template as MailTemplateName, message.language, data as unknown as MailData[MailTemplateName]);
+    const from = this.config.get('MAIL_FROM');
+    // Rendering and MIME building happen on a compose thread; a template error fails the job like a send would.
+    const composed = await this.composer.compose({
+      template: message.template as MailTemplateName,
+      language: message.language,
+      data: this.withAnswerLink(message.data as Record<string, unknown>),
+      from,
+      to: message.recipients,
+      replyTo: message.replyTo ?? undefined,
+      messageId: message.messageId,
+    });
     try {
-      await this.transport.send({
-        from: this.config.get('MAIL_FROM'),
-        to: message.recipients,
-        replyTo: message.replyTo ?? undefined,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        messageId: message.messageId,
-        // Tells well-behaved servers not to answer with out-of-office replies.
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
-      });
+      await this.transport.send({ from, to: message.recipients, messageId: message.messageId, raw: composed.raw });
     } catch (error) {
       return this.failed(outboxId, error as SmtpError, job);
     }
-    await this.sentRecords.load({ id: outboxId, subject: rendered.subject, sentAt: this.clock.now() });
+    await this.sentRecords.load({ id: outboxId, subject: composed.subject, sentAt: this.clock.now() });
     return 'sent';
   }
 

@@ -4,15 +4,13 @@ import { join, resolve } from 'node:path';
 import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer';
 import { AppConfig } from '../config/config.module.js';
 
+/** A composed message (see compose/message-composer.ts) and who it goes to. */
 export interface OutgoingMail {
   from: string;
   to: string[];
-  replyTo?: string;
-  subject: string;
-  html: string;
-  text: string;
+  /** For the log and file names; the message's own header is inside `raw`. */
   messageId: string;
-  headers?: Record<string, string>;
+  raw: Uint8Array;
 }
 
 /**
@@ -53,7 +51,8 @@ export class MailTransport implements OnModuleDestroy {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    const info = await this.transporter.sendMail({ ...mail, disableFileAccess: true, disableUrlAccess: true });
+    // A raw message goes out as it is: the envelope says who gets it.
+    const info = await this.transporter.sendMail({ envelope: { from: mail.from, to: mail.to }, raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength) });
     if (this.outboxDir !== null) {
       await mkdir(this.outboxDir, { recursive: true });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^a-zA-Z0-9-]/g, '')}.eml`;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ComposeThreads } from './compose/compose-threads.js';
 import { MailController } from './mail.controller.js';
 import { MailDeliveryService } from './mail-delivery.service.js';
 import { MailTransport } from './mail-transport.js';
@@ -7,7 +8,7 @@ import { MailRenderer } from './templates/mail-renderer.js';
 
 @Module({
   controllers: [MailController],
-  providers: [OutboxRepository, MailTransport, MailDeliveryService, MailRenderer],
+  providers: [OutboxRepository, MailTransport, ComposeThreads, MailDeliveryService, MailRenderer],
   exports: [OutboxRepository, MailDeliveryService, MailRenderer],
 })
 export class MailModule {}
