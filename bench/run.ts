@@ -94,6 +94,7 @@ async function main(): Promise<number> {
     '',
     `- date: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `- command: \`${command}\``,
+    ...(process.env.BENCH_SERVICE_ENV ? [`- BENCH_SERVICE_ENV: \`${process.env.BENCH_SERVICE_ENV}\` (added to every service's environment)`] : []),
     ...(process.env.BENCH_NODE_ARGS ? [`- BENCH_NODE_ARGS: \`${process.env.BENCH_NODE_ARGS}\` (added to the start script's node options; the last value of an option counts)`] : []),
     ...machine.map((line) => `- ${line}`),
     `- service: \`node ${[...startNodeArgs(), ''].join(' ')}dist/main.js\` (as \`npm start\`), PROCESS_ROLE=all, NODE_ENV=production, one fresh process per benchmark; logs in ${ctx.logDir}`,

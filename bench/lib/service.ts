@@ -86,6 +86,18 @@ export function startNodeArgs(): string[] {
   return match[1]!.split(' ').filter(Boolean);
 }
 
+/** BENCH_SERVICE_ENV: space-separated NAME=value settings for every service the bench starts. */
+export function serviceEnvFromBench(): Record<string, string> {
+  const pairs = (process.env.BENCH_SERVICE_ENV ?? '').split(' ').filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_SERVICE_ENV: "${pair}" is not NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 /** A child killed by a signal keeps exitCode null: look at both. */
 export const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
@@ -148,6 +160,8 @@ export class Service {
       // Only the bench moves rounds forward; the reconciler would find nothing to do anyway.
       TICK_SECONDS: '3600',
       TZ: 'Europe/Copenhagen',
+      // For comparing a setting by hand, e.g. BENCH_SERVICE_ENV='MAIL_COMPOSE_THREADS=0'.
+      ...serviceEnvFromBench(),
       ...options.env,
     };
     // What `npm start` runs, V8 settings included, so the figures are the deployed service's; for
