@@ -80,19 +80,20 @@ export class AnswersService {
     private readonly clock: Clock,
   ) {}
 
-  /** Resolves a presented token, counting failures per client so guessing is slowed to a stop. */
+  /**
+   * Resolves a presented token, counting failures per client so guessing is slowed to a stop. A
+   * client known to be blocked is refused before the lookup, whatever it presents; a valid link
+   * costs no Redis round trip (see RateLimiter.isKnownBlocked).
+   */
   async requestForToken(token: string, client: string): Promise<RequestForAnswering> {
-    const limit = this.config.get('TOKEN_FAILURES_PER_IP');
-    // Both at once (a link is opened or answered on every request): a blocked client is refused whatever the lookup found.
-    const [blocked, request] = await Promise.all([
-      this.limiter.isBlocked('token', client, limit),
-      TOKEN.test(token) ? this.requests.findByTokenHash(SignedLinks.hash(token)) : null,
-    ]);
-    if (blocked) throw new TooManyAttempts();
+    if (this.limiter.isKnownBlocked('token', client)) throw new TooManyAttempts();
+    const request = TOKEN.test(token) ? await this.requests.findByTokenHash(SignedLinks.hash(token)) : null;
     // Looked up by hash; still compared in constant time against the token derived from the nonce.
     if (!request || !this.links.matches(token, request.tokenNonce)) {
-      await this.limiter.recordFailure('token', client, 15 * 60);
-      throw new UnknownLink();
+      // The failure that reaches the limit is still answered as unknown; what follows is refused.
+      const limit = this.config.get('TOKEN_FAILURES_PER_IP');
+      const failures = await this.limiter.countFailure('token', client, limit, 15 * 60);
+      throw failures > limit ? new TooManyAttempts() : new UnknownLink();
     }
     return request;
   }

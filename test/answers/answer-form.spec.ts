@@ -1,4 +1,5 @@
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
+import { RedisService } from '../../src/queue/redis.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
@@ -172,6 +173,23 @@ describe('answering through the personal link', () => {
     expect(page.text).toContain('Denne rapporteringsrunde er lukket');
     await http.post(`/api/answers/${copenhagen}`).send({ answers: [{ number: 2, state: 'completed' }] }).expect(410);
     expect(await snapshot(t.db.url)).toEqual(before);
+  });
+
+  it('opens a valid link without a round trip to Redis (failures are what it counts)', async () => {
+    const redis = t.app.get(RedisService).client;
+    const commands: string[] = [];
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((command: { name: string }) => {
+      commands.push(command.name);
+      return send(command as never);
+    }) as typeof redis.sendCommand;
+    try {
+      await http.get(`/r/${kvarken}`).expect(200);
+      await http.get(`/api/answers/${kvarken}`).expect(200);
+    } finally {
+      redis.sendCommand = send;
+    }
+    expect(commands).toEqual([]);
   });
 
   it('gives unknown tokens a neutral answer, and 429 after many wrong tokens from one address', async () => {
