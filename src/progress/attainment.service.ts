@@ -7,6 +7,23 @@ import { AppConfig } from '../config/config.module.js';
 import { budgetWeighted, completionOf, emptyTally, figures, singleCurrency, type Reference, type Tally, type WeightedPart } from './attainment.formulas.js';
 import { AttainmentRepository, type ContributionOutline, type GoalOutline, type OverdueRow, type TallyLevel, type TallyRow } from './attainment.repository.js';
 
+/** The levels of the plan's tree, from the top; a view of the attainment stops at one of them. */
+export const TREE_LEVELS = ['plan', 'priorities', 'goals', 'interventions', 'contributions'] as const;
+export type TreeLevel = (typeof TREE_LEVELS)[number];
+
+/** How much of the plan's attainment to build: the whole tree and the organisations unless asked for less. */
+export interface AttainmentView {
+  depth: TreeLevel;
+  organisations: boolean;
+}
+
+const WHOLE: AttainmentView = { depth: 'contributions', organisations: true };
+
+/** A view with every level present; nothing in the attainment is optional otherwise. */
+type Whole<T> = T extends (infer U)[] ? Whole<U>[] : T extends object ? { [K in keyof T]-?: Whole<T[K]> } : T;
+export type PlanAttainment = Whole<Awaited<ReturnType<AttainmentService['planView']>>>;
+const reaches = (view: AttainmentView, level: TreeLevel) => TREE_LEVELS.indexOf(view.depth) >= TREE_LEVELS.indexOf(level);
+
 export interface OverdueQuery {
   planId: number;
   asOf?: string;
@@ -47,11 +64,21 @@ export class AttainmentService {
     return { asOf: day, year: Number(day.slice(0, 4)) };
   }
 
-  async plan(planId: number, asOf?: string) {
+  /** The plan's figures at every level of its tree, and every organisation's. */
+  async plan(planId: number, asOf?: string): Promise<PlanAttainment> {
+    return (await this.planView(planId, asOf, WHOLE)) as PlanAttainment;
+  }
+
+  /**
+   * The plan's figures and, down to `view.depth`, its tree's; the organisations' with
+   * `view.organisations`. Every figure is computed the same way at any depth (a goal's budget
+   * weighting still looks at its contributions); only the answer is smaller.
+   */
+  async planView(planId: number, asOf: string | undefined, view: AttainmentView) {
     const reference = this.reference(asOf);
     const [plan, organisations, rows] = await Promise.all([
       this.attainment.findPlanOutline(planId),
-      this.attainment.findOrganisations(planId),
+      view.organisations ? this.attainment.findOrganisations(planId) : null,
       this.attainment.tallies(planId, reference.year),
     ]);
     if (!plan) throw new NotFoundException(`There is no plan with id ${planId}.`);
@@ -69,16 +96,20 @@ export class AttainmentService {
       asOf: reference.asOf,
       referenceYear: reference.year,
       figures: figures(tallies.of('plan'), reference, budgetWeighted(allGoals.map(goalPart), plan.currency, 'goal budget totals')),
-      priorities: plan.priorities.map((priority) => ({
-        name: priority.name,
-        figures: figures(tallies.of('priority', priority.id), reference, budgetWeighted(priority.goals.map(goalPart), plan.currency, 'goal budget totals')),
-        goals: priority.goals.map((goal) => this.goalNode(goal, tallies, reference)),
-      })),
-      organisations: organisations.map((organisation) => ({
-        id: organisation.id,
-        name: organisation.name,
-        figures: figures(tallies.of('organisation', organisation.id), reference),
-      })),
+      ...(reaches(view, 'priorities') && {
+        priorities: plan.priorities.map((priority) => ({
+          name: priority.name,
+          figures: figures(tallies.of('priority', priority.id), reference, budgetWeighted(priority.goals.map(goalPart), plan.currency, 'goal budget totals')),
+          ...(reaches(view, 'goals') && { goals: priority.goals.map((goal) => this.goalNode(goal, tallies, reference, view)) }),
+        })),
+      }),
+      ...(organisations && {
+        organisations: organisations.map((organisation) => ({
+          id: organisation.id,
+          name: organisation.name,
+          figures: figures(tallies.of('organisation', organisation.id), reference),
+        })),
+      }),
     };
   }
 
@@ -90,7 +121,7 @@ export class AttainmentService {
     return { asOf: reference.asOf, referenceYear: reference.year, priority: goal.priority.name, ...this.goalNode(goal, tallies, reference) };
   }
 
-  private goalNode(goal: GoalOutline, tallies: Tallies, reference: Reference) {
+  private goalNode(goal: GoalOutline, tallies: Tallies, reference: Reference, view: AttainmentView = WHOLE) {
     const contributionNode = (contribution: ContributionOutline) => ({
       key: contribution.key,
       organisation: contribution.organisation.name,
@@ -108,13 +139,15 @@ export class AttainmentService {
       number: goal.number,
       title: goal.title,
       figures: figures(tallies.of('goal', goal.id), reference, currency === null ? null : budgetWeighted(parts, currency, 'contribution budgets')),
-      interventions: goal.interventions.map((intervention) => ({
-        code: intervention.code,
-        title: intervention.title,
-        figures: figures(tallies.of('intervention', intervention.id), reference),
-        contributions: intervention.contributions.map(contributionNode),
-      })),
-      contributions: goal.contributions.map(contributionNode),
+      ...(reaches(view, 'interventions') && {
+        interventions: goal.interventions.map((intervention) => ({
+          code: intervention.code,
+          title: intervention.title,
+          figures: figures(tallies.of('intervention', intervention.id), reference),
+          ...(reaches(view, 'contributions') && { contributions: intervention.contributions.map(contributionNode) }),
+        })),
+      }),
+      ...(reaches(view, 'contributions') && { contributions: goal.contributions.map(contributionNode) }),
     };
   }
 

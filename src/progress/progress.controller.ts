@@ -5,7 +5,7 @@ import { paginationSchema } from '../common/pagination.js';
 import { Public } from '../auth/access.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { PlanService } from '../plan/plan.service.js';
-import { AttainmentService } from './attainment.service.js';
+import { AttainmentService, TREE_LEVELS } from './attainment.service.js';
 
 /** A calendar day: the regex gives the shape, the round trip through Date rejects 2023-02-30. */
 const day = z
@@ -19,6 +19,12 @@ const day = z
 const attainmentQuery = z.object({
   plan: z.coerce.number().int().positive('must be a plan id').optional(),
   asOf: day.optional(),
+});
+
+/** How much of the tree the plan's attainment carries: a plan of thousands of contributions is megabytes in full. */
+const planAttainmentQuery = attainmentQuery.extend({
+  depth: z.enum(TREE_LEVELS, { message: `must be one of ${TREE_LEVELS.join(', ')}` }).default('contributions'),
+  organisations: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
 });
 
 const overdueQuery = attainmentQuery.extend(paginationSchema.shape).extend({
@@ -63,9 +69,17 @@ export class ProgressController {
   @ApiOperation({ summary: 'Attainment of the plan, every priority, goal, intervention, contribution and organisation', description: FIGURES })
   @PlanParam()
   @AsOfParam()
-  @ApiBadRequestResponse({ description: 'A malformed plan or asOf' })
-  async plan(@Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
-    return this.attainment.plan(await this.plans.resolvePlanId(query.plan), query.asOf);
+  @ApiQuery({
+    name: 'depth',
+    required: false,
+    enum: TREE_LEVELS,
+    description: 'The deepest level of the tree to include (default: contributions, the whole tree). Figures are the same at any depth.',
+  })
+  @ApiQuery({ name: 'organisations', required: false, enum: ['true', 'false'], description: 'The per-organisation list (default: only with depth=contributions).' })
+  @ApiBadRequestResponse({ description: 'A malformed plan, asOf, depth or organisations' })
+  async plan(@Query(new ZodPipe(planAttainmentQuery)) query: z.infer<typeof planAttainmentQuery>) {
+    const organisations = query.organisations === undefined ? query.depth === 'contributions' : query.organisations === 'true';
+    return this.attainment.planView(await this.plans.resolvePlanId(query.plan), query.asOf, { depth: query.depth, organisations });
   }
 
   @Get('goals/:number/attainment')

@@ -357,6 +357,42 @@ describe('attainment and the overdue list', () => {
     expectFigures(body.figures, world.milestones.filter((m) => m.goalId === id), 2023, 'goal 6 alone');
   });
 
+  it('cuts the tree at the depth asked for, with the same figures, and the organisations only when wanted', async () => {
+    const whole = (await http.get('/api/attainment?asOf=2023-06-30').expect(200)).body;
+    type Node = Record<string, any>;
+    /** The whole answer cut by hand at a depth (plan 0 … contributions 4): what the service should give. */
+    const cut = (depth: number, organisations: boolean): Node => {
+      const { priorities, organisations: everyOrganisation, ...top } = whole as Node;
+      const goal = ({ interventions, contributions, ...rest }: Node): Node => ({
+        ...rest,
+        ...(depth >= 3 && { interventions: interventions.map(({ contributions: own, ...intervention }: Node) => (depth >= 4 ? { ...intervention, contributions: own } : intervention)) }),
+        ...(depth >= 4 && { contributions }),
+      });
+      return {
+        ...top,
+        ...(depth >= 1 && { priorities: priorities.map(({ goals, ...priority }: Node) => ({ ...priority, ...(depth >= 2 && { goals: goals.map(goal) }) })) }),
+        ...(organisations && { organisations: everyOrganisation }),
+      };
+    };
+    const depths = ['plan', 'priorities', 'goals', 'interventions', 'contributions'];
+    for (const [level, depth] of depths.entries()) {
+      const body = (await http.get(`/api/attainment?asOf=2023-06-30&depth=${depth}`).expect(200)).body;
+      expect(body).toEqual(cut(level, depth === 'contributions'));
+      const withOrganisations = (await http.get(`/api/attainment?asOf=2023-06-30&depth=${depth}&organisations=true`).expect(200)).body;
+      expect(withOrganisations).toEqual(cut(level, true));
+    }
+    expect((await http.get('/api/attainment?asOf=2023-06-30&depth=goals').expect(200)).body.priorities[1].goals[0]).toEqual(
+      expect.objectContaining({ number: whole.priorities[1].goals[0].number, figures: whole.priorities[1].goals[0].figures }),
+    );
+    expect((await http.get('/api/attainment?asOf=2023-06-30&organisations=false').expect(200)).body).toEqual(cut(4, false));
+    const small = JSON.stringify((await http.get('/api/attainment?asOf=2023-06-30&depth=goals').expect(200)).body).length;
+    expect(small).toBeLessThan(JSON.stringify(whole).length / 2);
+    for (const url of ['/api/attainment?depth=milestones', '/api/attainment?organisations=yes']) {
+      const message = JSON.stringify((await http.get(url).expect(400)).body.message);
+      expect(message).toMatch(/depth: must be one of plan, priorities, goals, interventions, contributions|organisations: must be true or false/);
+    }
+  });
+
   it('takes the reference year from today when asOf is left out', async () => {
     const body = (await http.get('/api/attainment').expect(200)).body;
     // The test clock stands at 2026-11-29.
