@@ -1,6 +1,6 @@
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
-import { RedisService } from '../../src/queue/redis.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { redisCommandsDuring } from '../support/redis-commands.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
@@ -176,19 +176,10 @@ describe('answering through the personal link', () => {
   });
 
   it('opens a valid link without a round trip to Redis (failures are what it counts)', async () => {
-    const redis = t.app.get(RedisService).client;
-    const commands: string[] = [];
-    const send = redis.sendCommand.bind(redis);
-    redis.sendCommand = ((command: { name: string }) => {
-      commands.push(command.name);
-      return send(command as never);
-    }) as typeof redis.sendCommand;
-    try {
+    const commands = await redisCommandsDuring(t.app, async () => {
       await http.get(`/r/${kvarken}`).expect(200);
       await http.get(`/api/answers/${kvarken}`).expect(200);
-    } finally {
-      redis.sendCommand = send;
-    }
+    });
     expect(commands).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { RateLimiter } from '../../src/common/rate-limiter.js';
 import { AppConfig } from '../../src/config/config.module.js';
 import { RedisService } from '../../src/queue/redis.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { redisCommandsDuring } from '../support/redis-commands.js';
 
 /**
  * The failure counts that stop link guessing live in Redis, shared by every instance; each process
@@ -50,14 +51,7 @@ describe('counting wrong links per client across instances', () => {
   it('counts unknown links in Redis, and refuses a client known to be blocked without asking it', async () => {
     const http = t.app.getHttpServer();
     const { default: request } = await import('supertest');
-    const redis = t.app.get(RedisService).client;
-    const commands: string[] = [];
-    const send = redis.sendCommand.bind(redis);
-    redis.sendCommand = ((command: { name: string }) => {
-      commands.push(command.name);
-      return send(command as never);
-    }) as typeof redis.sendCommand;
-    try {
+    await redisCommandsDuring(t.app, async (commands) => {
       // No round is open in this app: an unknown link is the only kind there is, and each one counts.
       await request(http).get(`/r/${'Q'.repeat(43)}`).expect(404);
       expect(commands).toEqual(expect.arrayContaining(['incr']));
@@ -69,8 +63,6 @@ describe('counting wrong links per client across instances', () => {
       const before = commands.length;
       await request(http).get(`/r/${'D'.repeat(43)}`).expect(429);
       expect(commands.length).toBe(before);
-    } finally {
-      redis.sendCommand = send;
-    }
+    });
   });
 });
