@@ -1,4 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { AppConfig } from '../../src/config/config.module.js';
 import { ComposeThreads } from '../../src/mail/compose/compose-threads.js';
 import { MessageComposer, type ComposeRequest } from '../../src/mail/compose/message-composer.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -89,6 +90,14 @@ describe('composing mail on threads of its own', () => {
     const after = await Promise.all(Array.from({ length: 6 }, (_, i) => threads.compose(digestRequest(200 + i))));
     expect(after.map((message) => message.subject)).toHaveLength(6);
     expect(threads.load).toEqual([0, 0]);
+  });
+
+  it('lets messages in flight finish at shutdown, and refuses new ones', async () => {
+    const own = new ComposeThreads(t.app.get(AppConfig));
+    const inFlight = Array.from({ length: 50 }, (_, i) => own.compose(digestRequest(300 + i)));
+    await own.onApplicationShutdown();
+    expect(await Promise.all(inFlight)).toHaveLength(50);
+    await expect(own.compose(digestRequest(400))).rejects.toThrow('the mail compose threads are shutting down');
   });
 
   it('reports a template error to the caller instead of losing the message', async () => {

@@ -50,6 +50,8 @@ export class ComposeThreads implements OnApplicationShutdown {
   }
 
   compose(request: ComposeRequest): Promise<ComposedMessage> {
+    // A job still running at shutdown fails and is retried by the next worker, rather than wait on a thread that is gone.
+    if (this.closing) return Promise.reject(new Error('the mail compose threads are shutting down'));
     if (this.threads.length === 0) {
       this.local ??= new MessageComposer(this.templatesDir);
       return this.local.compose(request);
@@ -102,9 +104,7 @@ export class ComposeThreads implements OnApplicationShutdown {
       thread.pending.clear();
     };
     worker.on('error', (error) => fail(`failed: ${error.message}`));
-    worker.on('exit', (code) => {
-      if (!this.closing) fail(`exited with code ${code}`);
-    });
+    worker.on('exit', (code) => fail(this.closing ? 'was stopped at shutdown' : `exited with code ${code}`));
     return thread;
   }
 
