@@ -9,6 +9,7 @@ import { Coalescer } from './coalescer.js';
 import { MailTransport } from './mail-transport.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { ComposeThreads } from './compose/compose-threads.js';
+import type { ComposedMessage } from './compose/message-composer.js';
 import type { MailTemplateName } from './templates/mail-data.js';
 
 /** Templates that ask an organisation for something: pointless once their round has closed. */
@@ -85,16 +86,22 @@ export class MailDeliveryService implements OnModuleInit {
     }
 
     const from = this.config.get('MAIL_FROM');
-    // Rendering and MIME building happen on a compose thread; a template error fails the job like a send would.
-    const composed = await this.composer.compose({
-      template: message.template as MailTemplateName,
-      language: message.language,
-      data: this.withAnswerLink(message.data as Record<string, unknown>),
-      from,
-      to: message.recipients,
-      replyTo: message.replyTo ?? undefined,
-      messageId: message.messageId,
-    });
+    let composed: ComposedMessage;
+    try {
+      // Rendered and built on a compose thread. A failure there (bad stored data, a thread that
+      // died) is retried like a temporary SMTP failure and recorded, so no message stays pending unexplained.
+      composed = await this.composer.compose({
+        template: message.template as MailTemplateName,
+        language: message.language,
+        data: this.withAnswerLink(message.data as Record<string, unknown>),
+        from,
+        to: message.recipients,
+        replyTo: message.replyTo ?? undefined,
+        messageId: message.messageId,
+      });
+    } catch (error) {
+      return this.failed(outboxId, Object.assign(new Error(`could not compose the message: ${(error as Error).message}`), { code: 'ECOMPOSE' }), job);
+    }
     try {
       await this.transport.send({ from, to: message.recipients, messageId: message.messageId, raw: composed.raw });
     } catch (error) {
@@ -134,6 +141,7 @@ export function isPermanent(error: SmtpError): boolean {
 }
 
 function describeSmtpError(error: SmtpError): string {
+  if (error.code === 'ECOMPOSE') return error.message.slice(0, 300);
   if (error.code === 'ETIMEDOUT') return `timed out: the SMTP server did not answer (${error.message})`;
   if (error.responseCode) return `SMTP ${error.responseCode}: ${(error.response ?? error.message).slice(0, 300)}`;
   return `${error.code ?? 'error'}: ${error.message.slice(0, 300)}`;

@@ -1,3 +1,4 @@
+import { MailDeliveryService } from '../../src/mail/mail-delivery.service.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sql } from '../support/sql.js';
@@ -95,6 +96,24 @@ describe('delivery faults, hostile input and missing contacts', () => {
     const detail = (await http.get(`/api/rounds/${round.id}`).expect(200)).body;
     expect(detail.requests.filter((r: { state: string }) => r.state === 'bounced')).toHaveLength(2);
     expect(detail.requests[0].deliveryError ?? detail.requests[1].deliveryError).toMatch(/SMTP 550/);
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('retries a message that cannot be composed, then records it as failed with the reason instead of leaving it pending', async () => {
+    // Stored data a template cannot render (no round): what a hand edit or a bug in an older version could leave behind.
+    const [{ id }] = await sql<{ id: number }>(
+      t.db.url,
+      `INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, data, "messageId", "updatedAt")
+       VALUES ('broken-data', 'status-request', 'da', '{somebody@example.org}', '{"organisation": {"name": "X"}}', '<broken-data@example.org>', now())
+       RETURNING id`,
+    );
+    await t.app.get(MailDeliveryService).enqueue([id]);
+    const [row] = await until(
+      () => sql<{ status: string; attempts: number; lastError: string | null }>(t.db.url, `SELECT status::text, attempts, "lastError" FROM "OutboxMessage" WHERE id = $1`, [id]),
+      (rows) => rows[0]!.status !== 'pending',
+    );
+    expect(row).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(row!.lastError).toMatch(/^gave up after 3 attempts: could not compose the message: /);
     expect(smtp.received).toHaveLength(0);
   });
 
