@@ -50,9 +50,11 @@ export class OutboxRepository {
       roundId: message.roundId ?? null,
       messageId: `<${randomUUID()}@${messageIdDomain}>`,
     }));
+    // Timestamps from here, not the columns' defaults: those follow the session's time zone, Prisma's writes are UTC.
+    const now = utc(new Date());
     const created = await sql.query<{ id: number }>(Prisma.sql`
-      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "updatedAt")
-      SELECT m."dedupeKey", m.template, m.language, m.recipients, m."replyTo", m.data, m."requestId", m."roundId", m."messageId", ${utc(new Date())}
+      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "createdAt", "updatedAt")
+      SELECT m."dedupeKey", m.template, m.language, m.recipients, m."replyTo", m.data, m."requestId", m."roundId", m."messageId", ${now}, ${now}
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS m("dedupeKey" text, template text, language "Language", recipients text[], "replyTo" text, data jsonb, "requestId" int, "roundId" int, "messageId" text)
       ON CONFLICT ("dedupeKey") DO NOTHING
@@ -147,10 +149,10 @@ export class OutboxRepository {
  */
 export function outboxInsertion(name: string, message: NewOutboxMessage, messageIdDomain: string, at: Date): Prisma.Sql {
   return Prisma.sql`${Prisma.raw(name)} AS (
-      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "updatedAt")
+      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "createdAt", "updatedAt")
       VALUES (${message.dedupeKey}, ${message.template}, ${message.language}::"Language", ${message.recipients}::text[], ${message.replyTo ?? null},
               ${JSON.stringify(message.data)}::jsonb, ${message.requestId ?? null}::int, ${message.roundId ?? null}::int,
-              ${`<${randomUUID()}@${messageIdDomain}>`}, ${utc(at)})
+              ${`<${randomUUID()}@${messageIdDomain}>`}, ${utc(at)}, ${utc(at)})
       ON CONFLICT ("dedupeKey") DO NOTHING
       RETURNING id
     )`;
