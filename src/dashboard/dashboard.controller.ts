@@ -94,7 +94,8 @@ export class DashboardController {
   @Get()
   async overview(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const planId = await this.plans.resolvePlanId();
-    const attainment = await this.attainment.plan(planId);
+    // The overview shows the plan, its priorities and goals: a plan of thousands of contributions builds no more than that.
+    const attainment = await this.attainment.planView(planId, undefined, { depth: 'goals', organisations: false });
     const round = await this.currentRound(planId);
     this.page(req, res, 'overview', 'overview', { attainment, round });
   }
@@ -212,8 +213,8 @@ export class DashboardController {
   @Get('organisations')
   async organisations(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const planId = await this.plans.resolvePlanId();
-    const attainment = await this.attainment.plan(planId);
-    this.page(req, res, 'organisations', 'organisations', { organisations: attainment.organisations });
+    const { organisations } = await this.attainment.planView(planId, undefined, { depth: 'plan', organisations: true });
+    this.page(req, res, 'organisations', 'organisations', { organisations });
   }
 
   @Get('review')
@@ -279,11 +280,10 @@ export class DashboardController {
     const rounds = await this.rounds.list(planId);
     const current = rounds.find((r) => r.state === 'open') ?? rounds[0];
     if (!current) return null;
-    const detail = await this.rounds.detail(current.id);
-    const onTime = detail.requests.filter((r) => r.state === 'answered' && !r.late).length;
-    const late = detail.requests.filter((r) => r.state === 'answered' && r.late).length;
-    const expected = detail.totals.expected;
-    return { ...detail, rate: { expected, answered: onTime + late, onTime, late, missing: expected - onTime - late, share: expected ? (onTime + late) / expected : null } };
+    // Totals counted by the database: the overview needs the rate, not every request of a large round.
+    const round = await this.rounds.overview(current.id);
+    const { expected, answered, answeredLate: late } = round.totals;
+    return { ...round, rate: { expected, answered, onTime: answered - late, late, missing: expected - answered, share: expected ? answered / expected : null } };
   }
 
   private page(req: AuthenticatedRequest, res: Response, page: string, section: string, data: Record<string, unknown>, status = 200) {
