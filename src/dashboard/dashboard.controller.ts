@@ -21,6 +21,17 @@ import { PageRenderer } from '../web/page-renderer.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { toCsv, toXlsx, type ExportRow } from './exports.js';
 
+const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const;
+type RoundFilter = (typeof ROUND_FILTERS)[number];
+const ROUND_PAGE_SIZE = 200;
+/** A round page's filters: what cannot be read falls back to the whole list, as a link someone mistyped should. */
+const roundPageQuery = z.object({
+  show: z.enum(ROUND_FILTERS).catch('all'),
+  q: z.string().trim().max(200).catch('').default(''),
+  page: z.coerce.number().int().min(1).catch(1).default(1),
+  per: z.coerce.number().int().min(1).max(1000).catch(ROUND_PAGE_SIZE).default(ROUND_PAGE_SIZE),
+});
+
 const filterSchema = z.object({
   goal: z.coerce.number().int().positive().optional().catch(undefined),
   intervention: z.string().regex(/^[A-Z]\.\d+\.[a-z]$/).optional().catch(undefined),
@@ -156,11 +167,43 @@ export class DashboardController {
     }
   }
 
+  /**
+   * A round and its requests: filtered by state (or "not answered"), found by name and paged, so a
+   * round of thousands of organisations shows who has not reported without a page of megabytes.
+   */
   @Get('rounds/:id')
-  async round(@Param('id', ParseIntPipe) id: number, @Query('reminded') reminded: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async round(@Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const { show, q, page, per } = roundPageQuery.parse(query);
     const round = await this.rounds.detail(id);
     const missing = round.requests.filter((r) => !['answered', 'no_contact'].includes(r.state));
-    this.page(req, res, 'round', 'rounds', { round, missing, reminded: reminded === undefined ? undefined : Number(reminded) });
+    const needle = q.toLocaleLowerCase();
+    const named = needle ? round.requests.filter((r) => r.organisation.name.toLocaleLowerCase().includes(needle)) : round.requests;
+    const shows = (request: { state: string }, filter: RoundFilter) =>
+      filter === 'all' || (filter === 'missing' ? request.state !== 'answered' : request.state === filter);
+    const link = (changes: { show?: RoundFilter; page?: number }) => {
+      const params = new URLSearchParams();
+      const target = { show, q, page: 1, ...changes };
+      if (target.show !== 'all') params.set('show', target.show);
+      if (target.q) params.set('q', target.q);
+      if (target.page > 1) params.set('page', String(target.page));
+      if (per !== ROUND_PAGE_SIZE) params.set('per', String(per));
+      const search = params.toString();
+      return `/rounds/${id}${search ? `?${search}` : ''}`;
+    };
+    const filters = ROUND_FILTERS.map((filter) => ({ filter, count: named.filter((r) => shows(r, filter)).length, current: filter === show, href: link({ show: filter }) }));
+    const shown = named.filter((r) => shows(r, show));
+    const pages = Math.max(1, Math.ceil(shown.length / per));
+    const current = Math.min(page, pages);
+    const requests = shown.slice((current - 1) * per, current * per);
+    const paging = {
+      from: shown.length === 0 ? 0 : (current - 1) * per + 1,
+      to: (current - 1) * per + requests.length,
+      total: shown.length,
+      previous: current > 1 ? link({ page: current - 1 }) : null,
+      next: current < pages ? link({ page: current + 1 }) : null,
+    };
+    const reminded = query.reminded === undefined ? undefined : Number(query.reminded);
+    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded });
   }
 
   @Post('rounds/:id/remind')
