@@ -16,12 +16,13 @@ import { OutboxRepository } from '../mail/outbox.repository.js';
 import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
-import { RoundsService } from '../reporting/rounds.service.js';
+import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { toCsv, toXlsx, type ExportRow } from './exports.js';
 
-const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const;
+/** The filters the round page offers (of RoundsService's), with "all" first. */
+const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const satisfies readonly (RequestFilter | 'all')[];
 type RoundFilter = (typeof ROUND_FILTERS)[number];
 const ROUND_PAGE_SIZE = 200;
 /** A round page's filters: what cannot be read falls back to the whole list, as a link someone mistyped should. */
@@ -178,8 +179,6 @@ export class DashboardController {
     const missing = round.requests.filter((r) => !['answered', 'no_contact'].includes(r.state));
     const needle = q.toLocaleLowerCase();
     const named = needle ? round.requests.filter((r) => r.organisation.name.toLocaleLowerCase().includes(needle)) : round.requests;
-    const shows = (request: { state: string }, filter: RoundFilter) =>
-      filter === 'all' || (filter === 'missing' ? request.state !== 'answered' : request.state === filter);
     const link = (changes: { show?: RoundFilter; page?: number }) => {
       const params = new URLSearchParams();
       const target = { show, q, page: 1, ...changes };
@@ -190,8 +189,8 @@ export class DashboardController {
       const search = params.toString();
       return `/rounds/${id}${search ? `?${search}` : ''}`;
     };
-    const filters = ROUND_FILTERS.map((filter) => ({ filter, count: named.filter((r) => shows(r, filter)).length, current: filter === show, href: link({ show: filter }) }));
-    const shown = named.filter((r) => shows(r, show));
+    const filters = ROUND_FILTERS.map((filter) => ({ filter, count: named.filter((r) => requestMatches(r, filter)).length, current: filter === show, href: link({ show: filter }) }));
+    const shown = named.filter((r) => requestMatches(r, show));
     const pages = Math.max(1, Math.ceil(shown.length / per));
     const current = Math.min(page, pages);
     const requests = shown.slice((current - 1) * per, current * per);

@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '../auth/access.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import { RoundsService } from './rounds.service.js';
+import { REQUEST_FILTERS, requestMatches, RoundsService } from './rounds.service.js';
 
 const day = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date (YYYY-MM-DD) or a date-time (ISO 8601)');
 
@@ -15,6 +15,7 @@ const createRound = z.strictObject({
   graceUntil: day.optional(),
 });
 const extendRound = z.strictObject({ deadline: day, graceUntil: day.optional() });
+const detailQuery = z.object({ state: z.enum(REQUEST_FILTERS, { message: `must be one of ${REQUEST_FILTERS.join(', ')}` }).optional() });
 const remind = z.strictObject({ organisation: z.number().int().positive('must be an organisation id').optional() }).default({});
 
 @ApiTags('reporting')
@@ -43,8 +44,11 @@ export class RoundsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A round with the state of every request: sent, reminded, answered, overdue, bounced, no contact' })
-  detail(@Param('id', ParseIntPipe) id: number) {
-    return this.rounds.detail(id);
+  @ApiQuery({ name: 'state', required: false, enum: REQUEST_FILTERS, description: 'Only the requests in this state; "missing": every request not answered. The totals always count the whole round.' })
+  async detail(@Param('id', ParseIntPipe) id: number, @Query(new ZodPipe(detailQuery)) query: z.infer<typeof detailQuery>) {
+    const round = await this.rounds.detail(id);
+    const { state } = query;
+    return state === undefined ? round : { ...round, requests: round.requests.filter((request) => requestMatches(request, state)) };
   }
 
   @Post(':id/open')

@@ -522,6 +522,14 @@ export class RoundsService {
   }
 }
 
+/** What a round's list of requests can be narrowed to: a request state, or "missing" (every request not answered). */
+export const REQUEST_FILTERS = ['missing', 'sent', 'reminded', 'answered', 'overdue', 'bounced', 'no_contact'] as const;
+export type RequestFilter = (typeof REQUEST_FILTERS)[number];
+
+export function requestMatches(request: { state: string }, filter: RequestFilter | 'all'): boolean {
+  return filter === 'all' || (filter === 'missing' ? request.state !== 'answered' : request.state === filter);
+}
+
 /** What every view of a round starts with: which round it is and its dates. */
 function roundHeader(round: RoundWithPlan) {
   return {

@@ -91,4 +91,16 @@ describe('who has reported: the overview and the round page', () => {
     // A filter nobody could mean shows everything rather than an error page.
     expect(names(await page('?show=everything&page=x'))).toHaveLength(3);
   });
+
+  it('narrows the round’s JSON list the same way, keeping the totals of the whole round', async () => {
+    const whole = (await t.api.get('/api/rounds/1').expect(200)).body;
+    const names = (body: { requests: { organisation: { name: string } }[] }) => body.requests.map((r) => r.organisation.name).sort();
+    const missing = (await t.api.get('/api/rounds/1?state=missing').expect(200)).body;
+    expect(missing.totals).toEqual(whole.totals);
+    expect(missing.requests.map((r: { state: string }) => r.state)).toEqual(['no_contact']);
+    expect(names((await t.api.get('/api/rounds/1?state=answered').expect(200)).body)).toEqual(['Greater Copenhagen', 'Kvarkenrådet']);
+    expect((await t.api.get('/api/rounds/1?state=overdue').expect(200)).body.requests).toEqual([]);
+    const refused = await t.api.get('/api/rounds/1?state=late').expect(400);
+    expect(JSON.stringify(refused.body.message)).toContain('state: must be one of missing, sent, reminded, answered, overdue, bounced, no_contact');
+  });
 });
