@@ -136,15 +136,15 @@ export class AnswersRepository {
   }
 
   async findByTokenHash(tokenHash: string): Promise<RequestForAnswering | null> {
-    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."tokenHash" = ${tokenHash}`)))[0]);
+    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."tokenHash" = ${tokenHash}`), { prepared: true }))[0]);
   }
 
   async findByReplyKey(replyKey: string): Promise<RequestForAnswering | null> {
-    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."replyKey" = ${replyKey}`)))[0]);
+    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."replyKey" = ${replyKey}`), { prepared: true }))[0]);
   }
 
   async findById(id: number): Promise<RequestForAnswering | null> {
-    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r.id = ${id}`)))[0]);
+    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r.id = ${id}`), { prepared: true }))[0]);
   }
 
   /** Saves the drafts of a request's milestones in one statement. */
@@ -194,7 +194,7 @@ export class AnswersRepository {
       ${confirmation ? outboxInsertion('confirmation', confirmation.message, confirmation.messageIdDomain, at) : Prisma.sql`confirmation AS (SELECT NULL::int AS id WHERE false)`}
       -- The data-modifying CTEs (changed, history, answered, request) run whether or not they are read.
       SELECT (SELECT n FROM remaining) AS unanswered, ARRAY(SELECT id FROM confirmation) AS "outboxIds"`;
-    const [row] = tx ? await tx.$queryRaw<SubmissionRow[]>(statement) : await this.prisma.query<SubmissionRow>(statement);
+    const [row] = tx ? await tx.$queryRaw<SubmissionRow[]>(statement) : await this.prisma.query<SubmissionRow>(statement, { prepared: true });
     return { complete: row!.unanswered === 0, outboxIds: row!.outboxIds };
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { AppConfig } from '../config/config.module.js';
@@ -34,14 +35,25 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql 
     this.pool = pool;
     // An idle connection dropped by the server must not end the process; the pool replaces it.
     pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
+    // The prepared statements (query(…, { prepared: true })) are keyed reads and writes whose best
+    // plan does not depend on the values; left to choose, PostgreSQL planned the answer's statement
+    // anew on every call (0.4 ms of its CPU each). Unnamed statements, all of Prisma's, are not affected.
+    pool.on('connect', (client) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined));
   }
 
   /**
    * Runs one statement (built with `Prisma.sql`) on the pool, outside Prisma: one round trip, and
    * atomic on its own. Returns the rows as PostgreSQL sends them, timestamps read as UTC.
+   *
+   * `prepared`: for a hot statement whose text never varies (its values are parameters). Each
+   * connection then prepares it once and PostgreSQL keeps its plan: planning the link lookup cost
+   * PostgreSQL 0.8 ms per answer against 0.2 ms to run it (bench/RESULTS.md, 22). The name comes
+   * from the text, so two different statements can never share one.
    */
-  async query<Row>(statement: Prisma.Sql): Promise<Row[]> {
-    const result = await this.pool.query({ text: statement.text, values: statement.values, types: utcTypes });
+  async query<Row>(statement: Prisma.Sql, options: { prepared?: boolean } = {}): Promise<Row[]> {
+    const config: pg.QueryConfig = { text: statement.text, values: statement.values, types: utcTypes };
+    if (options.prepared) config.name = preparedName(statement.text);
+    const result = await this.pool.query(config);
     return result.rows as Row[];
   }
 
@@ -77,6 +89,17 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql 
     // Given a pool, the adapter leaves it to its owner.
     if (!this.pool.ended) await this.pool.end();
   }
+}
+
+const preparedNames = new Map<string, string>();
+/** A prepared statement's name: a digest of its text (remembered: the same few texts come back). */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `hp_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** A timestamp parameter for a `timestamp(3)` column, which holds UTC as Prisma writes it. */

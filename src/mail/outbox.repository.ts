@@ -70,7 +70,7 @@ export class OutboxRepository {
       FROM "OutboxMessage" m
       LEFT JOIN "ReportRequest" r ON r.id = m."requestId"
       LEFT JOIN "ReportingRound" rr ON rr.id = r."roundId"
-      WHERE m.id = ANY(${ids}::int[])`);
+      WHERE m.id = ANY(${ids}::int[])`, { prepared: true });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -82,7 +82,7 @@ export class OutboxRepository {
       UPDATE "OutboxMessage" o
       SET status = 'sent', subject = t.subject, "sentAt" = t."sentAt" AT TIME ZONE 'UTC', attempts = o.attempts + 1, "lastError" = NULL, "updatedAt" = ${utc(new Date())}
       FROM unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt.toISOString())}::timestamptz[]) AS t(id, subject, "sentAt")
-      WHERE o.id = t.id AND o.status = 'pending'`);
+      WHERE o.id = t.id AND o.status = 'pending'`, { prepared: true });
   }
 
   findPendingIds(limit: number): Promise<number[]> {
