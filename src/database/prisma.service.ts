@@ -20,9 +20,10 @@ const utcTypes = {
 
 /**
  * The one Prisma client of the process; only repositories use it. Its connections come from one
- * pg pool, which `query()` also uses for the few statements on a hot path (an answer, a link
- * lookup): through Prisma's query engine a statement costs about five times the CPU of the same
- * statement on the pool (bench/RESULTS.md, 4), and on two cores that decides the answers per second.
+ * pg pool, which `query()` and `sqlTransaction()` also use for the statements that are hot (an
+ * answer, a link lookup, the deliver job's outbox) or carry large arguments (a round's opening):
+ * through Prisma's query engine a statement costs about five times the CPU of the same statement
+ * on the pool, more with large arguments (bench/RESULTS.md, 4 and 15).
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql {
