@@ -44,6 +44,8 @@ describe('who has reported: the overview and the round page', () => {
     t.clock.set('2024-12-05T10:00:00Z'); // after the deadline, within the grace window
     await answerAll(copenhagen);
     expect(await rate()).toBe('2 of 3 answered (1 on time, 1 late), 1 missing.');
+    // "See who is missing" opens the round filtered to them (Handlebars writes "=" as &#x3D; in attributes).
+    expect((await t.api.get('/').expect(200)).text).toMatch(/href="\/rounds\/1\?show(=|&#x3D;)missing"/);
 
     const detail = (await t.api.get('/api/rounds/1').expect(200)).body;
     const answered = detail.requests.filter((r: { state: string }) => r.state === 'answered');
@@ -68,7 +70,7 @@ describe('who has reported: the overview and the round page', () => {
     const missing = await page('?show=missing');
     expect(names(missing)).toHaveLength(1);
     expect(names(missing)).not.toContain('Kvarkenrådet');
-    expect(missing).toContain('aria-current="page" class="current" data-filter="missing"');
+    expect(missing).toContain('aria-current="page" data-filter="missing"');
 
     const found = await page('?q=KVARK');
     expect(names(found)).toEqual(['Kvarkenrådet']);
