@@ -28,29 +28,40 @@ const utcTypes = {
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql {
   private readonly pool: pg.Pool;
+  /**
+   * Connections for the prepared statements only, whose sessions always use a statement's generic
+   * plan: they are keyed reads and writes whose best plan does not depend on the values, and left
+   * to choose, PostgreSQL planned the answer's statement anew on every call. Prisma's adapter
+   * prepares its statements too, some of which need plans made for their values (the overdue list:
+   * p95 22 → 162 ms at 1M milestones with a generic plan), so this cannot be the shared pool.
+   */
+  private readonly preparedPool: pg.Pool;
   private readonly logger = new Logger(PrismaService.name);
 
   constructor(config: AppConfig) {
     const pool = new pg.Pool({ connectionString: config.get('DATABASE_URL') });
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
+    // Set at connection start-up, so no statement of its own (a DATABASE_URL with its own `options` takes precedence).
+    this.preparedPool = new pg.Pool({ connectionString: config.get('DATABASE_URL'), options: '-c plan_cache_mode=force_generic_plan' });
     // An idle connection dropped by the server must not end the process; the pool replaces it.
-    pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
+    for (const each of [pool, this.preparedPool]) each.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
   }
 
   /**
    * Runs one statement (built with `Prisma.sql`) on the pool, outside Prisma: one round trip, and
    * atomic on its own. Returns the rows as PostgreSQL sends them, timestamps read as UTC.
    *
-   * `prepared`: for a hot statement whose text never varies (its values are parameters). Each
-   * connection then prepares it once and PostgreSQL keeps its plan: planning the link lookup cost
-   * PostgreSQL 0.8 ms per answer against 0.2 ms to run it (bench/RESULTS.md, 22). The name comes
-   * from the text, so two different statements can never share one.
+   * `prepared`: for a hot statement whose text never varies (its values are parameters) and whose
+   * best plan does not depend on them. It runs on connections of its own, each of which prepares it
+   * once and keeps its generic plan: planning the link lookup cost PostgreSQL 0.8 ms per answer
+   * against 0.2 ms to run it (bench/RESULTS.md, 22). The name comes from the text, so two
+   * different statements can never share one.
    */
   async query<Row>(statement: Prisma.Sql, options: { prepared?: boolean } = {}): Promise<Row[]> {
     const config: pg.QueryConfig = { text: statement.text, values: statement.values, types: utcTypes };
     if (options.prepared) config.name = preparedName(statement.text);
-    const result = await this.pool.query(config);
+    const result = await (options.prepared ? this.preparedPool : this.pool).query(config);
     return result.rows as Row[];
   }
 
@@ -84,7 +95,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
     // Given a pool, the adapter leaves it to its owner.
-    if (!this.pool.ended) await this.pool.end();
+    for (const each of [this.pool, this.preparedPool]) if (!each.ended) await each.end();
   }
 }
 
