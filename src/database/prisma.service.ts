@@ -19,11 +19,12 @@ const utcTypes = {
 };
 
 /**
- * The one Prisma client of the process; only repositories use it. Its connections come from one
- * pg pool, which `query()` and `sqlTransaction()` also use for the statements that are hot (an
+ * The one Prisma client of the process; only repositories use it. Its connections come from a pg
+ * pool, which `query()` and `sqlTransaction()` also use for the statements that are hot (an
  * answer, a link lookup, the deliver job's outbox) or carry large arguments (a round's opening):
  * through Prisma's query engine a statement costs about five times the CPU of the same statement
- * on the pool, more with large arguments (bench/RESULTS.md, 4 and 15).
+ * on the pool, more with large arguments (bench/RESULTS.md, 4 and 15). Prepared statements have a
+ * second pool (see `preparedPool`).
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql {
