@@ -33,9 +33,13 @@ export class RateLimiter {
   }
 
   async recordFailure(scope: string, subject: string, windowSeconds: number): Promise<number> {
-    const key = this.key(scope, subject);
-    const [[, count]] = (await this.redis.client.multi().incr(key).expire(key, windowSeconds, 'NX').exec()) as [[null, number], [null, number]];
-    return count;
+    return (await this.increment(this.key(scope, subject), windowSeconds)).count;
+  }
+
+  /** One failure more in the subject's window (which the first failure opens), and how long the window has left. */
+  private async increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }> {
+    const [[, count], , [, ttl]] = (await this.redis.client.multi().incr(key).expire(key, windowSeconds, 'NX').pttl(key).exec()) as [[null, number], [null, number], [null, number]];
+    return { count, remainingMs: ttl > 0 ? ttl : windowSeconds * 1000 };
   }
 
   /** Without I/O: whether this process has seen the subject blocked in a window that has not ended. */
@@ -55,10 +59,10 @@ export class RateLimiter {
    */
   async countFailure(scope: string, subject: string, limit: number, windowSeconds: number): Promise<number> {
     const key = this.key(scope, subject);
-    const [[, count], , [, ttl]] = (await this.redis.client.multi().incr(key).expire(key, windowSeconds, 'NX').pttl(key).exec()) as [[null, number], [null, number], [null, number]];
+    const { count, remainingMs } = await this.increment(key, windowSeconds);
     if (count >= limit) {
       if (this.knownBlocked.size >= KNOWN_BLOCKED_MAX) this.knownBlocked.delete(this.knownBlocked.keys().next().value!);
-      this.knownBlocked.set(key, Date.now() + (ttl > 0 ? ttl : windowSeconds * 1000));
+      this.knownBlocked.set(key, Date.now() + remainingMs);
     }
     return count;
   }
