@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -27,7 +27,7 @@ const utcTypes = {
  * second pool (see `preparedPool`).
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown, Sql {
   private readonly pool: pg.Pool;
   /**
    * Connections for the prepared statements only, whose sessions always use a statement's generic
@@ -93,7 +93,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy, Sql 
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last of all: the queue's jobs in progress and the HTTP requests in flight still need the pools until then. */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     // Given a pool, the adapter leaves it to its owner.
     for (const each of [this.pool, this.preparedPool]) if (!each.ended) await each.end();

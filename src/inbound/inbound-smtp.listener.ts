@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SMTPServer } from 'smtp-server';
 import { AppConfig } from '../config/config.module.js';
 import { InboundService, MalformedMessage } from './inbound.service.js';
@@ -9,7 +9,7 @@ import { InboundService, MalformedMessage } from './inbound.service.js';
  * reports+<key>@INBOUND_DOMAIN, and hands each message to the same intake as the webhook.
  */
 @Injectable()
-export class InboundSmtpListener implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InboundSmtpListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(InboundSmtpListener.name);
   private server?: SMTPServer;
 
@@ -62,7 +62,8 @@ export class InboundSmtpListener implements OnApplicationBootstrap, OnApplicatio
     this.logger.log(`listening for replies by SMTP on ${this.config.get('INBOUND_SMTP_HOST')}:${this.port}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Early in a shutdown, so that replies being received are still recorded while the database is open. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer';
@@ -19,7 +19,7 @@ export interface OutgoingMail {
  * messages without any mail server.
  */
 @Injectable()
-export class MailTransport implements OnModuleDestroy {
+export class MailTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(MailTransport.name);
   private readonly transporter: Transporter;
   private readonly outboxDir: string | null;
@@ -61,7 +61,8 @@ export class MailTransport implements OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
+  /** After the mail worker has finished its jobs (QueueService.beforeApplicationShutdown): no send is cut off. */
+  onApplicationShutdown(): void {
     this.transporter.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppConfig } from '../config/config.module.js';
@@ -14,7 +14,7 @@ export type JobHandler<N extends JobName> = (payload: JobPayloads[N], job: Job<J
  * hash-tagged prefix, so every queue lives in one Redis Cluster slot.
  */
 @Injectable()
-export class QueueService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QueueService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(QueueService.name);
   private readonly handlers = new Map<JobName, JobHandler<JobName>>();
   private readonly queues = new Map<QueueName, Queue>();
@@ -112,10 +112,18 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.connection;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * The first step of a shutdown: take no more jobs and let those in progress finish (close()
+   * waits for them), while the database, the SMTP pool and Redis are all still open. A send caught
+   * by a SIGTERM is then recorded as sent, not retried by the next worker as a duplicate.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.schedules.doesExist('interval', 'ensure-job-schedulers')) this.schedules.deleteInterval('ensure-job-schedulers');
-    // close() waits for jobs in progress: a SIGTERM lets in-flight sends finish.
     await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  /** The last step, after the HTTP server has stopped: requests in flight could still enqueue until then. */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
   }

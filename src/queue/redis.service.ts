@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/config.module.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
 
@@ -8,7 +8,7 @@ import { connectRedis, type RedisConnection } from './redis-connection.js';
  * one keeps the default so a check fails fast instead of waiting forever.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   readonly client: RedisConnection;
 
   constructor(config: AppConfig) {
@@ -19,7 +19,8 @@ export class RedisService implements OnModuleDestroy {
     return this.client.ping();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has stopped: a request in flight may still count a failed link. */
+  async onApplicationShutdown(): Promise<void> {
     this.client.disconnect();
   }
 }
