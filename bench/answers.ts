@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { BenchContext } from './lib/context.js';
+import { cpuBetween, describeCpu, readCpu } from './lib/cpu-census.js';
 import { withClient } from './lib/db.js';
 import { closedLoop, get } from './lib/http.js';
 import { Service } from './lib/service.js';
@@ -66,8 +67,15 @@ export async function answers(ctx: BenchContext, fixture: RoundFixture, options:
     ctx.log(`answers: warming up, then ${options.durationMs / 1000} s at concurrency ${options.concurrency} over ${count(links.length)} links`);
     await closedLoop({ concurrency: options.concurrency, durationMs: 3_000, maxRequests: 500, next: (i) => next(i + 1_000_000) });
     const before = (await sink.count()).count;
+    const roles = new Map([
+      [service.pid, split ? 'service API' : 'service'],
+      ...(worker ? [[worker.pid, 'service worker'] as const] : []),
+      [sink.pid, 'SMTP sink'],
+    ]);
     const cpuBefore = cpu();
+    const censusBefore = readCpu(roles);
     const result = await closedLoop({ concurrency: options.concurrency, durationMs: options.durationMs, maxRequests: 200_000, next });
+    const census = cpuBetween(censusBefore, readCpu(roles));
     const cpuDuring = cpu() - cpuBefore;
     const delivered = (await sink.count()).count - before;
     const backlog = await withClient(fixture.db.url, async (client) => {
@@ -104,6 +112,7 @@ export async function answers(ctx: BenchContext, fixture: RoundFixture, options:
           ? 'TOKEN_FAILURES_PER_IP=1000000; the API process (PROCESS_ROLE=api) records answers and queues confirmations, a worker process (PROCESS_ROLE=worker) delivers them'
           : `TOKEN_FAILURES_PER_IP=1000000; API and worker in one process (PROCESS_ROLE=all), so confirmations are delivered while answers come in; service CPU ${(figures.cpuMs / 1000).toFixed(1)} s`,
         'the load generator runs in the bench process on the same 2 cores as the service, PostgreSQL and Redis',
+        describeCpu('during the measured run', census, result.requests, 'submission'),
       ],
     };
   } finally {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { bareNodemailer } from './lib/bare-sender.js';
+import { cpuBetween, describeCpu, readCpu, type CpuReading } from './lib/cpu-census.js';
 import { queuePrefix, type BenchContext } from './lib/context.js';
 import { createApiToken, createBenchDatabase, withClient, type BenchDatabase } from './lib/db.js';
 import { generatePlan, roundShape } from './lib/generate.js';
@@ -107,6 +108,11 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
   try {
     const timeoutMs = Math.max(120_000, organisations * 60);
     const reached = sink.waitFor(organisations, timeoutMs);
+    const roles = new Map([
+      [service.pid, 'service'],
+      [sink.pid, 'SMTP sink'],
+    ]);
+    const census0 = readCpu(roles);
     const t0 = now();
     const response = await request('POST', `${service.url}/api/rounds`, {
       body: { year: ctx.year, deadline: deadlineIn(30) },
@@ -114,6 +120,7 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
     });
     const postMs = now() - t0;
     const cpuAtPost = service.sampler.figures().cpuMs;
+    const censusAtPost = readCpu(roles);
     if (response.status !== 201) throw new Error(`POST /api/rounds answered ${response.status}: ${response.body.toString('utf8').slice(0, 500)}`);
     const round = JSON.parse(response.body.toString('utf8')) as { id: number; totals: { expected: number } };
     const fixture: RoundFixture = { db, roundId: round.id, requests: round.totals.expected };
@@ -123,6 +130,7 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
     }
     ctx.log(`fan-out: round ${round.id} opened in ${seconds(postMs)} with ${count(round.totals.expected)} requests; waiting for the digests`);
     const done = await reached;
+    const censusDone = readCpu(roles);
     const serviceMs = done ? done.at - t0 : NaN;
     const deliveryCpuMs = service.sampler.figures().cpuMs - cpuAtPost;
     // Accepted by the server is not yet recorded as sent: wait (bounded) for the outbox to settle.
@@ -148,6 +156,8 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
     sink.reset();
     ctx.log(`fan-out: bare nodemailer loop, ${count(organisations)} messages of ${(raw.length / 1024).toFixed(1)} KiB`);
     const bareReached = sink.waitFor(organisations, timeoutMs);
+    const bareCensus: { window?: [CpuReading, CpuReading] } = {};
+    const bareStart = readCpu(roles);
     const bare = await bareNodemailer(
       {
         url: sink.url,
@@ -164,6 +174,13 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
         },
       },
       timeoutMs,
+      {
+        onStart: (pid) => roles.set(pid, 'bare nodemailer loop'),
+        beforeExit: async () => {
+          await bareReached;
+          bareCensus.window = [bareStart, readCpu(roles)];
+        },
+      },
     );
     const bareDone = await bareReached;
     const bareMs = bareDone ? bareDone.at - bare.startedAt : NaN;
@@ -196,6 +213,9 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
         `SMTP_POOL_SIZE=${POOL_SIZE}, SMTP_RATE_PER_SECOND=0, mail worker concurrency 2 × pool; baseline keeps ${POOL_SIZE * 2} sends in flight; digest size ${(raw.length / 1024).toFixed(1)} KiB`,
         `service process: peak RSS ${mib(serviceFigures.peakRss)}, CPU ${seconds(serviceFigures.cpuMs, 1)} in all; sink and baseline each run in a process of their own`,
         `CPU per message while delivering: service ${(deliveryCpuMs / organisations).toFixed(2)} ms (from the POST's answer to the last digest, /proc), bare nodemailer ${(bare.cpuMs / organisations).toFixed(2)} ms`,
+        describeCpu('opening (POST → its answer)', cpuBetween(census0, censusAtPost), organisations, 'digest'),
+        describeCpu('delivering (POST answered → last digest accepted)', cpuBetween(censusAtPost, censusDone), organisations, 'digest'),
+        ...(bareCensus.window ? [describeCpu('bare nodemailer loop', cpuBetween(...bareCensus.window), organisations, 'message')] : []),
         `delivery phase alone (first digest → last): service ${rate(organisations - 1, done ? done.at - done.firstAt : NaN)} against bare ${rate(organisations, bareMs)}`,
         ...(bare.failed ? [`baseline failures: ${bare.failed} (${bare.firstError})`] : []),
       ],

@@ -72,16 +72,24 @@ async function runBare(run: Run): Promise<BareResult> {
 }
 
 if (process.argv[2] === '--bare') {
+  // Stays until the parent lets go, so that its CPU can still be read once the sink has everything.
+  process.on('disconnect', () => process.exit(0));
   process.once('message', (run: Run) => {
-    void runBare(run).then((result) => {
-      process.send!(result, () => process.exit(0));
-    });
+    void runBare(run).then((result) => process.send!(result));
   });
 }
 
-/** Runs the baseline in a child process and returns its result (with the child's CPU time). */
-export function bareNodemailer(run: Run, timeoutMs: number): Promise<BareResult> {
+/**
+ * Runs the baseline in a child process and returns its result (with the child's CPU time).
+ * `onStart` learns the child's pid; `beforeExit` runs while the child, done, is still there.
+ */
+export function bareNodemailer(
+  run: Run,
+  timeoutMs: number,
+  hooks: { onStart?: (pid: number) => void; beforeExit?: () => Promise<void> } = {},
+): Promise<BareResult> {
   const child = track(fork(new URL(import.meta.url).pathname, ['--bare'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  hooks.onStart?.(child.pid!);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -89,7 +97,9 @@ export function bareNodemailer(run: Run, timeoutMs: number): Promise<BareResult>
     }, timeoutMs);
     child.once('message', (result: BareResult) => {
       clearTimeout(timer);
-      resolve(result);
+      void Promise.resolve(hooks.beforeExit?.())
+        .finally(() => child.disconnect())
+        .then(() => resolve(result), reject);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -74,6 +74,10 @@ export class SmtpSink {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   static async start(): Promise<SmtpSink> {
     const child = track(fork(new URL(import.meta.url).pathname, ['--sink'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const port = await new Promise<number>((resolve, reject) => {
