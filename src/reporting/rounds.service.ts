@@ -453,10 +453,7 @@ export class RoundsService {
     const round = await this.get(roundId);
     const now = this.clock.now();
     const requests = (await this.rounds.roundRequests(roundId)).map((request) => {
-      const required = request.milestones.filter((m) => !m.optional);
-      const answered = required.filter((m) => m.answeredAt !== null).length;
-      const reminders = request.messages.filter((m) => m.template === 'reminder' && m.status === 'sent').length;
-      const fullyAnswered = request.status === 'answered' || (required.length > 0 && answered === required.length);
+      const fullyAnswered = request.status === 'answered' || (request.required > 0 && request.answered === request.required);
       const state =
         request.status === 'no_contact' || request.status === 'bounced'
           ? request.status
@@ -464,19 +461,18 @@ export class RoundsService {
             ? 'answered'
             : now > round.deadline
               ? 'overdue'
-              : reminders > 0
+              : request.remindersSent > 0
                 ? 'reminded'
                 : 'sent';
-      const sentTimes = request.messages.map((m) => m.sentAt).filter((t): t is Date => t !== null);
       return {
         id: request.id,
-        organisation: request.organisation,
+        organisation: { id: request.organisationId, name: request.organisationName, language: request.organisationLanguage },
         state,
         late: request.late,
         answeredAt: request.answeredAt,
-        milestones: { required: required.length, answered, optional: request.milestones.length - required.length },
-        remindersSent: reminders,
-        lastMessageAt: sentTimes.length ? new Date(Math.max(...sentTimes.map((t) => t.getTime()))) : null,
+        milestones: { required: request.required, answered: request.answered, optional: request.optional },
+        remindersSent: request.remindersSent,
+        lastMessageAt: request.lastMessageAt,
         deliveryError: request.deliveryError,
         replyAddress: this.replyAddress(request.replyKey),
       };

@@ -118,6 +118,17 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     t.clock.set('2023-11-30T09:00:00Z');
     expect((await tick()).steps.map((s) => s.step)).toEqual(['reminder:-1']);
     await smtp.waitFor(expectedCount - 1);
+    await outboxSettled(t.db.url);
+    // Before the deadline, the round shows who was reminded, how often and when, and what is answered.
+    type Listed = { organisation: { name: string }; state: string; remindersSent: number; lastMessageAt: string | null; milestones: { required: number; answered: number } };
+    const listed: Listed[] = (await http.get(`/api/rounds/${roundId}`).expect(200)).body.requests;
+    const kvarkenRequest = listed.find((r) => r.organisation.name === 'Kvarkenrådet')!;
+    expect(kvarkenRequest).toMatchObject({ state: 'answered', remindersSent: 0 });
+    expect(kvarkenRequest.milestones.required).toBeGreaterThan(0);
+    expect(kvarkenRequest.milestones.answered).toBe(kvarkenRequest.milestones.required);
+    const chased = listed.filter((r) => r.state === 'reminded');
+    expect(chased).toHaveLength(expectedCount - 1);
+    for (const request of chased) expect(request).toMatchObject({ remindersSent: 2, lastMessageAt: '2023-11-30T09:00:00.000Z', milestones: { answered: 0 } });
 
     smtp.clear();
     t.clock.set('2023-12-04T09:00:00Z');
