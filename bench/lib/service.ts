@@ -78,11 +78,11 @@ export async function freePort(): Promise<number> {
 
 const running = new Set<ChildProcess>();
 
-/** The node options of package.json's start script (`node <options> dist/main.js`). */
+/** The node options of package.json's start script (`exec node <options> dist/main.js`). */
 export function startNodeArgs(): string[] {
   const start = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const match = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(start);
-  if (!match) throw new Error(`package.json's start script is not "node [options] dist/main.js": ${start}`);
+  const match = /^(?:exec )?node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "exec node [options] dist/main.js": ${start}`);
   return match[1]!.split(' ').filter(Boolean);
 }
 
