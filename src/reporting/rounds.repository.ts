@@ -76,28 +76,17 @@ const planOrder = Prisma.sql`g.number, i.position NULLS LAST, c.position, m.posi
 /** pg_advisory_xact_lock(ROUND_OPENING_LOCK, roundId): chunks of one round's opening, one at a time. */
 const ROUND_OPENING_LOCK = 72_707_371;
 
-const requestDetail = {
-  organisation: { select: { id: true, name: true, language: true, contacts: { select: { email: true }, orderBy: { id: 'asc' } } } },
-  milestones: {
-    orderBy: { number: 'asc' },
-    include: {
-      milestone: {
-        select: {
-          id: true,
-          label: true,
-          text: true,
-          dueFrom: true,
-          dueTo: true,
-          state: true,
-          progress: true,
-          contribution: { select: { goal: { select: { number: true } }, intervention: { select: { code: true } } } },
-        },
-      },
-    },
-  },
-} satisfies Prisma.ReportRequestInclude;
-
-export type RequestDetail = Prisma.ReportRequestGetPayload<{ include: typeof requestDetail }>;
+/** A milestone of a request still waiting for answers, as the reminders read it (RoundsRepository.reminderRows). */
+export interface ReminderRow extends Omit<DigestMilestoneFields, 'lastComment'> {
+  requestId: number;
+  organisationId: number;
+  status: RequestStatus;
+  tokenNonce: string;
+  replyKey: string;
+  number: number;
+  optional: boolean;
+  answeredAt: Date | null;
+}
 
 /** Rounds, their steps, requests and scope. */
 @Injectable()
@@ -109,10 +98,11 @@ export class RoundsRepository {
   }
 
   /**
-   * The transaction of one chunk of an opening, on the pool: its statements carry hundreds of
-   * digests, which Prisma's engine would spend more CPU passing on than PostgreSQL spends writing.
+   * A transaction on the pool, for the steps that write a digest per organisation (a chunk of an
+   * opening, a reminder): their statements carry hundreds or thousands of digests, which Prisma's
+   * engine would spend more CPU passing on than PostgreSQL spends writing.
    */
-  openingTransaction<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
+  sqlTransaction<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
     return this.prisma.sqlTransaction(run);
   }
 
@@ -146,8 +136,11 @@ export class RoundsRepository {
    * Records that a step is being carried out. Returns false when it already was: the unique key
    * (round, step) lets exactly one of several racing instances through, inside its transaction.
    */
-  async claimStep(tx: Tx, roundId: number, step: string): Promise<boolean> {
-    const claimed = await tx.roundStep.createManyAndReturn({ data: [{ roundId, step }], skipDuplicates: true, select: { id: true } });
+  async claimStep(sql: Sql, roundId: number, step: string): Promise<boolean> {
+    const claimed = await sql.query<{ id: number }>(Prisma.sql`
+      INSERT INTO "RoundStep" ("roundId", step, "doneAt") VALUES (${roundId}, ${step}, ${utc(new Date())})
+      ON CONFLICT ("roundId", step) DO NOTHING
+      RETURNING id`);
     return claimed.length === 1;
   }
 
@@ -278,23 +271,40 @@ export class RoundsRepository {
     return tx.reportRequest.count({ where: { roundId, status } });
   }
 
-  requestDetails(tx: Tx, where: Prisma.ReportRequestWhereInput): Promise<RequestDetail[]> {
-    return tx.reportRequest.findMany({ where, include: requestDetail, orderBy: { id: 'asc' } });
+  /**
+   * The milestones of the round's requests that still wait for answers (status "sent", at least
+   * one chased milestone unanswered), optionally of one organisation: every milestone of such a
+   * request, in request and number order, with what its digest shows.
+   */
+  reminderRows(sql: Sql, roundId: number, organisationId?: number): Promise<ReminderRow[]> {
+    return sql.query<ReminderRow>(Prisma.sql`
+      SELECT r.id AS "requestId", r."organisationId", r.status::text AS status, r."tokenNonce", r."replyKey",
+             rm."milestoneId", rm.number, rm.optional, rm."answeredAt",
+             m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, g.number AS "goalNumber", i.code AS "interventionCode"
+      FROM "ReportRequest" r
+      JOIN "RequestMilestone" rm ON rm."requestId" = r.id
+      JOIN "Milestone" m ON m.id = rm."milestoneId"
+      JOIN "Contribution" c ON c.id = m."contributionId"
+      JOIN "Goal" g ON g.id = c."goalId"
+      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
+      WHERE r."roundId" = ${roundId} AND r.status = 'sent' ${organisationId === undefined ? Prisma.empty : Prisma.sql`AND r."organisationId" = ${organisationId}`}
+        AND EXISTS (SELECT 1 FROM "RequestMilestone" x WHERE x."requestId" = r.id AND NOT x.optional AND x."answeredAt" IS NULL)
+      ORDER BY r.id, rm.number`);
   }
 
   /**
    * The latest comment on each milestone asked about in a round (optionally of one organisation),
    * for the reminders. Selected by round in one statement, so its size has no limit.
    */
-  async lastComments(tx: Tx, roundId: number, organisationId?: number): Promise<Map<number, string>> {
-    const rows = await tx.$queryRaw<{ milestoneId: number; comment: string }[]>`
+  async lastComments(sql: Sql, roundId: number, organisationId?: number): Promise<Map<number, string>> {
+    const rows = await sql.query<{ milestoneId: number; comment: string }>(Prisma.sql`
       SELECT DISTINCT ON (mu."milestoneId") mu."milestoneId", mu.comment
       FROM "MilestoneUpdate" mu
       JOIN "RequestMilestone" rm ON rm."milestoneId" = mu."milestoneId"
       JOIN "ReportRequest" r ON r.id = rm."requestId"
       WHERE r."roundId" = ${roundId} ${organisationId === undefined ? Prisma.empty : Prisma.sql`AND r."organisationId" = ${organisationId}`}
         AND mu.comment IS NOT NULL AND mu.channel <> 'import'
-      ORDER BY mu."milestoneId", mu."createdAt" DESC, mu.id DESC`;
+      ORDER BY mu."milestoneId", mu."createdAt" DESC, mu.id DESC`);
     return new Map(rows.map((row) => [row.milestoneId, row.comment]));
   }
 

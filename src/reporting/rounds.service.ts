@@ -9,7 +9,7 @@ import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
 import { PlanService } from '../plan/plan.service.js';
 import { plannedSteps, reminderOffset, type RoundStepName } from './round-schedule.js';
-import { RoundsRepository, type DigestMilestoneFields, type NewRequest, type RequestDetail, type ScopeRow } from './rounds.repository.js';
+import { RoundsRepository, type DigestMilestoneFields, type NewRequest, type OrganisationWithContacts, type ReminderRow, type ScopeRow } from './rounds.repository.js';
 
 export interface CreateRound {
   plan?: number;
@@ -36,28 +36,26 @@ interface DigestRequest {
   milestones: (DigestMilestoneFields & { number: number; optional: boolean; answeredAt: Date | null })[];
 }
 
-function toDigestRequest(request: RequestDetail, comments: Map<number, string>): DigestRequest {
-  return {
-    id: request.id,
-    status: request.status,
-    tokenNonce: request.tokenNonce,
-    replyKey: request.replyKey,
-    organisation: { ...request.organisation, contacts: request.organisation.contacts.map((contact) => contact.email) },
-    milestones: request.milestones.map((row) => ({
-      milestoneId: row.milestoneId,
-      number: row.number,
-      optional: row.optional,
-      answeredAt: row.answeredAt,
-      label: row.milestone.label,
-      text: row.milestone.text,
-      dueFrom: row.milestone.dueFrom,
-      dueTo: row.milestone.dueTo,
-      state: row.milestone.state,
-      goalNumber: row.milestone.contribution.goal.number,
-      interventionCode: row.milestone.contribution.intervention?.code ?? null,
-      lastComment: comments.get(row.milestoneId) ?? null,
-    })),
-  };
+/** The reminders' rows (a row per milestone, in request order) as one digest request per request. */
+function toDigestRequests(rows: ReminderRow[], organisations: Map<number, OrganisationWithContacts>, comments: Map<number, string>): DigestRequest[] {
+  const requests = new Map<number, DigestRequest>();
+  for (const { requestId, organisationId, status, tokenNonce, replyKey, ...milestone } of rows) {
+    let request = requests.get(requestId);
+    if (!request) {
+      const organisation = organisations.get(organisationId)!;
+      request = {
+        id: requestId,
+        status,
+        tokenNonce,
+        replyKey,
+        organisation: { name: organisation.name, language: organisation.language, contacts: organisation.contacts },
+        milestones: [],
+      };
+      requests.set(requestId, request);
+    }
+    request.milestones.push({ ...milestone, lastComment: comments.get(milestone.milestoneId) ?? null });
+  }
+  return [...requests.values()];
 }
 
 /**
@@ -128,8 +126,8 @@ export class RoundsService {
     if (round.state === 'closed') throw new ConflictException(`Round ${roundId} is closed.`);
     const now = this.clock.now();
     const claimed = await this.rounds.transaction(async (tx) => {
-      if (!(await this.rounds.claimStep(tx, roundId, 'open'))) return false;
-      await this.rounds.claimStep(tx, roundId, OPENING);
+      if (!(await this.rounds.claimStep(viaPrisma(tx), roundId, 'open'))) return false;
+      await this.rounds.claimStep(viaPrisma(tx), roundId, OPENING);
       await this.rounds.setRoundState(tx, roundId, ['scheduled'], { state: 'open', openedAt: now });
       return true;
     });
@@ -155,7 +153,7 @@ export class RoundsService {
     let messages = 0;
     for (let i = 0; i < asked.length; i += this.openingChunkSize) {
       const chunk = asked.slice(i, i + this.openingChunkSize);
-      const written = await this.rounds.openingTransaction((sql) => this.openChunk(sql, round, chunk));
+      const written = await this.rounds.sqlTransaction((sql) => this.openChunk(sql, round, chunk));
       await this.delivery.enqueue(written.outboxIds);
       requests += written.requests;
       messages += written.outboxIds.length;
@@ -357,20 +355,26 @@ export class RoundsService {
     return { reminderDays: this.config.get('REMINDER_DAYS'), escalationDays: this.config.get('ESCALATION_DAYS'), timeZone: this.timeZone };
   }
 
-  /** One step in one transaction; returns the number of messages, or -1 when another instance did it. */
+  /**
+   * One step in one transaction; returns the number of messages, or -1 when another instance did it.
+   * A reminder, a digest for every organisation still owing answers, is written on the pool.
+   */
   private async runStep(round: RoundWithPlan, step: RoundStepName, now: Date): Promise<number> {
-    const outboxIds = await this.rounds.transaction(async (tx) => {
-      if (!(await this.rounds.claimStep(tx, round.id, step))) return null;
-      if (step === 'close') {
-        await this.rounds.setRoundState(tx, round.id, ['open'], { state: 'closed', closedAt: now });
-        return [];
-      }
-      if (step === 'escalation') {
-        return this.outbox.add(viaPrisma(tx), [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)], this.messageIdDomain());
-      }
-      const offset = reminderOffset(step)!;
-      return this.reminders(tx, round, `reminder:${offset}`, { step: offset > 0 ? 'overdue' : 'before', daysLeft: -offset });
-    });
+    const offset = reminderOffset(step);
+    const outboxIds =
+      offset !== null
+        ? await this.rounds.sqlTransaction(async (sql) => {
+            if (!(await this.rounds.claimStep(sql, round.id, step))) return null;
+            return this.reminders(sql, round, `reminder:${offset}`, { step: offset > 0 ? 'overdue' : 'before', daysLeft: -offset });
+          })
+        : await this.rounds.transaction(async (tx) => {
+            if (!(await this.rounds.claimStep(viaPrisma(tx), round.id, step))) return null;
+            if (step === 'close') {
+              await this.rounds.setRoundState(tx, round.id, ['open'], { state: 'closed', closedAt: now });
+              return [];
+            }
+            return this.outbox.add(viaPrisma(tx), [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)], this.messageIdDomain());
+          });
     if (outboxIds === null) return -1;
     await this.delivery.enqueue(outboxIds);
     return outboxIds.length;
@@ -378,23 +382,19 @@ export class RoundsService {
 
   /** Reminders to every organisation that still owes answers; those that have answered get none. */
   private async reminders(
-    tx: Tx,
+    sql: Sql,
     round: RoundWithPlan,
     step: string,
     reminder: { step: 'before' | 'overdue'; daysLeft: number },
     organisationId?: number,
   ): Promise<number[]> {
-    const requests = await this.rounds.requestDetails(tx, {
-      roundId: round.id,
-      status: 'sent',
-      organisationId,
-      milestones: { some: { optional: false, answeredAt: null } },
-    });
-    const comments = await this.rounds.lastComments(tx, round.id, organisationId);
-    const messages = requests.map((request) =>
-      this.digest(round, toDigestRequest(request, comments), 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder),
-    );
-    return this.outbox.add(viaPrisma(tx), messages, this.messageIdDomain());
+    const rows = await this.rounds.reminderRows(sql, round.id, organisationId);
+    if (rows.length === 0) return [];
+    const organisations = await this.rounds.organisationsWithContacts(sql, [...new Set(rows.map((row) => row.organisationId))]);
+    const comments = await this.rounds.lastComments(sql, round.id, organisationId);
+    const requests = toDigestRequests(rows, new Map(organisations.map((o) => [o.id, o])), comments);
+    const messages = requests.map((request) => this.digest(round, request, 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder));
+    return this.outbox.add(sql, messages, this.messageIdDomain());
   }
 
   /** "Send the reminder now" from the secretariat: to everyone missing, or to one organisation. */
@@ -403,8 +403,8 @@ export class RoundsService {
     if (round.state !== 'open') throw new ConflictException(`Round ${roundId} is ${round.state}; reminders go out only while it is open.`);
     const now = this.clock.now();
     const daysLeft = Math.ceil((round.deadline.getTime() - now.getTime()) / 86_400_000);
-    const outboxIds = await this.rounds.transaction((tx) =>
-      this.reminders(tx, round, `reminder:manual:${now.toISOString()}`, { step: daysLeft > 0 ? 'before' : 'overdue', daysLeft }, organisationId),
+    const outboxIds = await this.rounds.sqlTransaction((sql) =>
+      this.reminders(sql, round, `reminder:manual:${now.toISOString()}`, { step: daysLeft > 0 ? 'before' : 'overdue', daysLeft }, organisationId),
     );
     await this.delivery.enqueue(outboxIds);
     return { reminded: outboxIds.length };
@@ -429,7 +429,7 @@ export class RoundsService {
     if (round.state === 'closed') return round;
     const now = this.clock.now();
     await this.rounds.transaction(async (tx) => {
-      await this.rounds.claimStep(tx, roundId, 'close');
+      await this.rounds.claimStep(viaPrisma(tx), roundId, 'close');
       await this.rounds.setRoundState(tx, roundId, ['scheduled', 'open'], { state: 'closed', closedAt: now });
     });
     return this.get(roundId);

@@ -65,8 +65,28 @@ describe('opening a round in chunks', () => {
       expect(sample!.data.milestones.map((m) => m.number)).toEqual([1, 2, 3]);
       expect(sample!.data.milestones.some((m) => m.lastComment?.startsWith('Started in the spring'))).toBe(true);
 
+      // A reminder lists only what is still owed: one request has its milestone 2 (one without a comment) answered first.
+      const [{ requestId }] = await sql<{ requestId: number }>(
+        db.url,
+        `SELECT min(rm."requestId")::int AS "requestId" FROM "RequestMilestone" rm
+         WHERE rm.number = 2 AND NOT EXISTS (SELECT 1 FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = rm."milestoneId")`,
+      );
+      await sql(db.url, `UPDATE "RequestMilestone" SET "answeredAt" = now() WHERE "requestId" = $1 AND number = 2`, [requestId]);
+
       // Reminders select the same comments for the whole round.
       expect((await t.api.post(`/api/rounds/${roundId}/remind`).send({}).expect(200)).body).toEqual({ reminded: 8_300 });
+      type Digest = { organisation: unknown; answerNonce: string; replyAddress: string; milestones: { number: number }[]; reminder?: unknown };
+      const mails = await sql<{ template: string; recipients: string[]; language: string; data: Digest }>(
+        db.url,
+        `SELECT template, recipients, language::text AS language, data FROM "OutboxMessage" WHERE "requestId" = $1 ORDER BY id`,
+        [requestId],
+      );
+      const [digest, reminder] = mails;
+      expect(mails.map((mail) => mail.template)).toEqual(['status-request', 'reminder']);
+      expect(reminder).toMatchObject({ recipients: digest!.recipients, language: digest!.language });
+      expect(reminder!.data).toMatchObject({ organisation: digest!.data.organisation, answerNonce: digest!.data.answerNonce, replyAddress: digest!.data.replyAddress });
+      expect(reminder!.data.milestones).toEqual(digest!.data.milestones.filter((milestone) => milestone.number !== 2));
+      expect(reminder!.data.reminder).toEqual({ step: 'before', daysLeft: 31 }); // the deadline is the end of 1 December in Copenhagen
       const commented = await count(db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE template = 'reminder' AND data::text LIKE '%Started in the spring%'`);
       expect(commented).toBe(await count(db.url, `SELECT count(*)::int AS n FROM "MilestoneUpdate"`));
     }, 180_000);
