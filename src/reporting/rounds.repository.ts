@@ -236,9 +236,10 @@ export class RoundsRepository {
   createRequests(sql: Sql, roundId: number, expiresAt: Date, requests: NewRequest[]): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
     if (requests.length === 0) return Promise.resolve([]);
     const column = <K extends keyof NewRequest>(key: K) => requests.map((request) => request[key]);
+    const now = utc(new Date());
     return sql.query(Prisma.sql`
       INSERT INTO "ReportRequest" ("roundId", "organisationId", "tokenNonce", "tokenHash", "replyKey", "expiresAt", status, "createdAt", "updatedAt")
-      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${utc(expiresAt)}, t.s::"RequestStatus", ${utc(new Date())}, ${utc(new Date())}
+      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${utc(expiresAt)}, t.s::"RequestStatus", ${now}, ${now}
       FROM unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::text[])
         WITH ORDINALITY AS t(o, n, h, k, s, ord)
       ORDER BY t.ord

@@ -453,11 +453,10 @@ export class RoundsService {
     const round = await this.get(roundId);
     const now = this.clock.now();
     const requests = (await this.rounds.roundRequests(roundId)).map((request) => {
-      const fullyAnswered = request.status === 'answered' || (request.required > 0 && request.answered === request.required);
       const state =
         request.status === 'no_contact' || request.status === 'bounced'
           ? request.status
-          : fullyAnswered
+          : answeredInFull({ status: request.status, required: request.required, outstanding: request.required - request.answered })
             ? 'answered'
             : now > round.deadline
               ? 'overdue'
@@ -499,7 +498,7 @@ export class RoundsService {
   async overview(roundId: number) {
     const round = await this.get(roundId);
     const requests = await this.rounds.requestSummaries(roundId);
-    const answered = requests.filter((r) => r.status !== 'no_contact' && r.status !== 'bounced' && (r.status === 'answered' || (r.required > 0 && r.outstanding === 0)));
+    const answered = requests.filter((r) => r.status !== 'no_contact' && r.status !== 'bounced' && answeredInFull(r));
     return {
       ...roundHeader(round),
       totals: {
@@ -516,6 +515,11 @@ export class RoundsService {
   async list(planId?: number) {
     return this.rounds.listRounds(await this.plans.resolvePlanId(planId));
   }
+}
+
+/** A request is answered in full when it is marked so, or when every milestone it chases has its answer. */
+function answeredInFull(request: { status: string; required: number; outstanding: number }): boolean {
+  return request.status === 'answered' || (request.required > 0 && request.outstanding === 0);
 }
 
 /** What a round's list of requests can be narrowed to: a request state, or "missing" (every request not answered). */
