@@ -23,13 +23,23 @@ export async function annualReport(ctx: BenchContext, generatedSize: number): Pr
   const rows: string[][] = [];
   const notes: string[] = [];
   const cases = [
-    { label: 'real plan (109 milestones)', year: 2023, prepare: async (url: string) => void (await promisify(execFile)(process.execPath, ['dist/cli.js', 'plan', 'import', REAL_PLAN], { cwd: REPO, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url } })) },
+    {
+      label: 'real plan (109 milestones)',
+      year: 2023,
+      prepare: async (url: string) =>
+        void (await promisify(execFile)(process.execPath, ['dist/cli.js', 'plan', 'import', REAL_PLAN], {
+          cwd: REPO,
+          env: { PATH: process.env.PATH ?? '', DATABASE_URL: url },
+        })),
+    },
     {
       label: `generated, ${count(generatedSize)} milestones`,
       year: ctx.year - 1,
       prepare: async (url: string) => {
         const generated = await generatePlan(url, spreadShape(generatedSize, ctx.year));
-        notes.push(`generated plan: ${count(generated.milestones)} milestones in ${count(generated.contributions)} contributions, ${count(generated.updates)} updates`);
+        notes.push(
+          `generated plan: ${count(generated.milestones)} milestones in ${count(generated.contributions)} contributions, ${count(generated.updates)} updates`,
+        );
       },
     },
   ];
@@ -40,11 +50,17 @@ export async function annualReport(ctx: BenchContext, generatedSize: number): Pr
       const token = (await createApiToken(db.url))!;
       const headers = { authorization: `Bearer ${token}` };
       const name = `report-${index}`;
-      const service = await Service.start({ name, databaseUrl: db.url, logDir: ctx.logDir, env: { ...serviceEnv(ctx, name, null), LOG_JSON: 'false' } });
+      const service = await Service.start({
+        name,
+        databaseUrl: db.url,
+        logDir: ctx.logDir,
+        env: { ...serviceEnv(ctx, name, null), LOG_JSON: 'false' },
+      });
       try {
         const started = performance.now();
         const asked = await request('POST', `${service.url}/api/annual-reports`, { body: { year: example.year, language: 'da' }, headers });
-        if (asked.status !== 202) throw new Error(`POST /api/annual-reports answered ${asked.status}: ${asked.body.toString('utf8').slice(0, 200)}`);
+        if (asked.status !== 202)
+          throw new Error(`POST /api/annual-reports answered ${asked.status}: ${asked.body.toString('utf8').slice(0, 200)}`);
         const id = (JSON.parse(asked.body.toString('utf8')) as { id: number }).id;
         let status = 'queued';
         let error = '';
@@ -67,7 +83,11 @@ export async function annualReport(ctx: BenchContext, generatedSize: number): Pr
         }
         // "annual report 1 … ready: html 231 kB in 84 ms, pdf 1024 kB in 2100 ms, …"
         const log = readFileSync(service.logFile, 'utf8');
-        const line = log.split('\n').reverse().find((l) => /html \d+ kB in \d+ ms/.test(l)) ?? '';
+        const line =
+          log
+            .split('\n')
+            .reverse()
+            .find((l) => /html \d+ kB in \d+ ms/.test(l)) ?? '';
         const snapshot = /snapshot in (\d+) ms/.exec(line);
         rows.push([example.label, 'snapshot (the data, from the database)', snapshot ? ms(Number(snapshot[1])) : '—', '', '', '', 'n/a']);
         for (const format of FORMATS) {
@@ -87,7 +107,17 @@ export async function annualReport(ctx: BenchContext, generatedSize: number): Pr
         }
         rows.push([example.label, 'POST → ready (snapshot, every format, storing, mail)', ms(total), '', '', '', 'n/a']);
       } catch (error) {
-        rows.push([example.label, 'all', '—', '—', '', '', `did not complete: ${String((error as Error).message).replace(/\|/g, '/').slice(0, 200)}`]);
+        rows.push([
+          example.label,
+          'all',
+          '—',
+          '—',
+          '',
+          '',
+          `did not complete: ${String((error as Error).message)
+            .replace(/\|/g, '/')
+            .slice(0, 200)}`,
+        ]);
       } finally {
         const figures = await service.stop();
         ctx.processes.push({ bench: `annual report (${example.label})`, figures });
@@ -101,6 +131,9 @@ export async function annualReport(ctx: BenchContext, generatedSize: number): Pr
     title: '5. Annual report generation (one report, Danish, made by the job; per-format times as the service logs them)',
     columns: ['plan', 'format', 'time', 'size', 'memory', 'target', 'verdict'],
     rows,
-    notes: [...notes, 'PDF: headless Chromium (Debian package) started per report, included in its time; the targets apply to the real plan'],
+    notes: [
+      ...notes,
+      'PDF: headless Chromium (Debian package) started per report, included in its time; the targets apply to the real plan',
+    ],
   };
 }

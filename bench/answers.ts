@@ -23,7 +23,11 @@ export function answerToken(secret: string, nonce: string): string {
  * organisation's link and answering every milestone its digest asked about. Every submission is
  * recorded for real (updates, milestone states, a confirmation mail queued and delivered).
  */
-export async function answers(ctx: BenchContext, fixture: RoundFixture, options: { concurrency: number; durationMs: number; split?: boolean }): Promise<Table> {
+export async function answers(
+  ctx: BenchContext,
+  fixture: RoundFixture,
+  options: { concurrency: number; durationMs: number; split?: boolean },
+): Promise<Table> {
   // split: the API (PROCESS_ROLE=api) takes the answers and a worker process (PROCESS_ROLE=worker)
   // sends the confirmations, as a deployment would run them; otherwise one process does both.
   const split = options.split ?? false;
@@ -41,12 +45,25 @@ export async function answers(ctx: BenchContext, fixture: RoundFixture, options:
   const sink = await SmtpSink.start();
   const name = split ? 'answers-split' : 'answers';
   const env = { ...serviceEnv(ctx, name, sink), TOKEN_FAILURES_PER_IP: '1000000' };
-  const service = await Service.start({ name, databaseUrl: fixture.db.url, logDir: ctx.logDir, env: split ? { ...env, PROCESS_ROLE: 'api' } : env });
-  const worker = split ? await Service.start({ name: `${name}-worker`, databaseUrl: fixture.db.url, logDir: ctx.logDir, env: { ...env, PROCESS_ROLE: 'worker' } }) : null;
+  const service = await Service.start({
+    name,
+    databaseUrl: fixture.db.url,
+    logDir: ctx.logDir,
+    env: split ? { ...env, PROCESS_ROLE: 'api' } : env,
+  });
+  const worker = split
+    ? await Service.start({
+        name: `${name}-worker`,
+        databaseUrl: fixture.db.url,
+        logDir: ctx.logDir,
+        env: { ...env, PROCESS_ROLE: 'worker' },
+      })
+    : null;
   const cpu = () => service.sampler.figures().cpuMs + (worker?.sampler.figures().cpuMs ?? 0);
   try {
     const probe = await get(`${service.url}/api/answers/${links[0]!.token}`);
-    if (probe.status !== 200) throw new Error(`GET /api/answers/<token> answered ${probe.status}: ${probe.body.toString('utf8').slice(0, 300)}`);
+    if (probe.status !== 200)
+      throw new Error(`GET /api/answers/<token> answered ${probe.status}: ${probe.body.toString('utf8').slice(0, 300)}`);
 
     const next = (i: number) => {
       const link = links[i % links.length]!;
@@ -64,7 +81,9 @@ export async function answers(ctx: BenchContext, fixture: RoundFixture, options:
         },
       };
     };
-    ctx.log(`answers: warming up, then ${options.durationMs / 1000} s at concurrency ${options.concurrency} over ${count(links.length)} links`);
+    ctx.log(
+      `answers: warming up, then ${options.durationMs / 1000} s at concurrency ${options.concurrency} over ${count(links.length)} links`,
+    );
     await closedLoop({ concurrency: options.concurrency, durationMs: 3_000, maxRequests: 500, next: (i) => next(i + 1_000_000) });
     const before = (await sink.count()).count;
     const roles = new Map([
@@ -100,14 +119,26 @@ export async function answers(ctx: BenchContext, fixture: RoundFixture, options:
         ['latency p90', ms(percentile(result.latencies, 90)), '', ''],
         ['latency p99', ms(p99), `< ${TARGET_P99_MS} ms`, verdict(ok > 0 && p99 < TARGET_P99_MS)],
         ['latency max', ms(percentile(result.latencies, 100)), '', ''],
-        [`service CPU per submission (API and worker${split ? ' processes' : ''}, with the confirmations delivered)`, ms(cpuDuring / result.requests), '', ''],
+        [
+          `service CPU per submission (API and worker${split ? ' processes' : ''}, with the confirmations delivered)`,
+          ms(cpuDuring / result.requests),
+          '',
+          '',
+        ],
         ['confirmation mails delivered during the run', count(delivered), '', ''],
         ['confirmation mails still pending at the end', count(backlog), '', ''],
-        [split ? 'API process peak RSS' : 'service peak RSS', mib(figures.peakRss), '< 250 MiB', verdict(figures.peakRss < 250 * 1024 * 1024)],
+        [
+          split ? 'API process peak RSS' : 'service peak RSS',
+          mib(figures.peakRss),
+          '< 250 MiB',
+          verdict(figures.peakRss < 250 * 1024 * 1024),
+        ],
       ],
       notes: [
         `${count(links.length)} links of the round opened by benchmark 1; each submission answers the ${answersPer} milestones its digest asked about (final: false), links in turn`,
-        `statuses: ${Object.entries(result.statuses).map(([status, n]) => `${status}: ${count(n)}`).join(', ')}${result.firstError ? `; first error: ${result.firstError}` : ''}`,
+        `statuses: ${Object.entries(result.statuses)
+          .map(([status, n]) => `${status}: ${count(n)}`)
+          .join(', ')}${result.firstError ? `; first error: ${result.firstError}` : ''}`,
         split
           ? 'TOKEN_FAILURES_PER_IP=1000000; the API process (PROCESS_ROLE=api) records answers and queues confirmations, a worker process (PROCESS_ROLE=worker) delivers them'
           : `TOKEN_FAILURES_PER_IP=1000000; API and worker in one process (PROCESS_ROLE=all), so confirmations are delivered while answers come in; service CPU ${(figures.cpuMs / 1000).toFixed(1)} s`,

@@ -70,7 +70,9 @@ async function scopeProbe(ctx: BenchContext): Promise<string[]> {
       const took = now() - t0;
       await new Promise((resolve) => setTimeout(resolve, 500)); // let the error reach the log file
       const log = readFileSync(service.logFile, 'utf8').replace(/\u001b\[[0-9;]*m/g, '');
-      const code = [/Invalid `prisma\.(\w+\.\w+)\(\)` invocation/.exec(log)?.[1], /code: '(P\d{4})'/.exec(log)?.[1]].filter(Boolean).join(' ');
+      const code = [/Invalid `prisma\.(\w+\.\w+)\(\)` invocation/.exec(log)?.[1], /code: '(P\d{4})'/.exec(log)?.[1]]
+        .filter(Boolean)
+        .join(' ');
       const ok = response.status === 201;
       ctx.log(`fan-out: scope probe answered ${response.status}${code ? ` (${code})` : ''} in ${seconds(took)}`);
       return [
@@ -96,14 +98,23 @@ async function scopeProbe(ctx: BenchContext): Promise<string[]> {
  * runs until the local SMTP sink has accepted every digest. Then the baseline: nodemailer alone
  * sends as many copies of one of those digests to the same sink with the same pool.
  */
-export async function fanout(ctx: BenchContext, organisations: number, measure = true): Promise<{ table: Table | null; fixture: RoundFixture }> {
+export async function fanout(
+  ctx: BenchContext,
+  organisations: number,
+  measure = true,
+): Promise<{ table: Table | null; fixture: RoundFixture }> {
   const db = await createBenchDatabase('round');
   ctx.log(`fan-out: generating ${count(organisations)} organisations in ${db.name}`);
   const generated = await generatePlan(db.url, roundShape(organisations, ctx.year));
   ctx.log(`fan-out: generated ${count(generated.milestones)} milestones in ${seconds(generated.ms)}`);
   const token = await createApiToken(db.url);
   const sink = await SmtpSink.start();
-  let service: Service | null = await Service.start({ name: 'fanout', databaseUrl: db.url, logDir: ctx.logDir, env: serviceEnv(ctx, 'fanout', sink) });
+  let service: Service | null = await Service.start({
+    name: 'fanout',
+    databaseUrl: db.url,
+    logDir: ctx.logDir,
+    env: serviceEnv(ctx, 'fanout', sink),
+  });
   let serviceFigures: ProcessFigures | null = null;
   try {
     const timeoutMs = Math.max(120_000, organisations * 60);
@@ -121,14 +132,17 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
     const postMs = now() - t0;
     const cpuAtPost = service.sampler.figures().cpuMs;
     const censusAtPost = readCpu(roles);
-    if (response.status !== 201) throw new Error(`POST /api/rounds answered ${response.status}: ${response.body.toString('utf8').slice(0, 500)}`);
+    if (response.status !== 201)
+      throw new Error(`POST /api/rounds answered ${response.status}: ${response.body.toString('utf8').slice(0, 500)}`);
     const round = JSON.parse(response.body.toString('utf8')) as { id: number; totals: { expected: number } };
     const fixture: RoundFixture = { db, roundId: round.id, requests: round.totals.expected };
     if (!measure) {
       await reached;
       return { table: null, fixture };
     }
-    ctx.log(`fan-out: round ${round.id} opened in ${seconds(postMs)} with ${count(round.totals.expected)} requests; waiting for the digests`);
+    ctx.log(
+      `fan-out: round ${round.id} opened in ${seconds(postMs)} with ${count(round.totals.expected)} requests; waiting for the digests`,
+    );
     const done = await reached;
     const censusDone = readCpu(roles);
     const serviceMs = done ? done.at - t0 : NaN;
@@ -143,7 +157,9 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
     const settledMs = now() - t0;
     const received = (await sink.count()).count;
     // The secretariat's view of the round: every request with its state.
-    const detail = await request('GET', `${service.url}/api/rounds/${round.id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const detail = await request('GET', `${service.url}/api/rounds/${round.id}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     serviceFigures = await service.stop();
     service = null;
     ctx.processes.push({ bench: `fan-out (${count(organisations)} digests)`, figures: serviceFigures });
@@ -202,10 +218,38 @@ export async function fanout(ctx: BenchContext, organisations: number, measure =
           full ? `< ${TARGET_MS / 1000} s for ${count(TARGET_N)}` : `< ${TARGET_MS / 1000} s for ${count(TARGET_N)} (full size only)`,
           full ? verdict(serviceMs < TARGET_MS) : 'n/a',
         ],
-        ['service: POST → every outbox row marked sent', `${count(outbox.sent)} sent, ${outbox.failed} failed, ${outbox.pending} pending`, seconds(settledMs), '', '', ''],
-        [`GET /api/rounds/:id afterwards (${kib(detail.body.length)}, HTTP ${detail.status})`, count(round.totals.expected), seconds(detail.ms), '', '', ''],
-        ['bare nodemailer loop, same pool, same sink', bareDone ? count(bare.sent) : `${count(bare.sent)} (timed out)`, seconds(bareMs), rate(organisations, bareMs), '', ''],
-        ['ratio: service throughput / bare throughput', '', '', `${ratio.toFixed(2)}×`, `≥ ${TARGET_RATIO}×`, verdict(ratio >= TARGET_RATIO)],
+        [
+          'service: POST → every outbox row marked sent',
+          `${count(outbox.sent)} sent, ${outbox.failed} failed, ${outbox.pending} pending`,
+          seconds(settledMs),
+          '',
+          '',
+          '',
+        ],
+        [
+          `GET /api/rounds/:id afterwards (${kib(detail.body.length)}, HTTP ${detail.status})`,
+          count(round.totals.expected),
+          seconds(detail.ms),
+          '',
+          '',
+          '',
+        ],
+        [
+          'bare nodemailer loop, same pool, same sink',
+          bareDone ? count(bare.sent) : `${count(bare.sent)} (timed out)`,
+          seconds(bareMs),
+          rate(organisations, bareMs),
+          '',
+          '',
+        ],
+        [
+          'ratio: service throughput / bare throughput',
+          '',
+          '',
+          `${ratio.toFixed(2)}×`,
+          `≥ ${TARGET_RATIO}×`,
+          verdict(ratio >= TARGET_RATIO),
+        ],
         await scopeProbe(ctx).catch((error: Error) => ['scope probe', `did not run: ${error.message}`, '', '', '', 'n/a']),
       ],
       notes: [

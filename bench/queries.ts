@@ -39,9 +39,19 @@ export async function queries(ctx: BenchContext, sizes: number[]): Promise<Table
       const token = await createApiToken(db.url);
       const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
       const env = serviceEnv(ctx, `queries-${organisations}`, sink);
-      const api = await Service.start({ name: `queries-api-${organisations}`, databaseUrl: apiCounter.url(db.url), logDir: ctx.logDir, env: { ...env, PROCESS_ROLE: 'api' } });
+      const api = await Service.start({
+        name: `queries-api-${organisations}`,
+        databaseUrl: apiCounter.url(db.url),
+        logDir: ctx.logDir,
+        env: { ...env, PROCESS_ROLE: 'api' },
+      });
       services.push(api);
-      const worker = await Service.start({ name: `queries-worker-${organisations}`, databaseUrl: workerCounter.url(db.url), logDir: ctx.logDir, env: { ...env, PROCESS_ROLE: 'worker' } });
+      const worker = await Service.start({
+        name: `queries-worker-${organisations}`,
+        databaseUrl: workerCounter.url(db.url),
+        logDir: ctx.logDir,
+        env: { ...env, PROCESS_ROLE: 'worker' },
+      });
       services.push(worker);
       await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -53,7 +63,8 @@ export async function queries(ctx: BenchContext, sizes: number[]): Promise<Table
         body: { year: ctx.year, deadline: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) },
         headers: auth,
       });
-      if (opened.status !== 201) throw new Error(`POST /api/rounds answered ${opened.status}: ${opened.body.toString('utf8').slice(0, 300)}`);
+      if (opened.status !== 201)
+        throw new Error(`POST /api/rounds answered ${opened.status}: ${opened.body.toString('utf8').slice(0, 300)}`);
       const roundId = (JSON.parse(opened.body.toString('utf8')) as { id: number }).id;
       rows.push(row(count(organisations), 'open a round: POST /api/rounds (whole request)', apiCounter.since(api0), 1, opened.ms));
       if (!(await delivered)) throw new Error('the digests were not delivered within 300 s');
@@ -62,15 +73,22 @@ export async function queries(ctx: BenchContext, sizes: number[]): Promise<Table
 
       // Answers: the same link answered with three milestones, then with one.
       const links = await withClient(db.url, async (client) => {
-        const { rows: found } = await client.query<{ nonce: string }>(`SELECT "tokenNonce" AS nonce FROM "ReportRequest" WHERE "roundId" = $1 ORDER BY id LIMIT 40`, [roundId]);
+        const { rows: found } = await client.query<{ nonce: string }>(
+          `SELECT "tokenNonce" AS nonce FROM "ReportRequest" WHERE "roundId" = $1 ORDER BY id LIMIT 40`,
+          [roundId],
+        );
         return found.map((row) => createHmac('sha256', ctx.appSecret).update(`answer:${row.nonce}`).digest('base64url'));
       });
       const submitAll = async (answers: number) => {
         const started = performance.now();
         for (const link of links.slice(0, 20)) {
-          const body = { answers: [1, 2, 3].slice(0, answers).map((number) => ({ number, state: 'in_progress', progress: 60, comment: 'On track.' })), final: false };
+          const body = {
+            answers: [1, 2, 3].slice(0, answers).map((number) => ({ number, state: 'in_progress', progress: 60, comment: 'On track.' })),
+            final: false,
+          };
           const response = await request('POST', `${api.url}/api/answers/${link}`, { body });
-          if (response.status !== 200) throw new Error(`POST /api/answers answered ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`);
+          if (response.status !== 200)
+            throw new Error(`POST /api/answers answered ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`);
         }
         return performance.now() - started;
       };
@@ -85,7 +103,9 @@ export async function queries(ctx: BenchContext, sizes: number[]): Promise<Table
         await confirmations;
         await settle(db.url);
         const confirmed = workerCounter.since(worker0);
-        rows.push(row('', `answer a link: POST /api/answers/<token> with ${answers} answer${answers > 1 ? 's' : ''}`, submitted, 20, wallMs));
+        rows.push(
+          row('', `answer a link: POST /api/answers/<token> with ${answers} answer${answers > 1 ? 's' : ''}`, submitted, 20, wallMs),
+        );
         if (answers === 1) rows.push(row('', 'deliver an answer confirmation (worker)', confirmed, 20));
       }
       // GETs: one to warm up, then ten counted.
@@ -126,7 +146,11 @@ export async function queries(ctx: BenchContext, sizes: number[]): Promise<Table
 async function settle(url: string): Promise<void> {
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
-    const pending = await withClient(url, async (client) => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`)).rows[0]!.n);
+    const pending = await withClient(
+      url,
+      async (client) =>
+        (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`)).rows[0]!.n,
+    );
     if (pending === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -25,12 +25,19 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
     const db = await createBenchDatabase(`rollup${size}`);
     try {
       const shape = spreadShape(size, ctx.year);
-      ctx.log(`roll-ups: generating ${count(size)} milestones (${count(shape.contributions)} contributions, ${count(shape.organisations)} organisations)`);
+      ctx.log(
+        `roll-ups: generating ${count(size)} milestones (${count(shape.contributions)} contributions, ${count(shape.organisations)} organisations)`,
+      );
       const generated = await generatePlan(db.url, shape);
       notes.push(
         `${count(generated.milestones)} milestones: ${count(generated.contributions)} contributions of ${count(generated.organisations)} organisations under 5 goals and 25 interventions, ${count(generated.updates)} updates; generated and vacuumed in ${seconds(generated.ms, 1)}`,
       );
-      const service = await Service.start({ name: `rollups-${size}`, databaseUrl: db.url, logDir: ctx.logDir, env: serviceEnv(ctx, `rollups-${size}`, null) });
+      const service = await Service.start({
+        name: `rollups-${size}`,
+        databaseUrl: db.url,
+        logDir: ctx.logDir,
+        env: serviceEnv(ctx, `rollups-${size}`, null),
+      });
       try {
         // A public dashboard sends no credentials; use a token only if the route wants one.
         let headers: Record<string, string> = {};
@@ -47,7 +54,17 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
             }
           }
           if (first.status !== 200) {
-            rows.push([count(size), endpoint.path, `${first.status} ${first.body.toString('utf8').slice(0, 80)}`, '—', '—', '—', '—', '', 'n/a']);
+            rows.push([
+              count(size),
+              endpoint.path,
+              `${first.status} ${first.body.toString('utf8').slice(0, 80)}`,
+              '—',
+              '—',
+              '—',
+              '—',
+              '',
+              'n/a',
+            ]);
             continue;
           }
           for (let i = 0; i < 2; i++) await get(url, headers);
@@ -78,7 +95,17 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
       } finally {
         const figures = await service.stop();
         ctx.processes.push({ bench: `roll-ups (${count(size)} milestones)`, figures });
-        rows.push([count(size), 'service peak RSS', '', '', mib(figures.peakRss), '', '', '< 250 MiB', verdict(figures.peakRss < 250 * 1024 * 1024)]);
+        rows.push([
+          count(size),
+          'service peak RSS',
+          '',
+          '',
+          mib(figures.peakRss),
+          '',
+          '',
+          '< 250 MiB',
+          verdict(figures.peakRss < 250 * 1024 * 1024),
+        ]);
       }
     } finally {
       await db.drop();

@@ -58,7 +58,14 @@ async function deleteQueueKeys(prefixes: string[]): Promise<void> {
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, only: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -94,8 +101,14 @@ async function main(): Promise<number> {
     '',
     `- date: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `- command: \`${command}\``,
-    ...(process.env.BENCH_SERVICE_ENV ? [`- BENCH_SERVICE_ENV: \`${process.env.BENCH_SERVICE_ENV}\` (added to every service's environment)`] : []),
-    ...(process.env.BENCH_NODE_ARGS ? [`- BENCH_NODE_ARGS: \`${process.env.BENCH_NODE_ARGS}\` (added to the start script's node options; the last value of an option counts)`] : []),
+    ...(process.env.BENCH_SERVICE_ENV
+      ? [`- BENCH_SERVICE_ENV: \`${process.env.BENCH_SERVICE_ENV}\` (added to every service's environment)`]
+      : []),
+    ...(process.env.BENCH_NODE_ARGS
+      ? [
+          `- BENCH_NODE_ARGS: \`${process.env.BENCH_NODE_ARGS}\` (added to the start script's node options; the last value of an option counts)`,
+        ]
+      : []),
     ...machine.map((line) => `- ${line}`),
     `- service: \`node ${[...startNodeArgs(), ''].join(' ')}dist/main.js\` (as \`npm start\`), PROCESS_ROLE=all, NODE_ENV=production, one fresh process per benchmark; logs in ${ctx.logDir}`,
     `- load average (1, 5, 15 min) before the run: ${loadAtStart} — other work on the machine skews the figures`,
@@ -111,12 +124,25 @@ async function main(): Promise<number> {
   };
   const failed = (name: string, error: unknown) => {
     ctx.log(`${name} failed: ${(error as Error).stack ?? String(error)}`);
-    emit({ title: `${name}: did not complete`, columns: ['error'], rows: [[String((error as Error).message ?? error).replace(/\|/g, '\\|').slice(0, 500)]], notes: [] });
+    emit({
+      title: `${name}: did not complete`,
+      columns: ['error'],
+      rows: [
+        [
+          String((error as Error).message ?? error)
+            .replace(/\|/g, '\\|')
+            .slice(0, 500),
+        ],
+      ],
+      notes: [],
+    });
   };
 
   const onSignal = () => {
     killAllChildren();
-    void Promise.allSettled([values.keep ? Promise.resolve() : dropAllBenchDatabases(), deleteQueueKeys(ctx.queuePrefixes)]).then(() => process.exit(130));
+    void Promise.allSettled([values.keep ? Promise.resolve() : dropAllBenchDatabases(), deleteQueueKeys(ctx.queuePrefixes)]).then(() =>
+      process.exit(130),
+    );
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -195,7 +221,9 @@ async function main(): Promise<number> {
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${full ? 'full' : 'quick'}-${started.toISOString().slice(0, 16).replace(/:/g, '-')}.md`);
   writeFileSync(file, `${header}\n${sections.join('\n')}\nLoad average (1, 5, 15 min) after the run: ${loadAverage()}.\n`);
-  ctx.log(`done in ${seconds(Date.now() - started.getTime(), 0)}; written to ${file.slice(REPO.length + 1)} (${count(sections.length)} tables)`);
+  ctx.log(
+    `done in ${seconds(Date.now() - started.getTime(), 0)}; written to ${file.slice(REPO.length + 1)} (${count(sections.length)} tables)`,
+  );
   return 0;
 }
 

@@ -19,6 +19,22 @@ import { ReportingModule } from './reporting/reporting.module.js';
 @Module({
   // ProgressModule before PlanModule: Nest registers routes in module order, and GET
   // /api/milestones/overdue must be matched before PlanModule's GET /api/milestones/:id.
-  imports: [ConfigModule.forRoot(), CommonModule, DatabaseModule, AuthModule, QueueModule, ProgressModule, PlanModule, MailModule, ReportingModule, AnswersModule, InboundModule, HealthModule, DashboardModule, OperationsModule, AnnualReportModule],
+  imports: [
+    ConfigModule.forRoot(),
+    CommonModule,
+    DatabaseModule,
+    AuthModule,
+    QueueModule,
+    ProgressModule,
+    PlanModule,
+    MailModule,
+    ReportingModule,
+    AnswersModule,
+    InboundModule,
+    HealthModule,
+    DashboardModule,
+    OperationsModule,
+    AnnualReportModule,
+  ],
 })
 export class AppModule {}

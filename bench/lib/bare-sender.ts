@@ -37,7 +37,14 @@ export interface BareResult {
 }
 
 async function runBare(run: Run): Promise<BareResult> {
-  const transporter = nodemailer.createTransport({ url: run.url, pool: true, maxConnections: run.poolSize, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 30_000 } as TransportOptions);
+  const transporter = nodemailer.createTransport({
+    url: run.url,
+    pool: true,
+    maxConnections: run.poolSize,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 30_000,
+  } as TransportOptions);
   const domain = run.message.from.split('@')[1];
   let next = 0;
   let sent = 0;

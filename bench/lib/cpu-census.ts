@@ -49,7 +49,14 @@ export function readCpu(roles: Roles): CpuReading {
     const proc = cpuMs(`/proc/${pid}/stat`);
     if (!proc || proc.ms === 0) continue;
     const group =
-      label ?? (pid === process.pid ? 'bench (load generator, clock)' : proc.comm.startsWith('postgres') ? 'PostgreSQL' : proc.comm === 'redis-server' ? 'Redis' : 'everything else');
+      label ??
+      (pid === process.pid
+        ? 'bench (load generator, clock)'
+        : proc.comm.startsWith('postgres')
+          ? 'PostgreSQL'
+          : proc.comm === 'redis-server'
+            ? 'Redis'
+            : 'everything else');
     entries.set(name, { group, ms: proc.ms });
   }
   return { at: performance.now(), entries };

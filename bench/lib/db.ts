@@ -9,7 +9,8 @@ import { REPO } from './paths.js';
  * local one the tests use), migrated by the service's own CLI, and always named
  * handlingsplan_bench_* so a stray one is easy to find and drop.
  */
-export const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL =
+  process.env.BENCH_ADMIN_DATABASE_URL ?? process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 function urlFor(name: string): string {
   const url = new URL(ADMIN_URL);
@@ -69,7 +70,9 @@ export async function createApiToken(url: string): Promise<string | null> {
     const { rows } = await client.query<{ t: string | null }>(`SELECT to_regclass('"ApiToken"')::text AS t`);
     if (!rows[0]?.t) return null;
     const token = `hp_${randomBytes(32).toString('base64url')}`;
-    await client.query(`INSERT INTO "ApiToken" (name, "tokenHash", role) VALUES ('bench', $1, 'admin')`, [createHash('sha256').update(token).digest('hex')]);
+    await client.query(`INSERT INTO "ApiToken" (name, "tokenHash", role) VALUES ('bench', $1, 'admin')`, [
+      createHash('sha256').update(token).digest('hex'),
+    ]);
     return token;
   });
 }

@@ -62,7 +62,13 @@ export function spreadShape(milestones: number, year: number): PlanShape {
       break;
     }
   }
-  return { kind: 'spread', year, contributions, organisations: Math.max(10, Math.round(contributions / 5)), milestonesPerContribution: Math.round(milestones / contributions) };
+  return {
+    kind: 'spread',
+    year,
+    contributions,
+    organisations: Math.max(10, Math.round(contributions / 5)),
+    milestonesPerContribution: Math.round(milestones / contributions),
+  };
 }
 
 export function roundShape(organisations: number, year: number, dueNow = 3, later = 0): PlanShape {
@@ -83,7 +89,10 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
     );
     const planId = plan.rows[0].id as number;
 
-    await q(`INSERT INTO "Priority" ("planId", position, name, notes) SELECT $1, p, 'Strategic priority ' || p, '{}' FROM generate_series(1, 3) p`, [planId]);
+    await q(
+      `INSERT INTO "Priority" ("planId", position, name, notes) SELECT $1, p, 'Strategic priority ' || p, '{}' FROM generate_series(1, 3) p`,
+      [planId],
+    );
     await q(
       `INSERT INTO "Goal" ("planId", "priorityId", position, number, title, "attainmentCriteria", "budgetCurrency", "budgetTotal", notes)
        SELECT $1, pr.id, g, g, 'Goal ' || g || ': a goal of the synthetic plan', ARRAY['Criterion A of goal ' || g, 'Criterion B of goal ' || g], 'DKK', 1000000 * g, '{}'
@@ -106,7 +115,10 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
     await q(
       `INSERT INTO "Contact" ("organisationId", email, name) SELECT id, 'contact-' || id || '@bench.example.org', 'Contact ' || id FROM "Organisation"`,
     );
-    await q(`INSERT INTO "PlanOrganisation" ("planId", "organisationId", position) SELECT $1, id, row_number() OVER (ORDER BY id) FROM "Organisation"`, [planId]);
+    await q(
+      `INSERT INTO "PlanOrganisation" ("planId", "organisationId", position) SELECT $1, id, row_number() OVER (ORDER BY id) FROM "Organisation"`,
+      [planId],
+    );
     // Contribution j: goal j mod 5, intervention (j / 5) mod 5 of that goal, every tenth a goal-level one; owner j mod O.
     await q(
       `WITH first AS (SELECT min(id) AS id FROM "Organisation")

@@ -11,10 +11,15 @@ export async function describeMachine(redisUrl: string): Promise<string[]> {
   const memKb = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)?.[1] ?? 0);
   const postgres = await withClient(ADMIN_URL, async (client) => {
     const version = (await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0];
-    const settings = (await client.query<{ name: string; setting: string; unit: string | null }>(
-      `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather')`,
-    )).rows;
-    const show = settings.map((s) => `${s.name}=${s.unit === '8kB' ? `${(Number(s.setting) * 8) / 1024}MB` : s.unit === 'kB' ? `${Number(s.setting) / 1024}MB` : s.setting}`);
+    const settings = (
+      await client.query<{ name: string; setting: string; unit: string | null }>(
+        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather')`,
+      )
+    ).rows;
+    const show = settings.map(
+      (s) =>
+        `${s.name}=${s.unit === '8kB' ? `${(Number(s.setting) * 8) / 1024}MB` : s.unit === 'kB' ? `${Number(s.setting) / 1024}MB` : s.setting}`,
+    );
     return `${version} (${show.join(', ')})`;
   }).catch((error: Error) => `unreachable: ${error.message}`);
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });

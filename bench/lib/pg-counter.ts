@@ -26,7 +26,9 @@ export class PgCounter {
   static async start(target: URL): Promise<PgCounter> {
     let counter: PgCounter | null = null;
     const server = createServer((client) => counter!.handle(client, target));
-    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
     counter = new PgCounter(server, port);
     return counter;
   }
@@ -44,7 +46,11 @@ export class PgCounter {
   }
 
   since(before: PgCounts): PgCounts {
-    return { statements: this.counts.statements - before.statements, roundTrips: this.counts.roundTrips - before.roundTrips, waitMs: this.counts.waitMs - before.waitMs };
+    return {
+      statements: this.counts.statements - before.statements,
+      roundTrips: this.counts.roundTrips - before.roundTrips,
+      waitMs: this.counts.waitMs - before.waitMs,
+    };
   }
 
   private handle(client: Socket, target: URL): void {

@@ -81,7 +81,9 @@ export class SmtpSink {
   static async start(): Promise<SmtpSink> {
     const child = track(fork(new URL(import.meta.url).pathname, ['--sink'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (message: FromSink) => (message.type === 'ready' ? resolve(message.port) : reject(new Error('unexpected message'))));
+      child.once('message', (message: FromSink) =>
+        message.type === 'ready' ? resolve(message.port) : reject(new Error('unexpected message')),
+      );
       child.once('exit', (code) => reject(new Error(`the SMTP sink exited with ${code}`)));
     });
     return new SmtpSink(child, port);

@@ -80,7 +80,14 @@ export interface PriorityBlock {
 }
 
 export interface ReportingRate {
-  round: { id: number; state: 'scheduled' | 'open' | 'closed'; opensAt: string; deadline: string; graceUntil: string; closedAt: string | null };
+  round: {
+    id: number;
+    state: 'scheduled' | 'open' | 'closed';
+    opensAt: string;
+    deadline: string;
+    graceUntil: string;
+    closedAt: string | null;
+  };
   expected: number;
   answeredOnTime: number;
   answeredLate: number;
@@ -251,15 +258,17 @@ export function buildContent(input: ContentInput): AnnualReportContent {
       lastComment: input.lastComments.get(milestone.id) ?? null,
     });
 
-  const contributionBlock = (goal: number, intervention: string | null) => (contribution: PlanTree['priorities'][number]['goals'][number]['contributions'][number]): ContributionBlock => ({
-    key: contribution.key,
-    organisation: contribution.organisation,
-    summary: contribution.summary,
-    budget: contribution.budget,
-    figures: figuresOf.contribution(contribution.key),
-    // The plan's order: PlanRepository reads every level of the tree ordered by position.
-    milestones: contribution.milestones.map(milestoneRow(contribution, goal, intervention)),
-  });
+  const contributionBlock =
+    (goal: number, intervention: string | null) =>
+    (contribution: PlanTree['priorities'][number]['goals'][number]['contributions'][number]): ContributionBlock => ({
+      key: contribution.key,
+      organisation: contribution.organisation,
+      summary: contribution.summary,
+      budget: contribution.budget,
+      figures: figuresOf.contribution(contribution.key),
+      // The plan's order: PlanRepository reads every level of the tree ordered by position.
+      milestones: contribution.milestones.map(milestoneRow(contribution, goal, intervention)),
+    });
 
   const priorities: PriorityBlock[] = tree.priorities.map((priority) => ({
     name: priority.name,
@@ -268,7 +277,10 @@ export function buildContent(input: ContentInput): AnnualReportContent {
       number: goal.number,
       title: goal.title,
       attainmentCriteria: [...goal.attainmentCriteria],
-      budget: goal.budget === null ? null : { currency: goal.budget.currency, total: goal.budget.total, lines: goal.budget.lines.map((line) => ({ ...line })) },
+      budget:
+        goal.budget === null
+          ? null
+          : { currency: goal.budget.currency, total: goal.budget.total, lines: goal.budget.lines.map((line) => ({ ...line })) },
       figures: figuresOf.goal(goal.number),
       contributions: goal.contributions.map(contributionBlock(goal.number, null)),
       interventions: goal.interventions.map((intervention) => ({
@@ -284,43 +296,44 @@ export function buildContent(input: ContentInput): AnnualReportContent {
   const planFigures = attainment.figures;
   const comments = [...input.comments]
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id)
-    .map(
-      (row): NarrativeComment => ({
-        at: row.createdAt.toISOString(),
-        milestoneKey: row.milestoneKey,
-        label: row.label,
-        milestone: row.milestone,
-        owner: row.owner,
-        goal: row.goal,
-        intervention: row.intervention,
-        state: row.toState,
-        progress: row.progress,
-        comment: row.comment,
-        channel: row.channel,
-        late: row.late,
-      }),
-    );
+    .map((row): NarrativeComment => ({
+      at: row.createdAt.toISOString(),
+      milestoneKey: row.milestoneKey,
+      label: row.label,
+      milestone: row.milestone,
+      owner: row.owner,
+      goal: row.goal,
+      intervention: row.intervention,
+      state: row.toState,
+      progress: row.progress,
+      comment: row.comment,
+      channel: row.channel,
+      late: row.late,
+    }));
 
-  const overdue = input.overdue.map(
-    (item): OverdueEntry => ({
-      key: item.key,
-      owner: item.owner.name,
-      goal: item.goal,
-      intervention: item.intervention,
-      contribution: item.contribution,
-      label: item.label,
-      text: item.text,
-      dueFrom: item.dueFrom,
-      dueTo: item.dueTo,
-      state: item.state as MilestoneStateName,
-      progress: item.progress,
-      yearsLate: item.yearsLate,
-      lastUpdate:
-        item.lastUpdate === null
-          ? null
-          : { state: item.lastUpdate.state, comment: item.lastUpdate.comment, channel: item.lastUpdate.channel, at: iso(item.lastUpdate.createdAt) },
-    }),
-  );
+  const overdue = input.overdue.map((item): OverdueEntry => ({
+    key: item.key,
+    owner: item.owner.name,
+    goal: item.goal,
+    intervention: item.intervention,
+    contribution: item.contribution,
+    label: item.label,
+    text: item.text,
+    dueFrom: item.dueFrom,
+    dueTo: item.dueTo,
+    state: item.state as MilestoneStateName,
+    progress: item.progress,
+    yearsLate: item.yearsLate,
+    lastUpdate:
+      item.lastUpdate === null
+        ? null
+        : {
+            state: item.lastUpdate.state,
+            comment: item.lastUpdate.comment,
+            channel: item.lastUpdate.channel,
+            at: iso(item.lastUpdate.createdAt),
+          },
+  }));
 
   let reporting: ReportingRate | null = null;
   let responses: Responses | null = null;
@@ -359,7 +372,13 @@ export function buildContent(input: ContentInput): AnnualReportContent {
     asOf: attainment.asOf,
     generatedAt: input.generatedAt.toISOString(),
     preliminary: isPreliminary(input.round),
-    plan: { id: tree.id, slug: tree.slug, title: tree.title, currency: tree.currency, period: { from: tree.period.from, to: tree.period.to } },
+    plan: {
+      id: tree.id,
+      slug: tree.slug,
+      title: tree.title,
+      currency: tree.currency,
+      period: { from: tree.period.from, to: tree.period.to },
+    },
     summary: {
       figures: planFigures,
       states: MILESTONE_STATES.map((state) => ({ state, count: planFigures.counts[state] })),
@@ -392,12 +411,15 @@ function indexFigures(attainment: PlanAttainment) {
       }
     }
   }
-  const get = <K>(map: Map<K, Figures>, what: string) => (key: K) => {
-    const figures = map.get(key);
-    // The tree and the attainment are read from the same plan a moment apart: a mismatch is a re-import in between.
-    if (!figures) throw new Error(`No attainment figures for ${what} ${String(key)}: was the plan re-imported while the report was made?`);
-    return figures;
-  };
+  const get =
+    <K>(map: Map<K, Figures>, what: string) =>
+    (key: K) => {
+      const figures = map.get(key);
+      // The tree and the attainment are read from the same plan a moment apart: a mismatch is a re-import in between.
+      if (!figures)
+        throw new Error(`No attainment figures for ${what} ${String(key)}: was the plan re-imported while the report was made?`);
+      return figures;
+    };
   return {
     priority: get(priorities, 'priority'),
     goal: get(goals, 'goal'),

@@ -1,5 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { RequireRole } from '../auth/access.decorators.js';
@@ -73,12 +83,19 @@ export class AnnualReportController {
   @ApiParam({ name: 'format', enum: REPORT_FORMATS })
   @ApiNotFoundResponse({ description: 'No such report' })
   @ApiConflictResponse({ description: 'The report is not ready (queued, generating or failed)' })
-  async file(@Param('id', ParseIntPipe) id: number, @Param('format', new ZodPipe(format)) kind: ReportFormat, @Res({ passthrough: true }) res: Response) {
+  async file(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('format', new ZodPipe(format)) kind: ReportFormat,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const { content, filename } = await this.reports.file(id, kind);
     if (kind === 'html') {
       // The page is served from the API's own origin: it may style itself and show its inline
       // charts, and nothing else (no script, no fetch, no form), whatever a comment contains.
-      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      );
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
     return new StreamableFile(Buffer.from(content), {

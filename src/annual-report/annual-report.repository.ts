@@ -57,7 +57,10 @@ export class AnnualReportRepository {
 
   /** A final (not preliminary) report that is made or being made: another one would say the same. */
   async hasFinalReport(planId: number, year: number): Promise<boolean> {
-    const found = await this.prisma.annualReport.findFirst({ where: { planId, year, preliminary: false, status: { not: 'failed' } }, select: { id: true } });
+    const found = await this.prisma.annualReport.findFirst({
+      where: { planId, year, preliminary: false, status: { not: 'failed' } },
+      select: { id: true },
+    });
     return found !== null;
   }
 
@@ -83,7 +86,10 @@ export class AnnualReportRepository {
 
   /** queued → generating; a retry after a crash finds it generating already. False when it is done or failed. */
   async markGenerating(id: number): Promise<boolean> {
-    const { count } = await this.prisma.annualReport.updateMany({ where: { id, status: { in: ['queued', 'generating'] } }, data: { status: 'generating', error: null } });
+    const { count } = await this.prisma.annualReport.updateMany({
+      where: { id, status: { in: ['queued', 'generating'] } },
+      data: { status: 'generating', error: null },
+    });
     return count === 1;
   }
 
@@ -111,12 +117,21 @@ export class AnnualReportRepository {
 
   /** Reports left queued (their job lost with a Redis flush): re-enqueued by the tick. */
   async findQueuedIds(limit: number): Promise<number[]> {
-    const rows = await this.prisma.annualReport.findMany({ where: { status: { in: ['queued'] } }, orderBy: { id: 'asc' }, take: limit, select: { id: true } });
+    const rows = await this.prisma.annualReport.findMany({
+      where: { status: { in: ['queued'] } },
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: { id: true },
+    });
     return rows.map((row) => row.id);
   }
 
   closedRounds() {
-    return this.prisma.reportingRound.findMany({ where: { state: 'closed' }, orderBy: [{ planId: 'asc' }, { year: 'asc' }], select: { planId: true, year: true } });
+    return this.prisma.reportingRound.findMany({
+      where: { state: 'closed' },
+      orderBy: [{ planId: 'asc' }, { year: 'asc' }],
+      select: { planId: true, year: true },
+    });
   }
 
   roundState(planId: number, year: number) {
@@ -196,7 +211,13 @@ export class AnnualReportRepository {
             key: true,
             label: true,
             text: true,
-            contribution: { select: { organisation: { select: { name: true } }, goal: { select: { number: true } }, intervention: { select: { code: true } } } },
+            contribution: {
+              select: {
+                organisation: { select: { name: true } },
+                goal: { select: { number: true } },
+                intervention: { select: { code: true } },
+              },
+            },
           },
         },
       },

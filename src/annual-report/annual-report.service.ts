@@ -110,14 +110,18 @@ export class AnnualReportService implements OnModuleInit {
   async snapshotJson(id: number): Promise<string> {
     const found = await this.reports.findSnapshotText(id);
     if (!found) throw new NotFoundException(`There is no annual report with id ${id}.`);
-    if (found.snapshot === null) throw new ConflictException(`Annual report ${id} is ${found.status}; its content exists once its snapshot is taken.`);
+    if (found.snapshot === null)
+      throw new ConflictException(`Annual report ${id} is ${found.status}; its content exists once its snapshot is taken.`);
     return found.snapshot;
   }
 
   async file(id: number, format: ReportFormat): Promise<{ content: Uint8Array; filename: string }> {
     const report = await this.reports.findReport(id);
     if (!report) throw new NotFoundException(`There is no annual report with id ${id}.`);
-    if (report.status !== 'ready') throw new ConflictException(`Annual report ${id} is ${report.status}${report.error ? `: ${report.error}` : ''}; its files exist once it is ready.`);
+    if (report.status !== 'ready')
+      throw new ConflictException(
+        `Annual report ${id} is ${report.status}${report.error ? `: ${report.error}` : ''}; its files exist once it is ready.`,
+      );
     const file = await this.reports.findFile(id, format);
     if (!file) throw new NotFoundException(`Annual report ${id} has no ${format} file.`);
     return { content: file.content, filename: `annual-report-${report.year}-${report.plan.slug}-${id}.${format}` };
@@ -145,7 +149,9 @@ export class AnnualReportService implements OnModuleInit {
         return this.outbox.add(viaPrisma(tx), [this.readyMail(reportId, content)], this.config.get('MAIL_FROM').split('@')[1]!);
       });
       await this.delivery.enqueue(outboxIds);
-      const sizes = files.map((file) => `${file.format} ${Math.round(file.content.byteLength / 1024)} kB in ${timings[file.format]} ms`).join(', ');
+      const sizes = files
+        .map((file) => `${file.format} ${Math.round(file.content.byteLength / 1024)} kB in ${timings[file.format]} ms`)
+        .join(', ');
       this.logger.log(`annual report ${reportId} (${content.year}, ${content.language}) ready: snapshot in ${snapshotMs} ms; ${sizes}`);
       return 'ready';
     } catch (error) {
@@ -199,10 +205,12 @@ export class AnnualReportService implements OnModuleInit {
     // that report when it comes to the closed rounds and does not make a second one.
     if (today.slice(5) >= this.config.get('ANNUAL_REPORT_ON')) {
       for (const plan of await this.plans.listPlans()) {
-        if (plan.periodFrom <= previous && previous <= plan.periodTo) candidates.push({ planId: plan.id, year: previous, trigger: 'yearly' });
+        if (plan.periodFrom <= previous && previous <= plan.periodTo)
+          candidates.push({ planId: plan.id, year: previous, trigger: 'yearly' });
       }
     }
-    for (const round of await this.reports.closedRounds()) candidates.push({ planId: round.planId, year: round.year, trigger: 'round_closed' });
+    for (const round of await this.reports.closedRounds())
+      candidates.push({ planId: round.planId, year: round.year, trigger: 'round_closed' });
 
     const created: number[] = [];
     for (const candidate of candidates) {
@@ -279,7 +287,9 @@ export class AnnualReportService implements OnModuleInit {
       requestedBy: report.requestedBy,
       createdAt: report.createdAt,
       generatedAt: report.generatedAt,
-      files: Object.fromEntries(report.files.map((file) => [file.format, `${base}/${file.format}`])) as Partial<Record<ReportFormat, string>>,
+      files: Object.fromEntries(report.files.map((file) => [file.format, `${base}/${file.format}`])) as Partial<
+        Record<ReportFormat, string>
+      >,
       /** The snapshot (figures, tree, comments, overdue list, round) as JSON, once it is taken. */
       content: report.generatedAt === null ? null : `${base}/content`,
     };

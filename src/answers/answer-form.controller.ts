@@ -6,7 +6,15 @@ import { Public } from '../auth/access.decorators.js';
 import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
-import { AnswersService, InvalidAnswers, RoundClosed, TooManyAttempts, UnknownLink, type AnswerProblem, type NumberedAnswer } from './answers.service.js';
+import {
+  AnswersService,
+  InvalidAnswers,
+  RoundClosed,
+  TooManyAttempts,
+  UnknownLink,
+  type AnswerProblem,
+  type NumberedAnswer,
+} from './answers.service.js';
 
 const CSRF_COOKIE = 'hp_answer_csrf';
 
@@ -56,7 +64,9 @@ export class AnswerFormController {
       if (error instanceof InvalidAnswers) {
         const language = request.organisation.language;
         const problems = error.problems.map((p) => ({ ...p, message: this.problemText(language, p) }));
-        const lines = problems.map((p) => (p.number === null ? p.message : `${this.pages.t(language, 'form.error.milestone', { number: p.number })}: ${p.message}`));
+        const lines = problems.map((p) =>
+          p.number === null ? p.message : `${this.pages.t(language, 'form.error.milestone', { number: p.number })}: ${p.message}`,
+        );
         return this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
       }
       if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
@@ -66,7 +76,10 @@ export class AnswerFormController {
 
   private async resolve(token: string, req: Request, res: Response): Promise<RequestForAnswering | null> {
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'X-Frame-Options': 'DENY' });
-    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    res.set(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     try {
       return await this.answers.requestForToken(token, req.ip ?? 'unknown');
     } catch (error) {
@@ -86,19 +99,30 @@ export class AnswerFormController {
    */
   private problemText(language: string, problem: AnswerProblem): string {
     const field = problem.field.split('.')[0]!;
-    return ['state', 'progress', 'comment', 'evidenceUrl'].includes(field) ? this.pages.t(language, `form.error.${field}`) : `${problem.field}: ${problem.message}`;
+    return ['state', 'progress', 'comment', 'evidenceUrl'].includes(field)
+      ? this.pages.t(language, `form.error.${field}`)
+      : `${problem.field}: ${problem.message}`;
   }
 
   private message(res: Response, status: number, language: string, heading: string, text: string, tone: string) {
     const title = this.pages.t(language, heading);
-    res.status(status).type('html').send(this.pages.render('message', language, title, { heading: title, message: this.pages.t(language, text), tone }));
+    res
+      .status(status)
+      .type('html')
+      .send(this.pages.render('message', language, title, { heading: title, message: this.pages.t(language, text), tone }));
   }
 
   private page(
     res: Response,
     status: number,
     request: RequestForAnswering,
-    extra: { csrf: string; saved?: string; problems?: string[]; entered?: Partial<NumberedAnswer>[]; byNumber?: { number: number | null; field: string; message: string }[] },
+    extra: {
+      csrf: string;
+      saved?: string;
+      problems?: string[];
+      entered?: Partial<NumberedAnswer>[];
+      byNumber?: { number: number | null; field: string; message: string }[];
+    },
   ) {
     const view = this.answers.view(request);
     const entered = new Map((extra.entered ?? []).map((answer) => [answer.number, answer]));
@@ -114,13 +138,21 @@ export class AnswerFormController {
         const source = typed ?? milestone.draft ?? milestone.current;
         return {
           ...milestone,
-          form: { state: source.state ?? '', progress: source.progress ?? '', comment: source.comment ?? '', evidenceUrl: source.evidenceUrl ?? '' },
+          form: {
+            state: source.state ?? '',
+            progress: source.progress ?? '',
+            comment: source.comment ?? '',
+            evidenceUrl: source.evidenceUrl ?? '',
+          },
           errors: (extra.byNumber ?? []).filter((p) => p.number === milestone.number).map((p) => p.message),
         };
       }),
     };
     const title = this.pages.t(language, 'form.title', { organisation: view.organisation.name, year: view.round.year });
-    res.status(status).type('html').send(this.pages.render('answer-form', language, title, data));
+    res
+      .status(status)
+      .type('html')
+      .send(this.pages.render('answer-form', language, title, data));
   }
 }
 

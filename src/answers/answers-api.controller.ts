@@ -39,10 +39,23 @@ export class AnswersApiController {
   @Post(':token')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record answers for the milestones of a personal link' })
-  @ApiBody({ schema: { example: { answers: [{ number: 1, state: 'completed', progress: 100, comment: 'Report published in May', evidenceUrl: 'https://example.org/report' }], final: false } } })
+  @ApiBody({
+    schema: {
+      example: {
+        answers: [
+          { number: 1, state: 'completed', progress: 100, comment: 'Report published in May', evidenceUrl: 'https://example.org/report' },
+        ],
+        final: false,
+      },
+    },
+  })
   async submit(@Param('token') token: string, @Body(new ZodPipe(submission)) body: z.infer<typeof submission>, @Req() req: Request) {
     const request = await this.answers.requestForToken(token, req.ip ?? 'unknown');
-    const result = await this.answers.submit(request, body.answers, { channel: 'api', actor: `api:${request.organisation.name}`, final: body.final });
+    const result = await this.answers.submit(request, body.answers, {
+      channel: 'api',
+      actor: `api:${request.organisation.name}`,
+      final: body.final,
+    });
     return { recorded: result.recorded.length, late: result.late, complete: result.complete };
   }
 }

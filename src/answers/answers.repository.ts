@@ -100,7 +100,11 @@ function toRequest(row: Row | undefined): RequestForAnswering | null {
   return {
     ...row,
     round: { ...row.round, deadline: utcDate(row.round.deadline)!, graceUntil: utcDate(row.round.graceUntil)! },
-    milestones: row.milestones.map((asked) => ({ ...asked, answeredAt: utcDate(asked.answeredAt), draftSavedAt: utcDate(asked.draftSavedAt) })),
+    milestones: row.milestones.map((asked) => ({
+      ...asked,
+      answeredAt: utcDate(asked.answeredAt),
+      draftSavedAt: utcDate(asked.draftSavedAt),
+    })),
   };
 }
 
@@ -194,7 +198,9 @@ export class AnswersRepository {
       ${confirmation ? outboxInsertion('confirmation', confirmation.message, confirmation.messageIdDomain, at) : Prisma.sql`confirmation AS (SELECT NULL::int AS id WHERE false)`}
       -- The data-modifying CTEs (changed, history, answered, request) run whether or not they are read.
       SELECT (SELECT n FROM remaining) AS unanswered, ARRAY(SELECT id FROM confirmation) AS "outboxIds"`;
-    const [row] = tx ? await tx.$queryRaw<SubmissionRow[]>(statement) : await this.prisma.query<SubmissionRow>(statement, { prepared: true });
+    const [row] = tx
+      ? await tx.$queryRaw<SubmissionRow[]>(statement)
+      : await this.prisma.query<SubmissionRow>(statement, { prepared: true });
     return { complete: row!.unanswered === 0, outboxIds: row!.outboxIds };
   }
 }

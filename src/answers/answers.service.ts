@@ -125,11 +125,22 @@ export class AnswersService {
           dueTo: row.milestone.dueTo,
           goal: row.milestone.contribution.goal.number,
           intervention: row.milestone.contribution.intervention?.code ?? null,
-          current: { state: row.milestone.state, progress: row.milestone.progress, comment: last?.comment ?? null, evidenceUrl: last?.evidenceUrl ?? null },
+          current: {
+            state: row.milestone.state,
+            progress: row.milestone.progress,
+            comment: last?.comment ?? null,
+            evidenceUrl: last?.evidenceUrl ?? null,
+          },
           draft:
             row.draftSavedAt === null
               ? null
-              : { state: row.draftState, progress: row.draftProgress, comment: row.draftComment, evidenceUrl: row.draftEvidenceUrl, savedAt: row.draftSavedAt },
+              : {
+                  state: row.draftState,
+                  progress: row.draftProgress,
+                  comment: row.draftComment,
+                  evidenceUrl: row.draftEvidenceUrl,
+                  savedAt: row.draftSavedAt,
+                },
         };
       }),
     };
@@ -146,12 +157,22 @@ export class AnswersService {
         problems.push({ number: answer.number ?? null, field: 'number', message: 'is not one of the milestones in this request' });
         return [];
       }
-      const parsed = answerSchema.partial().safeParse({ state: answer.state, progress: answer.progress, comment: answer.comment, evidenceUrl: answer.evidenceUrl });
+      const parsed = answerSchema
+        .partial()
+        .safeParse({ state: answer.state, progress: answer.progress, comment: answer.comment, evidenceUrl: answer.evidenceUrl });
       if (!parsed.success) {
         problems.push(...parsed.error.issues.map((issue) => ({ number: row.number, field: issue.path.join('.'), message: issue.message })));
         return [];
       }
-      return [{ milestoneId: row.milestoneId, state: parsed.data.state ?? null, progress: parsed.data.progress ?? null, comment: parsed.data.comment || null, evidenceUrl: parsed.data.evidenceUrl || null }];
+      return [
+        {
+          milestoneId: row.milestoneId,
+          state: parsed.data.state ?? null,
+          progress: parsed.data.progress ?? null,
+          comment: parsed.data.comment || null,
+          evidenceUrl: parsed.data.evidenceUrl || null,
+        },
+      ];
     });
     if (problems.length > 0) throw new InvalidAnswers(problems);
     await this.requests.transaction((tx) => this.requests.saveDrafts(tx, request.id, drafts, this.clock.now()));
@@ -161,7 +182,11 @@ export class AnswersService {
    * Records answers. Late answers (after the deadline, within the grace window) are accepted and
    * flagged; after that nothing is recorded.
    */
-  async submit(request: RequestForAnswering, answers: NumberedAnswer[], options: SubmitOptions): Promise<{ recorded: RecordedAnswer[]; late: boolean; complete: boolean }> {
+  async submit(
+    request: RequestForAnswering,
+    answers: NumberedAnswer[],
+    options: SubmitOptions,
+  ): Promise<{ recorded: RecordedAnswer[]; late: boolean; complete: boolean }> {
     const state = this.linkState(request);
     if (state === 'closed') throw new RoundClosed();
     const recorded = this.validate(request, answers, options.final);
@@ -212,7 +237,9 @@ export class AnswersService {
       const { number: _number, ...fields } = answer;
       const parsed = answerSchema.safeParse(fields);
       if (!parsed.success) {
-        problems.push(...parsed.error.issues.map((issue) => ({ number: answer.number, field: issue.path.join('.'), message: issue.message })));
+        problems.push(
+          ...parsed.error.issues.map((issue) => ({ number: answer.number, field: issue.path.join('.'), message: issue.message })),
+        );
         continue;
       }
       const current = row.milestone;
@@ -238,7 +265,13 @@ export class AnswersService {
   }
 
   /** The confirmation mail to the organisation's contacts; none when it has no contact. */
-  private confirmation(request: RequestForAnswering, recorded: RecordedAnswer[], late: boolean, notUnderstood: string[], now: Date): Submission['confirmation'] {
+  private confirmation(
+    request: RequestForAnswering,
+    recorded: RecordedAnswer[],
+    late: boolean,
+    notUnderstood: string[],
+    now: Date,
+  ): Submission['confirmation'] {
     const recipients = request.organisation.contacts.map((contact) => contact.email);
     if (recipients.length === 0) return null;
     const rows = new Map(request.milestones.map((row) => [row.milestoneId, row]));
@@ -253,10 +286,21 @@ export class AnswersService {
         data: {
           organisation: { name: request.organisation.name },
           plan: { title: request.round.plan.title },
-          round: { year: request.round.year, deadline: request.round.deadline.toISOString(), graceUntil: request.round.graceUntil.toISOString() },
+          round: {
+            year: request.round.year,
+            deadline: request.round.deadline.toISOString(),
+            graceUntil: request.round.graceUntil.toISOString(),
+          },
           recorded: recorded.map((answer) => {
             const row = rows.get(answer.milestoneId)!;
-            return { number: row.number, label: row.milestone.label, text: row.milestone.text, state: answer.state, progress: answer.progress, comment: answer.comment };
+            return {
+              number: row.number,
+              label: row.milestone.label,
+              text: row.milestone.text,
+              state: answer.state,
+              progress: answer.progress,
+              comment: answer.comment,
+            };
           }),
           notUnderstood,
           late,

@@ -36,7 +36,9 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? { role: 'viewer' };
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? {
+      role: 'viewer',
+    };
     const principal = await this.principal(req);
     if (principal) req.principal = principal;
     if ('public' in access) return true;
@@ -49,7 +51,9 @@ export class AuthGuard implements CanActivate {
     if (principal.kind === 'user' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
       const sent = String(req.headers['x-csrf-token'] ?? (req.body as Record<string, unknown> | undefined)?._csrf ?? '');
       if (!principal.csrf || sent.length !== principal.csrf.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(principal.csrf))) {
-        throw new ForbiddenException('The form had expired or did not come from this site (missing CSRF token). Reload the page and try again.');
+        throw new ForbiddenException(
+          'The form had expired or did not come from this site (missing CSRF token). Reload the page and try again.',
+        );
       }
     }
     if (!atLeast(principal.role, access.role)) {

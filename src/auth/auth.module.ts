@@ -8,7 +8,13 @@ import { UsersService } from './users.service.js';
 
 @Global()
 @Module({
-  providers: [AuthRepository, AuthService, UsersService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_FILTER, useClass: SignInRequiredFilter }],
+  providers: [
+    AuthRepository,
+    AuthService,
+    UsersService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: SignInRequiredFilter },
+  ],
   exports: [AuthService, UsersService],
 })
 export class AuthModule {}

@@ -15,7 +15,10 @@ export class AuthRepository {
   }
 
   listUsers() {
-    return this.prisma.user.findMany({ orderBy: { email: 'asc' }, select: { id: true, email: true, name: true, role: true, language: true, lastLoginAt: true } });
+    return this.prisma.user.findMany({
+      orderBy: { email: 'asc' },
+      select: { id: true, email: true, name: true, role: true, language: true, lastLoginAt: true },
+    });
   }
 
   async startSession(userId: number, tokenHash: string, csrf: string, expiresAt: Date, now: Date): Promise<void> {
@@ -28,7 +31,10 @@ export class AuthRepository {
   }
 
   findSession(tokenHash: string) {
-    return this.prisma.session.findUnique({ where: { tokenHash }, include: { user: { select: { id: true, email: true, name: true, role: true, language: true } } } });
+    return this.prisma.session.findUnique({
+      where: { tokenHash },
+      include: { user: { select: { id: true, email: true, name: true, role: true, language: true } } },
+    });
   }
 
   async endSession(tokenHash: string): Promise<void> {

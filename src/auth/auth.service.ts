@@ -32,7 +32,10 @@ export class AuthService {
    */
   async signIn(emailInput: string, password: string, client: string): Promise<{ token: string; expiresAt: Date }> {
     const email = emailInput.trim().toLowerCase();
-    if ((await this.limiter.isBlocked('login-email', email, LOGIN_FAILURES)) || (await this.limiter.isBlocked('login-ip', client, LOGIN_FAILURES * 4))) {
+    if (
+      (await this.limiter.isBlocked('login-email', email, LOGIN_FAILURES)) ||
+      (await this.limiter.isBlocked('login-ip', client, LOGIN_FAILURES * 4))
+    ) {
       throw new SignInRefused('locked');
     }
     const user = await this.repository.findUserByEmail(email);
@@ -66,8 +69,8 @@ export class AuthService {
     const found = await this.repository.findApiToken(sha256(token), this.clock.now());
     return found ? { kind: 'token', id: found.id, name: found.name, role: found.role, language: 'en' } : null;
   }
-
 }
 
 // The hash of a random password nobody knows, for constant-time refusals of unknown emails.
-const DUMMY_HASH = 'scrypt$32768$8$1$8Zl3nrc0fSyhmRWXK3w5cg$0J8mcm6Xq1ck0o4vhPq6uXSpZ8gIFpvMsbYD8vO6hZl4Q2cfT0Iq5g3tqzv1wVQ4eCZpU3o4W5Xh7i9jK1lM2g';
+const DUMMY_HASH =
+  'scrypt$32768$8$1$8Zl3nrc0fSyhmRWXK3w5cg$0J8mcm6Xq1ck0o4vhPq6uXSpZ8gIFpvMsbYD8vO6hZl4Q2cfT0Iq5g3tqzv1wVQ4eCZpU3o4W5Xh7i9jK1lM2g';

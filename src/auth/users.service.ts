@@ -16,7 +16,13 @@ export class UsersService {
     const problem = passwordProblem(input.password);
     if (problem) throw new BadRequestException(`password: ${problem}`);
     if (await this.repository.findUserByEmail(email)) throw new ConflictException(`A user with the email ${email} already exists.`);
-    const user = await this.repository.createUser({ email, name: input.name ?? null, role: input.role, passwordHash: await hashPassword(input.password), language: input.language ?? 'en' });
+    const user = await this.repository.createUser({
+      email,
+      name: input.name ?? null,
+      role: input.role,
+      passwordHash: await hashPassword(input.password),
+      language: input.language ?? 'en',
+    });
     return { id: user.id, email: user.email, role: user.role };
   }
 

@@ -9,6 +9,10 @@ import { PlanModule } from '../plan/plan.module.js';
 @Module({})
 export class CliModule {
   static forEnvironment(env: Record<string, string | undefined>): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(env), DatabaseModule, PlanModule], providers: [AuthRepository, UsersService] };
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(env), DatabaseModule, PlanModule],
+      providers: [AuthRepository, UsersService],
+    };
   }
 }

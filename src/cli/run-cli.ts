@@ -90,7 +90,11 @@ async function dbMigrate(io: CliIo): Promise<number> {
   const config = validateConfiguration(io.env);
   const result = await migrate(config.DATABASE_URL);
   for (const name of result.applied) io.out.write(`applied ${name}\n`);
-  io.out.write(result.applied.length === 0 ? `Database is up to date (${result.alreadyApplied.length} migrations).\n` : `${result.applied.length} migration(s) applied.\n`);
+  io.out.write(
+    result.applied.length === 0
+      ? `Database is up to date (${result.alreadyApplied.length} migrations).\n`
+      : `${result.applied.length} migration(s) applied.\n`,
+  );
   return 0;
 }
 
@@ -133,14 +137,21 @@ async function demo(io: CliIo): Promise<number> {
 const ROLES = ['admin', 'secretariat', 'viewer'] as const;
 
 async function userCreate(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, language: { type: 'string' } });
+  const { values } = parse(args, {
+    email: { type: 'string' },
+    role: { type: 'string' },
+    name: { type: 'string' },
+    language: { type: 'string' },
+  });
   const { email, role, name, language } = values as Record<string, string | undefined>;
   if (!email) throw new UsageError('user create needs --email.');
   if (!role || !ROLES.includes(role as (typeof ROLES)[number])) throw new UsageError(`user create needs --role ${ROLES.join('|')}.`);
   if (language && !['en', 'da', 'sv', 'nb', 'fi'].includes(language)) throw new UsageError('--language is one of en, da, sv, nb, fi.');
   const password = io.env.HANDLINGSPLAN_PASSWORD ?? (await readLine(io));
   if (!password) throw new UsageError('Give the password in HANDLINGSPLAN_PASSWORD or on standard input.');
-  const user = await app.get(UsersService).createUser({ email, password, role: role as (typeof ROLES)[number], name, language: language as 'en' | undefined });
+  const user = await app
+    .get(UsersService)
+    .createUser({ email, password, role: role as (typeof ROLES)[number], name, language: language as 'en' | undefined });
   io.out.write(`Created ${user.role} ${user.email} (id ${user.id}).\n`);
   return 0;
 }
@@ -176,7 +187,10 @@ function parse(args: string[], options: ParseArgsConfig['options']) {
 
 async function withApp(io: CliIo, run: (app: INestApplicationContext) => Promise<number>): Promise<number> {
   validateConfiguration(io.env); // fail with the configuration message before Nest starts logging
-  const app = await NestFactory.createApplicationContext(CliModule.forEnvironment(io.env), { logger: ['error', 'warn'], abortOnError: false });
+  const app = await NestFactory.createApplicationContext(CliModule.forEnvironment(io.env), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
     return await run(app);
   } finally {

@@ -38,7 +38,11 @@ export class RateLimiter {
 
   /** One failure more in the subject's window (which the first failure opens), and how long the window has left. */
   private async increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }> {
-    const [[, count], , [, ttl]] = (await this.redis.client.multi().incr(key).expire(key, windowSeconds, 'NX').pttl(key).exec()) as [[null, number], [null, number], [null, number]];
+    const [[, count], , [, ttl]] = (await this.redis.client.multi().incr(key).expire(key, windowSeconds, 'NX').pttl(key).exec()) as [
+      [null, number],
+      [null, number],
+      [null, number],
+    ];
     return { count, remainingMs: ttl > 0 ? ttl : windowSeconds * 1000 };
   }
 

@@ -5,20 +5,26 @@ import { z } from 'zod';
  * the service with a message that names it, instead of failing later in some corner.
  */
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const days = (fallback: string) =>
   z
     .string()
     .default(fallback)
     .transform((value, context) => {
-      const parts = value.split(',').map((part) => part.trim()).filter(Boolean);
+      const parts = value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
       const numbers = parts.map(Number);
       if (numbers.some((n) => !Number.isInteger(n))) {
         context.addIssue({ code: 'custom', message: 'must be a comma-separated list of whole days, e.g. -7,-1,3' });
@@ -27,9 +33,7 @@ const days = (fallback: string) =>
       return [...new Set(numbers)].sort((a, b) => a - b);
     });
 
-const boolean = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => ['true', '1', 'yes'].includes(value));
+const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 
 export const configurationSchema = z
   .object({
@@ -39,7 +43,12 @@ export const configurationSchema = z
     /** A Redis Cluster instead of one Redis: some of its nodes, comma-separated URLs; REDIS_URL is then unused. */
     REDIS_CLUSTER_NODES: z
       .string()
-      .transform((value) => value.split(',').map((node) => node.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((node) => node.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(url(['redis:', 'rediss:'])).min(1, 'must list at least one node, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379'))
       .optional(),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,13 +66,23 @@ export const configurationSchema = z
     SECRETARIAT_EMAIL: z
       .string()
       .default('secretariat@example.org')
-      .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((address) => address.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().email('must be email addresses, comma-separated')).min(1)),
     SECRETARIAT_LANGUAGE: z.enum(['da', 'sv', 'nb', 'fi', 'en']).default('da'),
     /** Who gets the "annual report ready" mail (comma-separated); unset: SECRETARIAT_EMAIL. */
     REPORT_RECIPIENTS: z
       .string()
-      .transform((value) => value.split(',').map((address) => address.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((address) => address.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().email('must be email addresses, comma-separated')).min(1))
       .optional(),
     /** The annual report for the previous year is made by itself from this day (MM-DD) on, and when a round closes. */
@@ -83,8 +102,14 @@ export const configurationSchema = z
     /** Days after the deadline during which late answers are accepted; the round closes then. */
     GRACE_DAYS: z.coerce.number().int().min(0).default(14),
     /** The yearly round: it opens on this day (MM-DD) for the current year with the deadline on DEADLINE_DAY. */
-    ROUND_OPENS_ON: z.string().regex(/^\d{2}-\d{2}$/, 'must be MM-DD, e.g. 11-01').default('11-01'),
-    ROUND_DEADLINE_ON: z.string().regex(/^\d{2}-\d{2}$/, 'must be MM-DD, e.g. 12-01').default('12-01'),
+    ROUND_OPENS_ON: z
+      .string()
+      .regex(/^\d{2}-\d{2}$/, 'must be MM-DD, e.g. 11-01')
+      .default('11-01'),
+    ROUND_DEADLINE_ON: z
+      .string()
+      .regex(/^\d{2}-\d{2}$/, 'must be MM-DD, e.g. 12-01')
+      .default('12-01'),
     /** Turn the yearly round off (rounds are then only made through the API). */
     YEARLY_ROUND: boolean.default(true),
     /** How often the scheduler advances rounds and the reconciler looks for stranded mail. */
@@ -104,7 +129,11 @@ export const configurationSchema = z
     /** When set, the inbound-mail webhook needs it as a bearer token (set the same in the mail provider). */
     INBOUND_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Largest reply accepted, by SMTP or by the webhook. */
-    INBOUND_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    INBOUND_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(5 * 1024 * 1024),
     /** Wrong answer-link tokens allowed per client address within 15 minutes before 429. */
     TOKEN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Without SMTP_URL, mail is written here as .eml files. */
@@ -119,7 +148,11 @@ export const configurationSchema = z
   .superRefine((env, context) => {
     // On a cluster every key of a queue must hash to one slot (BullMQ's scripts touch several).
     if (env.REDIS_CLUSTER_NODES && !/\{[^}]+\}/.test(env.QUEUE_PREFIX)) {
-      context.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a {hash tag}, e.g. {handlingsplan}, when REDIS_CLUSTER_NODES is set' });
+      context.addIssue({
+        code: 'custom',
+        path: ['QUEUE_PREFIX'],
+        message: 'must contain a {hash tag}, e.g. {handlingsplan}, when REDIS_CLUSTER_NODES is set',
+      });
     }
     if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
       context.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'is required in production (e.g. `openssl rand -hex 32`)' });

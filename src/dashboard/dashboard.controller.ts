@@ -22,7 +22,9 @@ import { DashboardRepository } from './dashboard.repository.js';
 import { toCsv, toXlsx, type ExportRow } from './exports.js';
 
 /** The filters the round page offers (of RoundsService's), with "all" first. */
-const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const satisfies readonly (RequestFilter | 'all')[];
+const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const satisfies readonly (
+  RequestFilter | 'all'
+)[];
 type RoundFilter = (typeof ROUND_FILTERS)[number];
 const ROUND_PAGE_SIZE = 200;
 /** A round page's filters: what cannot be read falls back to the whole list, as a link someone mistyped should. */
@@ -35,9 +37,17 @@ const roundPageQuery = z.object({
 
 const filterSchema = z.object({
   goal: z.coerce.number().int().positive().optional().catch(undefined),
-  intervention: z.string().regex(/^[A-Z]\.\d+\.[a-z]$/).optional().catch(undefined),
+  intervention: z
+    .string()
+    .regex(/^[A-Z]\.\d+\.[a-z]$/)
+    .optional()
+    .catch(undefined),
   organisation: z.coerce.number().int().positive().optional().catch(undefined),
-  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  asOf: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .catch(undefined),
 });
 type Filters = z.infer<typeof filterSchema>;
 
@@ -88,7 +98,12 @@ export class DashboardController {
       res.redirect(303, safeNext(body.next));
     } catch (error) {
       if (!(error instanceof SignInRefused)) throw error;
-      this.send(res, error.reason === 'locked' ? 429 : 401, 'login', 'en', 'login', { next: safeNext(body.next), error: error.message, email: body.email, nav: false });
+      this.send(res, error.reason === 'locked' ? 429 : 401, 'login', 'en', 'login', {
+        next: safeNext(body.next),
+        error: error.message,
+        email: body.email,
+        nav: false,
+      });
     }
   }
 
@@ -116,10 +131,23 @@ export class DashboardController {
   async overdue(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const planId = await this.plans.resolvePlanId();
     const filters = filterSchema.parse(query);
-    const ignored = Object.entries(filters).filter(([key, value]) => value === undefined && query[key]).map(([key]) => key);
-    const list = await this.attainment.overdue({ planId, asOf: filters.asOf, goalNumber: filters.goal, interventionCode: filters.intervention, organisationId: filters.organisation }, { page: 1, pageSize: 500 });
+    const ignored = Object.entries(filters)
+      .filter(([key, value]) => value === undefined && query[key])
+      .map(([key]) => key);
+    const list = await this.attainment.overdue(
+      {
+        planId,
+        asOf: filters.asOf,
+        goalNumber: filters.goal,
+        interventionCode: filters.intervention,
+        organisationId: filters.organisation,
+      },
+      { page: 1, pageSize: 500 },
+    );
     const choices = await this.data.filterChoices(planId);
-    const search = new URLSearchParams(Object.entries(filters).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]]))).toString();
+    const search = new URLSearchParams(
+      Object.entries(filters).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])),
+    ).toString();
     this.page(req, res, 'overdue', 'overdue', { list, filters, ignored, choices, search });
   }
 
@@ -128,7 +156,16 @@ export class DashboardController {
     if (format !== 'csv' && format !== 'xlsx') throw new HttpException('Export as .csv or .xlsx', 404);
     const planId = await this.plans.resolvePlanId();
     const filters = filterSchema.parse(query);
-    const list = await this.attainment.overdue({ planId, asOf: filters.asOf, goalNumber: filters.goal, interventionCode: filters.intervention, organisationId: filters.organisation }, { page: 1, pageSize: 500 });
+    const list = await this.attainment.overdue(
+      {
+        planId,
+        asOf: filters.asOf,
+        goalNumber: filters.goal,
+        interventionCode: filters.intervention,
+        organisationId: filters.organisation,
+      },
+      { page: 1, pageSize: 500 },
+    );
     const rows: ExportRow[] = list.items.map((item) => ({
       goal: item.goal,
       intervention: item.intervention ?? '',
@@ -146,7 +183,10 @@ export class DashboardController {
     if (format === 'csv') {
       res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(toCsv(rows));
     } else {
-      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(`${name}.xlsx`).send(await toXlsx(rows, 'Overdue'));
+      res
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .attachment(`${name}.xlsx`)
+        .send(await toXlsx(rows, 'Overdue'));
     }
   }
 
@@ -160,7 +200,11 @@ export class DashboardController {
   @RequireRole('secretariat')
   async createRound(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     try {
-      const round = await this.rounds.create({ year: Number(body.year), deadline: body.deadline ?? '', opensAt: body.opensAt || undefined });
+      const round = await this.rounds.create({
+        year: Number(body.year),
+        deadline: body.deadline ?? '',
+        opensAt: body.opensAt || undefined,
+      });
       res.redirect(303, `/rounds/${round.id}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
@@ -173,7 +217,12 @@ export class DashboardController {
    * round of thousands of organisations shows who has not reported without a page of megabytes.
    */
   @Get('rounds/:id')
-  async round(@Param('id', ParseIntPipe) id: number, @Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async round(
+    @Param('id', ParseIntPipe) id: number,
+    @Query() query: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const { show, q, page, per } = roundPageQuery.parse(query);
     const round = await this.rounds.detail(id);
     const missing = round.requests.filter((r) => !['answered', 'no_contact'].includes(r.state));
@@ -189,7 +238,12 @@ export class DashboardController {
       const search = params.toString();
       return `/rounds/${id}${search ? `?${search}` : ''}`;
     };
-    const filters = ROUND_FILTERS.map((filter) => ({ filter, count: named.filter((r) => requestMatches(r, filter)).length, current: filter === show, href: link({ show: filter }) }));
+    const filters = ROUND_FILTERS.map((filter) => ({
+      filter,
+      count: named.filter((r) => requestMatches(r, filter)).length,
+      current: filter === show,
+      href: link({ show: filter }),
+    }));
     const shown = named.filter((r) => requestMatches(r, show));
     const pages = Math.max(1, Math.ceil(shown.length / per));
     const current = Math.min(page, pages);
@@ -234,7 +288,14 @@ export class DashboardController {
   }
 
   @Get('organisations/:id')
-  async organisation(@Param('id', ParseIntPipe) id: number, @Query('saved') saved: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response, error?: string, status = 200) {
+  async organisation(
+    @Param('id', ParseIntPipe) id: number,
+    @Query('saved') saved: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+    error?: string,
+    status = 200,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const organisation = await this.data.organisation(id, planId);
     if (!organisation) throw new HttpException(`There is no organisation ${id}.`, 404);
@@ -244,10 +305,19 @@ export class DashboardController {
 
   @Post('organisations/:id/contacts')
   @RequireRole('admin')
-  async saveContacts(@Param('id', ParseIntPipe) id: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const emails = (body.contacts ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+  async saveContacts(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    const emails = (body.contacts ?? '')
+      .split(/[\s,;]+/)
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean);
     const invalid = emails.filter((email) => !z.string().email().safeParse(email).success);
-    if (invalid.length > 0) return this.organisation(id, undefined, req, res, `Not an email address: ${invalid.join(', ')}. Nothing was changed.`, 400);
+    if (invalid.length > 0)
+      return this.organisation(id, undefined, req, res, `Not an email address: ${invalid.join(', ')}. Nothing was changed.`, 400);
     await this.data.replaceContacts(id, emails);
     res.redirect(303, `/organisations/${id}?saved`);
   }
@@ -267,7 +337,12 @@ export class DashboardController {
 
   @Post('review/:id/:decision')
   @RequireRole('secretariat')
-  async decide(@Param('id', ParseIntPipe) id: number, @Param('decision') decision: string, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async decide(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('decision') decision: string,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     if (decision !== 'accept' && decision !== 'reject') throw new HttpException('Decide accept or reject', 404);
     await this.inbound.review(id, decision, req.principal!.name);
     res.redirect(303, '/review');
@@ -283,7 +358,10 @@ export class DashboardController {
 
   @Get('reports')
   async reportList(@Query('requested') requested: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
-    this.page(req, res, 'reports', 'reports', { ...(await this.reportsPage()), requested: requested === undefined ? undefined : Number(requested) });
+    this.page(req, res, 'reports', 'reports', {
+      ...(await this.reportsPage()),
+      requested: requested === undefined ? undefined : Number(requested),
+    });
   }
 
   @Post('reports')
@@ -306,7 +384,10 @@ export class DashboardController {
     const planId = await this.plans.resolvePlanId(undefined);
     const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
     const lastYear = Math.min(Math.max(this.clock.now().getUTCFullYear() - 1, plan.periodFrom), plan.periodTo);
-    const years = Array.from({ length: plan.periodTo - plan.periodFrom + 1 }, (_, i) => plan.periodTo - i).map((year) => ({ year, selected: year === lastYear }));
+    const years = Array.from({ length: plan.periodTo - plan.periodFrom + 1 }, (_, i) => plan.periodTo - i).map((year) => ({
+      year,
+      selected: year === lastYear,
+    }));
     const reports = (await this.reports.list(planId)).map((report) => ({
       ...report,
       links: REPORT_FORMATS.filter((format) => report.files[format]).map((format) => ({ format, href: report.files[format] })),
@@ -325,7 +406,17 @@ export class DashboardController {
     // Totals counted by the database: the overview needs the rate, not every request of a large round.
     const round = await this.rounds.overview(current.id);
     const { expected, answered, answeredLate: late } = round.totals;
-    return { ...round, rate: { expected, answered, onTime: answered - late, late, missing: expected - answered, share: expected ? answered / expected : null } };
+    return {
+      ...round,
+      rate: {
+        expected,
+        answered,
+        onTime: answered - late,
+        late,
+        missing: expected - answered,
+        share: expected ? answered / expected : null,
+      },
+    };
   }
 
   private page(req: AuthenticatedRequest, res: Response, page: string, section: string, data: Record<string, unknown>, status = 200) {
@@ -342,9 +433,15 @@ export class DashboardController {
 
   private send(res: Response, status: number, page: string, language: string, titleKey: string, data: Record<string, unknown>) {
     res.set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
-    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    res.set(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     const title = `${this.pages.t(language, `nav.${titleKey}`)} · handlingsplan`;
-    res.status(status).type('html').send(this.pages.render(`dashboard/${page}`, language, title, data));
+    res
+      .status(status)
+      .type('html')
+      .send(this.pages.render(`dashboard/${page}`, language, title, data));
   }
 }
 

@@ -9,8 +9,16 @@ export class DashboardRepository {
   async filterChoices(planId: number) {
     const [goals, interventions, organisations] = await Promise.all([
       this.prisma.goal.findMany({ where: { planId }, orderBy: { number: 'asc' }, select: { number: true, title: true } }),
-      this.prisma.intervention.findMany({ where: { planId }, orderBy: [{ goal: { number: 'asc' } }, { position: 'asc' }], select: { code: true } }),
-      this.prisma.organisation.findMany({ where: { contributions: { some: { planId } } }, orderBy: { name: 'asc' }, select: { id: true, name: true } }),
+      this.prisma.intervention.findMany({
+        where: { planId },
+        orderBy: [{ goal: { number: 'asc' } }, { position: 'asc' }],
+        select: { code: true },
+      }),
+      this.prisma.organisation.findMany({
+        where: { contributions: { some: { planId } } },
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true },
+      }),
     ]);
     return { goals, interventions, organisations };
   }
@@ -27,7 +35,10 @@ export class DashboardRepository {
             key: true,
             intervention: { select: { code: true } },
             goal: { select: { number: true } },
-            milestones: { orderBy: { position: 'asc' }, select: { id: true, label: true, text: true, state: true, progress: true, dueFrom: true, dueTo: true } },
+            milestones: {
+              orderBy: { position: 'asc' },
+              select: { id: true, label: true, text: true, state: true, progress: true, dueFrom: true, dueTo: true },
+            },
           },
         },
         requests: {

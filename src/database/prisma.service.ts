@@ -46,7 +46,8 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
     // Set at connection start-up, so no statement of its own (a DATABASE_URL with its own `options` takes precedence).
     this.preparedPool = new pg.Pool({ connectionString: config.get('DATABASE_URL'), options: '-c plan_cache_mode=force_generic_plan' });
     // An idle connection dropped by the server must not end the process; the pool replaces it.
-    for (const each of [pool, this.preparedPool]) each.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
+    for (const each of [pool, this.preparedPool])
+      each.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
   }
 
   /**

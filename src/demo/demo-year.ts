@@ -43,7 +43,8 @@ export function demoDatabaseUrl(env: Record<string, string | undefined>): string
 
 export async function buildDemo(env: Record<string, string | undefined>, log: (line: string) => void): Promise<DemoResult> {
   const databaseUrl = demoDatabaseUrl(env);
-  if (sameDatabase(databaseUrl, env.DATABASE_URL!)) throw new Error('DEMO_DATABASE_URL is the real database; the demo only ever writes to a database of its own.');
+  if (sameDatabase(databaseUrl, env.DATABASE_URL!))
+    throw new Error('DEMO_DATABASE_URL is the real database; the demo only ever writes to a database of its own.');
   await recreateDatabase(databaseUrl);
   await migrate(databaseUrl);
   log(`demo database ${new URL(databaseUrl).pathname.slice(1)} created and migrated`);
@@ -90,7 +91,11 @@ export async function buildDemo(env: Record<string, string | undefined>, log: (l
         const roll = random();
         if (roll < 0.2) continue; // missing
         const isLate = roll < 0.35;
-        at(isLate ? `${year}-12-0${3 + Math.floor(random() * 5)}T10:00:00Z` : `${year}-11-${String(5 + Math.floor(random() * 20)).padStart(2, '0')}T10:00:00Z`);
+        at(
+          isLate
+            ? `${year}-12-0${3 + Math.floor(random() * 5)}T10:00:00Z`
+            : `${year}-11-${String(5 + Math.floor(random() * 20)).padStart(2, '0')}T10:00:00Z`,
+        );
         await app.get(RoundsService).advance();
         await flush();
         if (random() < 0.35) byEmail.push(id);
@@ -105,7 +110,9 @@ export async function buildDemo(env: Record<string, string | undefined>, log: (l
         await flush();
       }
       rounds.push({ year, requests: requests.length, answered, late });
-      log(`round ${year}: ${requests.length} organisations asked, ${answered} answered (${late} late), ${requests.length - answered} missing`);
+      log(
+        `round ${year}: ${requests.length} organisations asked, ${answered} answered (${late} late), ${requests.length - answered} missing`,
+      );
     }
 
     log(`${written} messages written to ${process.env.MAIL_OUTBOX_DIR}`);
@@ -136,7 +143,12 @@ const COMMENTS: Record<MilestoneStateName, string[]> = {
   not_started: ['[demo] Startar nästa år.'],
 };
 
-async function answer(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, requestId: number, random: () => number, byEmail: boolean) {
+async function answer(
+  app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>,
+  requestId: number,
+  random: () => number,
+  byEmail: boolean,
+) {
   const request = (await app.get(AnswersRepository).findById(requestId))!;
   const answers: NumberedAnswer[] = request.milestones
     .filter((row) => !row.optional)
@@ -148,7 +160,14 @@ async function answer(app: Awaited<ReturnType<typeof NestFactory.createApplicati
   const contact = request.organisation.contacts[0]?.email;
   const domain = app.get(AppConfig).get('INBOUND_DOMAIN');
   if (byEmail && contact) {
-    const words: Record<MilestoneStateName, string> = { completed: 'completed', in_progress: 'in progress', at_risk: 'at risk', delayed: 'delayed', cancelled: 'cancelled', not_started: 'not started' };
+    const words: Record<MilestoneStateName, string> = {
+      completed: 'completed',
+      in_progress: 'in progress',
+      at_risk: 'at risk',
+      delayed: 'delayed',
+      cancelled: 'cancelled',
+      not_started: 'not started',
+    };
     const body = answers.map((a) => `${a.number}: ${words[a.state]} - ${a.comment}`).join('\r\n');
     const raw = `From: ${contact}\r\nTo: reports+${request.replyKey}@${domain}\r\nSubject: Re: status\r\nMessage-ID: <demo-${requestId}-${Math.floor(random() * 1e9)}@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHej,\r\n\r\n${body}\r\n\r\nMed vänlig hälsning\r\n`;
     await app.get(InboundService).receive(Buffer.from(raw), { to: [`reports+${request.replyKey}@${domain}`] });

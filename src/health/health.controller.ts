@@ -27,8 +27,20 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer' })
   check() {
     return this.health.check([
-      () => this.indicators.check('database').attempt(async () => { await this.prisma.$queryRaw`SELECT 1`; }).withTimeout(3_000),
-      () => this.indicators.check('redis').attempt(async () => { await this.redis.ping(); }).withTimeout(3_000),
+      () =>
+        this.indicators
+          .check('database')
+          .attempt(async () => {
+            await this.prisma.$queryRaw`SELECT 1`;
+          })
+          .withTimeout(3_000),
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(async () => {
+            await this.redis.ping();
+          })
+          .withTimeout(3_000),
     ]);
   }
 }

@@ -50,7 +50,11 @@ export class InboundSmtpListener implements OnApplicationBootstrap, BeforeApplic
             .then(() => callback())
             .catch((error: Error) => {
               this.logger.error(`inbound SMTP: ${error.message}`);
-              callback(Object.assign(new Error(error instanceof MalformedMessage ? error.message : 'temporary failure, try again later'), { responseCode: error instanceof MalformedMessage ? 554 : 451 }));
+              callback(
+                Object.assign(new Error(error instanceof MalformedMessage ? error.message : 'temporary failure, try again later'), {
+                  responseCode: error instanceof MalformedMessage ? 554 : 451,
+                }),
+              );
             });
         });
       },

@@ -1,4 +1,15 @@
-import { UnauthorizedException, BadRequestException, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
+import {
+  UnauthorizedException,
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -30,7 +41,8 @@ export class InboundController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   async email(@Req() req: Request) {
     const secret = this.config.get('INBOUND_WEBHOOK_TOKEN');
-    if (secret && req.headers.authorization !== `Bearer ${secret}`) throw new UnauthorizedException('This endpoint needs the webhook token (Authorization: Bearer <INBOUND_WEBHOOK_TOKEN>).');
+    if (secret && req.headers.authorization !== `Bearer ${secret}`)
+      throw new UnauthorizedException('This endpoint needs the webhook token (Authorization: Bearer <INBOUND_WEBHOOK_TOKEN>).');
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
       throw new BadRequestException('Send the raw message as the request body with Content-Type: message/rfc822.');
     }

@@ -22,7 +22,8 @@ export interface InboundOutcome {
 }
 
 /** Subjects of automatic replies in the plan's languages (and the usual English and German ones). */
-const AUTO_REPLY_SUBJECT = /^(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autosvar|automatiskt svar|frånvaro|fraværende|fravær|ikke til stede|poissa|automaattinen vastaus|lomalla|abwesenheit|abwesend)\b/i;
+const AUTO_REPLY_SUBJECT =
+  /^(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autosvar|automatiskt svar|frånvaro|fraværende|fravær|ikke til stede|poissa|automaattinen vastaus|lomalla|abwesenheit|abwesend)\b/i;
 
 /**
  * Replies by email. A reply is matched to its request by the reply address, checked (sender,
@@ -44,26 +45,55 @@ export class InboundService {
 
   async receive(raw: Buffer, envelope: { to?: string[] } = {}): Promise<InboundOutcome> {
     const mail = await this.parse(raw);
-    const messageId = (mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`).slice(0, 500);
-    if (await this.inbound.exists(messageId)) return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
+    const messageId = (
+      mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`
+    ).slice(0, 500);
+    if (await this.inbound.exists(messageId))
+      return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
 
     const from = (mail.from?.value[0]?.address ?? '').toLowerCase();
     const subject = (mail.subject ?? '').slice(0, 500);
     const body = stripQuotedText(mail.text ?? '').slice(0, 100_000);
     const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
-      ({ messageId, fromAddress: from, subject, requestId, status, reason, body, parsed: (parsed ?? {}) as Prisma.InputJsonValue, applied, receivedAt: this.clock.now() }) satisfies Prisma.InboundMessageUncheckedCreateInput;
+      ({
+        messageId,
+        fromAddress: from,
+        subject,
+        requestId,
+        status,
+        reason,
+        body,
+        parsed: (parsed ?? {}) as Prisma.InputJsonValue,
+        applied,
+        receivedAt: this.clock.now(),
+      }) satisfies Prisma.InboundMessageUncheckedCreateInput;
 
     const autoReply = this.autoReplyReason(mail, subject);
     if (autoReply) return this.store(record('dropped', autoReply, null, null));
 
     const replyKey = this.replyKeyOf(mail, envelope.to ?? []);
     const request = replyKey ? await this.requests.findByReplyKey(replyKey) : null;
-    if (!request) return this.store(record('dropped', replyKey ? `no report request has the reply address key "${replyKey}"` : 'not addressed to a report request (no reports+<key> address)', null, null));
+    if (!request)
+      return this.store(
+        record(
+          'dropped',
+          replyKey
+            ? `no report request has the reply address key "${replyKey}"`
+            : 'not addressed to a report request (no reports+<key> address)',
+          null,
+          null,
+        ),
+      );
 
-    const parsed = parseReply(mail.text ?? '', request.milestones.map((row) => ({ number: row.number, label: row.milestone.label })));
+    const parsed = parseReply(
+      mail.text ?? '',
+      request.milestones.map((row) => ({ number: row.number, label: row.milestone.label })),
+    );
     const contacts = request.organisation.contacts.map((contact) => contact.email.toLowerCase());
     if (!from || !contacts.includes(from)) {
-      return this.store(record('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`, parsed, request.id));
+      return this.store(
+        record('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`, parsed, request.id),
+      );
     }
     if (parsed.updates.length === 0) {
       return this.store(record('in_review', 'no line naming a milestone and a status could be read', parsed, request.id));
@@ -79,7 +109,12 @@ export class InboundService {
     record: (status: InboundStatus, reason: string | null, applied: number) => Prisma.InboundMessageUncheckedCreateInput,
   ): Promise<InboundOutcome> {
     const unclear = [...parsed.notUnderstood, ...parsed.ambiguous.map((a) => a.line)];
-    const answers: NumberedAnswer[] = parsed.updates.map((u) => ({ number: u.number, state: u.state, progress: u.progress, comment: u.comment }));
+    const answers: NumberedAnswer[] = parsed.updates.map((u) => ({
+      number: u.number,
+      state: u.state,
+      progress: u.progress,
+      comment: u.comment,
+    }));
     const reason = unclear.length ? `not understood: ${unclear.map((line) => `"${line}"`).join('; ')}` : null;
     let inboundId = 0;
     try {
@@ -95,7 +130,8 @@ export class InboundService {
       return { status: 'applied', reason, inboundId, applied: answers.length };
     } catch (error) {
       if (error instanceof InvalidAnswers || error instanceof RoundClosed) {
-        const why = error instanceof RoundClosed ? 'the round had closed' : (error.getResponse() as { message: string[] }).message.join('; ');
+        const why =
+          error instanceof RoundClosed ? 'the round had closed' : (error.getResponse() as { message: string[] }).message.join('; ');
         return this.store(record('in_review', why, 0));
       }
       throw error;
@@ -134,7 +170,8 @@ export class InboundService {
     if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond')) {
       return 'automatic reply (X-Autoreply)';
     }
-    if (['auto_reply', 'bulk', 'junk', 'list'].includes(header('precedence'))) return `automatic reply (Precedence: ${header('precedence')})`;
+    if (['auto_reply', 'bulk', 'junk', 'list'].includes(header('precedence')))
+      return `automatic reply (Precedence: ${header('precedence')})`;
     if (AUTO_REPLY_SUBJECT.test(subject.replace(/^(re|sv|vs|aw|vl)\s*:\s*/i, ''))) return `automatic reply (subject "${subject}")`;
     return null;
   }
@@ -165,14 +202,23 @@ export class InboundService {
     }
     const request = (await this.requests.findById(message.requestId))!;
     const parsed = message.parsed as unknown as ParsedReply;
-    if (!parsed.updates?.length) throw new ConflictException(`Nothing in inbound message ${id} could be read, so there is nothing to accept; reject it and record the answer by hand.`);
-    const answers: NumberedAnswer[] = parsed.updates.map((u) => ({ number: u.number, state: u.state, progress: u.progress, comment: u.comment }));
+    if (!parsed.updates?.length)
+      throw new ConflictException(
+        `Nothing in inbound message ${id} could be read, so there is nothing to accept; reject it and record the answer by hand.`,
+      );
+    const answers: NumberedAnswer[] = parsed.updates.map((u) => ({
+      number: u.number,
+      state: u.state,
+      progress: u.progress,
+      comment: u.comment,
+    }));
     await this.answers.submit(request, answers, {
       channel: 'email_reply',
       actor: `${message.fromAddress} (accepted by ${reviewer})`,
       final: false,
       notUnderstood: parsed.notUnderstood ?? [],
-      alsoInTransaction: (tx) => this.inbound.resolve(tx, id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }),
+      alsoInTransaction: (tx) =>
+        this.inbound.resolve(tx, id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }),
     });
     return { status: 'accepted', reason: message.reason, inboundId: id, applied: answers.length };
   }

@@ -100,7 +100,11 @@ export class MailDeliveryService implements OnModuleInit {
         messageId: message.messageId,
       });
     } catch (error) {
-      return this.failed(outboxId, Object.assign(new Error(`could not compose the message: ${(error as Error).message}`), { code: 'ECOMPOSE' }), job);
+      return this.failed(
+        outboxId,
+        Object.assign(new Error(`could not compose the message: ${(error as Error).message}`), { code: 'ECOMPOSE' }),
+        job,
+      );
     }
     try {
       await this.transport.send({ from, to: message.recipients, messageId: message.messageId, raw: composed.raw });

@@ -52,7 +52,10 @@ export class MailTransport implements OnApplicationShutdown {
 
   async send(mail: OutgoingMail): Promise<void> {
     // A raw message goes out as it is: the envelope says who gets it.
-    const info = await this.transporter.sendMail({ envelope: { from: mail.from, to: mail.to }, raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength) });
+    const info = await this.transporter.sendMail({
+      envelope: { from: mail.from, to: mail.to },
+      raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength),
+    });
     if (this.outboxDir !== null) {
       await mkdir(this.outboxDir, { recursive: true });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^a-zA-Z0-9-]/g, '')}.eml`;

@@ -29,7 +29,10 @@ export class MailController {
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'pageSize', required: false, type: Number })
   async list(@Query(new ZodPipe(mailQuery)) query: z.infer<typeof mailQuery>) {
-    const [total, items] = await this.outbox.list({ roundId: query.round, requestId: query.request, status: query.status }, toSkipTake(query));
+    const [total, items] = await this.outbox.list(
+      { roundId: query.round, requestId: query.request, status: query.status },
+      toSkipTake(query),
+    );
     return { transport: this.transport.kind, items, page: query.page, pageSize: query.pageSize, total };
   }
 }

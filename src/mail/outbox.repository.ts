@@ -64,13 +64,16 @@ export class OutboxRepository {
 
   /** Many messages in one statement, in the order of the ids (null where there is none). */
   async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
-    const rows = await this.prisma.query<DeliverableMessage>(Prisma.sql`
+    const rows = await this.prisma.query<DeliverableMessage>(
+      Prisma.sql`
       SELECT m.id, m.template, m.language::text AS language, m.recipients, m."replyTo", m.data, m."messageId", m.status::text AS status,
              rr.state::text AS "roundState"
       FROM "OutboxMessage" m
       LEFT JOIN "ReportRequest" r ON r.id = m."requestId"
       LEFT JOIN "ReportingRound" rr ON rr.id = r."roundId"
-      WHERE m.id = ANY(${ids}::int[])`, { prepared: true });
+      WHERE m.id = ANY(${ids}::int[])`,
+      { prepared: true },
+    );
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -78,11 +81,14 @@ export class OutboxRepository {
   /** Records many deliveries in one statement; a message no longer pending is left as it is. */
   async markSentMany(sent: { id: number; subject: string; sentAt: Date }[]): Promise<void> {
     if (sent.length === 0) return;
-    await this.prisma.query(Prisma.sql`
+    await this.prisma.query(
+      Prisma.sql`
       UPDATE "OutboxMessage" o
       SET status = 'sent', subject = t.subject, "sentAt" = t."sentAt" AT TIME ZONE 'UTC', attempts = o.attempts + 1, "lastError" = NULL, "updatedAt" = ${utc(new Date())}
       FROM unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt.toISOString())}::timestamptz[]) AS t(id, subject, "sentAt")
-      WHERE o.id = t.id AND o.status = 'pending'`, { prepared: true });
+      WHERE o.id = t.id AND o.status = 'pending'`,
+      { prepared: true },
+    );
   }
 
   findPendingIds(limit: number): Promise<number[]> {

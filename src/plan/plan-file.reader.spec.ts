@@ -43,7 +43,9 @@ describe('readPlanFile', () => {
     expect(problemsOf(broken)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^\d+ priorities\[0\]\.goals\[0\]\.budget\.lines\[0\]\.amount: must not be negative$/),
-        expect.stringMatching(/^\d+ organisations\[2\]\.kind: expected one of "border_committee", "institution", "thematic_group", "secretariat"$/),
+        expect.stringMatching(
+          /^\d+ organisations\[2\]\.kind: expected one of "border_committee", "institution", "thematic_group", "secretariat"$/,
+        ),
         expect.stringMatching(/^\d+ priorities\[1\]\.goals\[0\]\.interventions\[0\]\.code: must be a code such as G\.1\.a$/),
       ]),
     );
@@ -51,14 +53,23 @@ describe('readPlanFile', () => {
 
   it('refuses unknown organisations, duplicate codes and due years outside the period, all at once', () => {
     const broken = small
-      .replace('organisation: Greater Copenhagen\n                summary: Grøn', 'organisation: Greater Copenhagn\n                summary: Grøn')
+      .replace(
+        'organisation: Greater Copenhagen\n                summary: Grøn',
+        'organisation: Greater Copenhagn\n                summary: Grøn',
+      )
       .replace('code: K.6.a', 'code: G.1.a')
       .replace('{ label: M2021-2024, text: Løbende arbejde }', '{ label: M2026, text: Løbende arbejde }');
     const problems = problemsOf(broken);
     expect(problems).toEqual([
-      expect.stringMatching(/^\d+ priorities\[0\]\.goals\[0\]\.interventions\[0\]\.contributions\[1\]\.organisation: unknown organisation "Greater Copenhagn"/),
-      expect.stringMatching(/^\d+ priorities\[1\]\.goals\[0\]\.interventions\[0\]\.code: duplicate intervention code "G\.1\.a" \(first at priorities\[0\]\.goals\[0\]\.interventions\[0\]\.code\)$/),
-      expect.stringMatching(/^\d+ priorities\[1\]\.goals\[0\]\.interventions\[0\]\.contributions\[0\]\.milestones\[0\]\.dueFrom: due year 2026 is outside the plan period 2021-2024$/),
+      expect.stringMatching(
+        /^\d+ priorities\[0\]\.goals\[0\]\.interventions\[0\]\.contributions\[1\]\.organisation: unknown organisation "Greater Copenhagn"/,
+      ),
+      expect.stringMatching(
+        /^\d+ priorities\[1\]\.goals\[0\]\.interventions\[0\]\.code: duplicate intervention code "G\.1\.a" \(first at priorities\[0\]\.goals\[0\]\.interventions\[0\]\.code\)$/,
+      ),
+      expect.stringMatching(
+        /^\d+ priorities\[1\]\.goals\[0\]\.interventions\[0\]\.contributions\[0\]\.milestones\[0\]\.dueFrom: due year 2026 is outside the plan period 2021-2024$/,
+      ),
       expect.stringMatching(/dueTo: due year 2026 is outside the plan period/),
     ]);
   });
@@ -77,7 +88,9 @@ describe('readPlanFile', () => {
   });
 
   it('slugifies Nordic titles', () => {
-    expect(slugify('Handlingsplan 2021-24 – regionalsektorens indspil (Vores Vision 2030)')).toBe('handlingsplan-2021-24-regionalsektorens-indspil-vores-vision');
+    expect(slugify('Handlingsplan 2021-24 – regionalsektorens indspil (Vores Vision 2030)')).toBe(
+      'handlingsplan-2021-24-regionalsektorens-indspil-vores-vision',
+    );
     expect(slugify('Grønt Norden: Åland')).toBe('gront-norden-aland');
   });
 });

@@ -118,7 +118,14 @@ export function readPlanFile(content: string, file: string): PlanDraft {
 
   const parsed = planFileSchema.safeParse(document.toJS());
   if (!parsed.success) {
-    throw new PlanFileError(parsed.error.issues.map((issue) => ({ file, ...place(issue.path as Path), path: formatPath(issue.path as Path), message: describe(issue) })));
+    throw new PlanFileError(
+      parsed.error.issues.map((issue) => ({
+        file,
+        ...place(issue.path as Path),
+        path: formatPath(issue.path as Path),
+        message: describe(issue),
+      })),
+    );
   }
 
   const problems: PlanProblem[] = [];
@@ -167,13 +174,18 @@ function normalise(plan: PlanFile, problem: (path: Path, message: string) => voi
         const at = [...path, 'milestones', position];
         const fromLabel = readDueLabel(milestone.label, period);
         const dueFrom = milestone.dueFrom === undefined ? fromLabel.dueFrom : milestone.dueFrom;
-        const dueTo = milestone.dueTo === undefined ? (milestone.dueFrom === undefined ? fromLabel.dueTo : milestone.dueFrom) : milestone.dueTo;
-        for (const [field, value] of [['dueFrom', dueFrom], ['dueTo', dueTo]] as const) {
+        const dueTo =
+          milestone.dueTo === undefined ? (milestone.dueFrom === undefined ? fromLabel.dueTo : milestone.dueFrom) : milestone.dueTo;
+        for (const [field, value] of [
+          ['dueFrom', dueFrom],
+          ['dueTo', dueTo],
+        ] as const) {
           if (value !== null && (value < period.from || value > period.to)) {
             problem([...at, field], `due year ${value} is outside the plan period ${period.from}-${period.to}`);
           }
         }
-        if (dueFrom !== null && dueTo !== null && dueFrom > dueTo) problem([...at, 'dueTo'], `due-to year ${dueTo} is before due-from year ${dueFrom}`);
+        if (dueFrom !== null && dueTo !== null && dueFrom > dueTo)
+          problem([...at, 'dueTo'], `due-to year ${dueTo} is before due-from year ${dueFrom}`);
         if ((dueFrom === null) !== (dueTo === null)) problem([...at, 'dueTo'], 'give both dueFrom and dueTo, or neither');
         const milestoneKey = milestone.key ?? numbered(`${key}/${milestone.label ?? 'unlabelled'}`, labels);
         unique(milestoneKeys, milestoneKey, [...at, 'key'], 'milestone key');
@@ -213,7 +225,9 @@ function normalise(plan: PlanFile, problem: (path: Path, message: string) => voi
         unique(goalNumbers, goal.number, [...base, 'number'], 'goal number');
         if (goal.budget) {
           const partners = new Map<string, Path>();
-          goal.budget.lines.forEach((line, l) => unique(partners, line.partner, [...base, 'budget', 'lines', l, 'partner'], 'budget partner'));
+          goal.budget.lines.forEach((line, l) =>
+            unique(partners, line.partner, [...base, 'budget', 'lines', l, 'partner'], 'budget partner'),
+          );
           const sum = goal.budget.lines.reduce((total, line) => total + line.amount, 0);
           if (goal.budget.total != null && goal.budget.total !== sum) {
             warnings.push(`Goal ${goal.number}: budget total ${goal.budget.total} differs from the sum of its lines (${sum}).`);
@@ -290,10 +304,13 @@ function formatPath(path: Path): string {
 
 function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
-    return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${typeName(issue.input)}`;
+    return issue.input === undefined
+      ? `is required (expected ${issue.expected})`
+      : `expected ${issue.expected}, got ${typeName(issue.input)}`;
   }
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return issue.message;
 }
 

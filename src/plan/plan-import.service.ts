@@ -13,7 +13,9 @@ export class PlanImportService {
     try {
       content = await readFile(path, 'utf8');
     } catch (error) {
-      throw new PlanFileError([{ file: path, path: '', message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+      throw new PlanFileError([
+        { file: path, path: '', message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` },
+      ]);
     }
     return this.importText(content, path);
   }

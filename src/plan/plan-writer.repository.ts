@@ -90,7 +90,11 @@ class PlanWriter {
     for (const organisation of draft.organisations) await this.writeOrganisation(organisation);
     await tx.planOrganisation.deleteMany({ where: { planId: plan.id } });
     await tx.planOrganisation.createMany({
-      data: draft.organisations.map((organisation, position) => ({ planId: plan.id, organisationId: this.organisationIds.get(organisation.name)!, position })),
+      data: draft.organisations.map((organisation, position) => ({
+        planId: plan.id,
+        organisationId: this.organisationIds.get(organisation.name)!,
+        position,
+      })),
     });
 
     const existingMilestones = new Map(
@@ -113,7 +117,13 @@ class PlanWriter {
         await this.writeContributions(plan.id, goalId, null, goal.contributions, existingMilestones);
         for (const [interventionPosition, intervention] of goal.interventions.entries()) {
           codes.push(intervention.code);
-          const fields = { goalId, position: interventionPosition, title: intervention.title, partners: intervention.partners, notes: intervention.notes };
+          const fields = {
+            goalId,
+            position: interventionPosition,
+            title: intervention.title,
+            partners: intervention.partners,
+            notes: intervention.notes,
+          };
           const { id: interventionId } = await tx.intervention.upsert({
             where: { planId_code: { planId: plan.id, code: intervention.code } },
             create: { planId: plan.id, code: intervention.code, ...fields },
@@ -145,7 +155,11 @@ class PlanWriter {
   private async writeOrganisation(organisation: OrganisationDraft): Promise<void> {
     const { tx } = this;
     const fields = { kind: organisation.kind, language: organisation.language, notes: organisation.notes };
-    const { id } = await tx.organisation.upsert({ where: { name: organisation.name }, create: { name: organisation.name, ...fields }, update: fields });
+    const { id } = await tx.organisation.upsert({
+      where: { name: organisation.name },
+      create: { name: organisation.name, ...fields },
+      update: fields,
+    });
     this.organisationIds.set(organisation.name, id);
 
     // Contacts are managed in the service once real addresses are known: a file adds the contacts
@@ -182,7 +196,12 @@ class PlanWriter {
     await tx.budgetLine.deleteMany({ where: { goalId: id } });
     if (goal.budget) {
       await tx.budgetLine.createMany({
-        data: goal.budget.lines.map((line, linePosition) => ({ goalId: id, position: linePosition, partner: line.partner, amount: BigInt(line.amount) })),
+        data: goal.budget.lines.map((line, linePosition) => ({
+          goalId: id,
+          position: linePosition,
+          partner: line.partner,
+          amount: BigInt(line.amount),
+        })),
       });
     }
     return id;
@@ -234,7 +253,9 @@ class PlanWriter {
         if (existingId !== undefined) {
           const current = await tx.milestone.update({ where: { id: existingId }, data: fields, select: { state: true } });
           if (milestone.state && milestone.state !== current.state) {
-            this.warnings.push(`Milestone ${milestone.key}: the file says "${milestone.state}", the recorded state "${current.state}" was kept (states change through reports).`);
+            this.warnings.push(
+              `Milestone ${milestone.key}: the file says "${milestone.state}", the recorded state "${current.state}" was kept (states change through reports).`,
+            );
           }
           continue;
         }
@@ -246,7 +267,15 @@ class PlanWriter {
         });
         if (state !== 'not_started') {
           await tx.milestoneUpdate.create({
-            data: { milestoneId: created.id, fromState: null, toState: state, progress, channel: 'import', actor: 'import', comment: 'State given in the imported plan file.' },
+            data: {
+              milestoneId: created.id,
+              fromState: null,
+              toState: state,
+              progress,
+              channel: 'import',
+              actor: 'import',
+              comment: 'State given in the imported plan file.',
+            },
           });
         }
       }

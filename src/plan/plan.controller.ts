@@ -13,7 +13,10 @@ const planQuery = z.object({ plan: z.coerce.number().int().positive('must be a p
 const milestoneQuery = planQuery.extend(paginationSchema.shape).extend({
   organisation: z.coerce.number().int().positive('must be an organisation id').optional(),
   goal: z.coerce.number().int().positive('must be a goal number').optional(),
-  intervention: z.string().regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a').optional(),
+  intervention: z
+    .string()
+    .regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a')
+    .optional(),
   dueYear: z.coerce.number().int().min(1900, 'must be a year').max(2200, 'must be a year').optional(),
   state: z.enum(MILESTONE_STATES, { message: `must be one of ${MILESTONE_STATES.join(', ')}` }).optional(),
 });
@@ -94,7 +97,10 @@ export class PlanController {
   async milestones(@Query(new ZodPipe(milestoneQuery)) query: z.infer<typeof milestoneQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
     const { page, pageSize, plan: _plan, goal, intervention, organisation, ...rest } = query;
-    return this.plans.milestones({ planId, goalNumber: goal, interventionCode: intervention, organisationId: organisation, ...rest }, { page, pageSize });
+    return this.plans.milestones(
+      { planId, goalNumber: goal, interventionCode: intervention, organisationId: organisation, ...rest },
+      { page, pageSize },
+    );
   }
 
   @Get('milestones/:id')

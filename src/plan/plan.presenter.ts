@@ -46,7 +46,12 @@ export function presentMilestoneFields(milestone: Milestone) {
 }
 
 type MilestoneWithContext = Milestone & {
-  contribution: { key: string; organisation: { id: number; name: string }; goal: { number: number }; intervention: { code: string } | null };
+  contribution: {
+    key: string;
+    organisation: { id: number; name: string };
+    goal: { number: number };
+    intervention: { code: string } | null;
+  };
 };
 
 export function presentMilestone(milestone: MilestoneWithContext) {

@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
 import type { MilestoneState, Prisma } from '../generated/prisma/client.js';
 
-const milestoneOrder = [{ contribution: { goal: { number: 'asc' } } }, { contributionId: 'asc' }, { position: 'asc' }] satisfies Prisma.MilestoneOrderByWithRelationInput[];
+const milestoneOrder = [
+  { contribution: { goal: { number: 'asc' } } },
+  { contributionId: 'asc' },
+  { position: 'asc' },
+] satisfies Prisma.MilestoneOrderByWithRelationInput[];
 
 const contributionTree = {
   orderBy: { position: 'asc' },

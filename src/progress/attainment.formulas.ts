@@ -147,14 +147,19 @@ export function budgetWeighted(parts: WeightedPart[], currency: string, basis: B
   }
   const weight = included.reduce((sum, part) => sum + part.budget, 0);
   const value = weight === 0 ? null : included.reduce((sum, part) => sum + part.completion * part.budget, 0) / weight;
-  const terms = included.slice(0, TERMS_SHOWN).map((part) => `${formatPercent(part.completion)} × ${formatNumber(part.budget)} (${part.label})`);
+  const terms = included
+    .slice(0, TERMS_SHOWN)
+    .map((part) => `${formatPercent(part.completion)} × ${formatNumber(part.budget)} (${part.label})`);
   if (included.length > TERMS_SHOWN) terms.push(`… ${included.length - TERMS_SHOWN} more`);
   // A few parts without a budget are named; many (most contributions have none) are counted.
   const leftOut = [
     ...(unbudgeted.length <= 3 ? unbudgeted.map((label) => `${label} (no budget)`) : [`${unbudgeted.length} ${noun}s without a budget`]),
     ...otherwise,
   ];
-  const shown = leftOut.length > TERMS_SHOWN ? `${leftOut.slice(0, TERMS_SHOWN).join(', ')} … ${leftOut.length - TERMS_SHOWN} more` : leftOut.join(', ');
+  const shown =
+    leftOut.length > TERMS_SHOWN
+      ? `${leftOut.slice(0, TERMS_SHOWN).join(', ')} … ${leftOut.length - TERMS_SHOWN} more`
+      : leftOut.join(', ');
   const formula =
     `budget-weighted completion = Σ(${noun} completion × ${noun} budget${noun === 'goal' ? ' total' : ''}) / Σ budget = ` +
     (value === null

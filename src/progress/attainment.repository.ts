@@ -88,7 +88,10 @@ export class AttainmentRepository {
         currency: true,
         periodFrom: true,
         periodTo: true,
-        priorities: { orderBy: { position: 'asc' }, select: { id: true, name: true, goals: { orderBy: { position: 'asc' }, select: goalOutline } } },
+        priorities: {
+          orderBy: { position: 'asc' },
+          select: { id: true, name: true, goals: { orderBy: { position: 'asc' }, select: goalOutline } },
+        },
       },
     });
   }
@@ -221,7 +224,13 @@ export class AttainmentRepository {
         text: true,
         state: true,
         progress: true,
-        contribution: { select: { organisation: { select: { id: true, name: true } }, goal: { select: { number: true } }, intervention: { select: { code: true } } } },
+        contribution: {
+          select: {
+            organisation: { select: { id: true, name: true } },
+            goal: { select: { number: true } },
+            intervention: { select: { code: true } },
+          },
+        },
       },
     });
   }

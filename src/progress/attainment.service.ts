@@ -4,8 +4,24 @@ import { localDate } from '../common/dates.js';
 import type { Page, Pagination } from '../common/pagination.js';
 import { toSkipTake } from '../common/pagination.js';
 import { AppConfig } from '../config/config.module.js';
-import { budgetWeighted, completionOf, emptyTally, figures, singleCurrency, type Reference, type Tally, type WeightedPart } from './attainment.formulas.js';
-import { AttainmentRepository, type ContributionOutline, type GoalOutline, type OverdueRow, type TallyLevel, type TallyRow } from './attainment.repository.js';
+import {
+  budgetWeighted,
+  completionOf,
+  emptyTally,
+  figures,
+  singleCurrency,
+  type Reference,
+  type Tally,
+  type WeightedPart,
+} from './attainment.formulas.js';
+import {
+  AttainmentRepository,
+  type ContributionOutline,
+  type GoalOutline,
+  type OverdueRow,
+  type TallyLevel,
+  type TallyRow,
+} from './attainment.repository.js';
 
 /** The levels of the plan's tree, from the top; a view of the attainment stops at one of them. */
 export const TREE_LEVELS = ['plan', 'priorities', 'goals', 'interventions', 'contributions'] as const;
@@ -92,14 +108,24 @@ export class AttainmentService {
     });
     const allGoals = plan.priorities.flatMap((priority) => priority.goals);
     return {
-      plan: { id: plan.id, slug: plan.slug, title: plan.title, currency: plan.currency, period: { from: plan.periodFrom, to: plan.periodTo } },
+      plan: {
+        id: plan.id,
+        slug: plan.slug,
+        title: plan.title,
+        currency: plan.currency,
+        period: { from: plan.periodFrom, to: plan.periodTo },
+      },
       asOf: reference.asOf,
       referenceYear: reference.year,
       figures: figures(tallies.of('plan'), reference, budgetWeighted(allGoals.map(goalPart), plan.currency, 'goal budget totals')),
       ...(reaches(view, 'priorities') && {
         priorities: plan.priorities.map((priority) => ({
           name: priority.name,
-          figures: figures(tallies.of('priority', priority.id), reference, budgetWeighted(priority.goals.map(goalPart), plan.currency, 'goal budget totals')),
+          figures: figures(
+            tallies.of('priority', priority.id),
+            reference,
+            budgetWeighted(priority.goals.map(goalPart), plan.currency, 'goal budget totals'),
+          ),
           ...(reaches(view, 'goals') && { goals: priority.goals.map((goal) => this.goalNode(goal, tallies, reference, view)) }),
         })),
       }),
@@ -118,7 +144,12 @@ export class AttainmentService {
     const goal = await this.attainment.findGoalOutline(planId, number);
     if (!goal) throw new NotFoundException(`The plan has no goal ${number}.`);
     const tallies = new Tallies(await this.attainment.tallies(planId, reference.year, goal.id));
-    return { asOf: reference.asOf, referenceYear: reference.year, priority: goal.priority.name, ...this.goalNode(goal, tallies, reference) };
+    return {
+      asOf: reference.asOf,
+      referenceYear: reference.year,
+      priority: goal.priority.name,
+      ...this.goalNode(goal, tallies, reference),
+    };
   }
 
   private goalNode(goal: GoalOutline, tallies: Tallies, reference: Reference, view: AttainmentView = WHOLE) {
@@ -138,7 +169,11 @@ export class AttainmentService {
     return {
       number: goal.number,
       title: goal.title,
-      figures: figures(tallies.of('goal', goal.id), reference, currency === null ? null : budgetWeighted(parts, currency, 'contribution budgets')),
+      figures: figures(
+        tallies.of('goal', goal.id),
+        reference,
+        currency === null ? null : budgetWeighted(parts, currency, 'contribution budgets'),
+      ),
       ...(reaches(view, 'interventions') && {
         interventions: goal.interventions.map((intervention) => ({
           code: intervention.code,
@@ -151,11 +186,21 @@ export class AttainmentService {
     };
   }
 
-  async overdue(query: OverdueQuery, pagination: Pagination): Promise<Page<ReturnType<typeof presentOverdue>> & { asOf: string; referenceYear: number }> {
+  async overdue(
+    query: OverdueQuery,
+    pagination: Pagination,
+  ): Promise<Page<ReturnType<typeof presentOverdue>> & { asOf: string; referenceYear: number }> {
     const reference = this.reference(query.asOf);
     const filter = { ...query, referenceYear: reference.year };
     const { total, rows } = await this.attainment.findOverdue(filter, toSkipTake(pagination));
-    return { asOf: reference.asOf, referenceYear: reference.year, items: rows.map(presentOverdue), page: pagination.page, pageSize: pagination.pageSize, total };
+    return {
+      asOf: reference.asOf,
+      referenceYear: reference.year,
+      items: rows.map(presentOverdue),
+      page: pagination.page,
+      pageSize: pagination.pageSize,
+      total,
+    };
   }
 
   async history(milestoneId: number) {
@@ -212,4 +257,3 @@ function presentOverdue(row: OverdueRow) {
         : { state: row.lastState, comment: row.lastComment, channel: row.lastChannel, actor: row.lastActor, createdAt: row.lastCreatedAt },
   };
 }
-

@@ -10,7 +10,6 @@ export interface UpdateContext {
   at: Date;
 }
 
-
 /**
  * Milestone history: every update is kept; the milestone row holds the latest accepted one.
  *

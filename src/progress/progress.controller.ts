@@ -30,7 +30,10 @@ const planAttainmentQuery = attainmentQuery.extend({
 const overdueQuery = attainmentQuery.extend(paginationSchema.shape).extend({
   organisation: z.coerce.number().int().positive('must be an organisation id').optional(),
   goal: z.coerce.number().int().positive('must be a goal number').optional(),
-  intervention: z.string().regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a').optional(),
+  intervention: z
+    .string()
+    .regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a')
+    .optional(),
 });
 
 const PlanParam = () => ApiQuery({ name: 'plan', required: false, type: Number, description: 'Plan id; defaults to the current plan.' });
@@ -66,7 +69,10 @@ export class ProgressController {
 
   @Get('attainment')
   @Public()
-  @ApiOperation({ summary: 'Attainment of the plan, every priority, goal, intervention, contribution and organisation', description: FIGURES })
+  @ApiOperation({
+    summary: 'Attainment of the plan, every priority, goal, intervention, contribution and organisation',
+    description: FIGURES,
+  })
   @PlanParam()
   @AsOfParam()
   @ApiQuery({
@@ -75,7 +81,12 @@ export class ProgressController {
     enum: TREE_LEVELS,
     description: 'The deepest level of the tree to include (default: contributions, the whole tree). Figures are the same at any depth.',
   })
-  @ApiQuery({ name: 'organisations', required: false, enum: ['true', 'false'], description: 'The per-organisation list (default: only with depth=contributions).' })
+  @ApiQuery({
+    name: 'organisations',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'The per-organisation list (default: only with depth=contributions).',
+  })
   @ApiBadRequestResponse({ description: 'A malformed plan, asOf, depth or organisations' })
   async plan(@Query(new ZodPipe(planAttainmentQuery)) query: z.infer<typeof planAttainmentQuery>) {
     const organisations = query.organisations === undefined ? query.depth === 'contributions' : query.organisations === 'true';
@@ -110,7 +121,10 @@ export class ProgressController {
   async overdue(@Query(new ZodPipe(overdueQuery)) query: z.infer<typeof overdueQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
     const { page, pageSize, asOf, organisation, goal, intervention } = query;
-    return this.attainment.overdue({ planId, asOf, organisationId: organisation, goalNumber: goal, interventionCode: intervention }, { page, pageSize });
+    return this.attainment.overdue(
+      { planId, asOf, organisationId: organisation, goalNumber: goal, interventionCode: intervention },
+      { page, pageSize },
+    );
   }
 
   @Get('milestones/:id/history')

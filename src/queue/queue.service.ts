@@ -1,4 +1,10 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppConfig } from '../config/config.module.js';
@@ -73,13 +79,18 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
         // job keeps its lock for ten minutes instead, and is taken over only after that.
         ...(queueName === 'reports' ? { lockDuration: 600_000 } : {}),
       });
-      worker.on('failed', (job, error) => this.logger.warn(`${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
+      worker.on('failed', (job, error) =>
+        this.logger.warn(`${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`),
+      );
       worker.on('error', (error) => this.logger.error(`worker ${queueName}: ${error.message}`));
       this.workers.push(worker);
     }
     await this.ensureSchedulers();
     // After a Redis flush the schedulers are gone too: every worker process puts them back.
-    this.schedules.addInterval('ensure-job-schedulers', setInterval(() => void this.ensureSchedulers().catch(() => undefined), 60_000));
+    this.schedules.addInterval(
+      'ensure-job-schedulers',
+      setInterval(() => void this.ensureSchedulers().catch(() => undefined), 60_000),
+    );
   }
 
   /** Idempotent: upserting a scheduler by id never makes a second one. */

@@ -44,7 +44,12 @@ export class RoundsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A round with the state of every request: sent, reminded, answered, overdue, bounced, no contact' })
-  @ApiQuery({ name: 'state', required: false, enum: REQUEST_FILTERS, description: 'Only the requests in this state; "missing": every request not answered. The totals always count the whole round.' })
+  @ApiQuery({
+    name: 'state',
+    required: false,
+    enum: REQUEST_FILTERS,
+    description: 'Only the requests in this state; "missing": every request not answered. The totals always count the whole round.',
+  })
   async detail(@Param('id', ParseIntPipe) id: number, @Query(new ZodPipe(detailQuery)) query: z.infer<typeof detailQuery>) {
     const round = await this.rounds.detail(id);
     const { state } = query;
@@ -54,7 +59,10 @@ export class RoundsController {
   @Post(':id/open')
   @RequireRole('secretariat')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Open a scheduled round now (or finish an opening that was interrupted)', description: 'Answers with the round and its totals; GET /api/rounds/:id lists every request.' })
+  @ApiOperation({
+    summary: 'Open a scheduled round now (or finish an opening that was interrupted)',
+    description: 'Answers with the round and its totals; GET /api/rounds/:id lists every request.',
+  })
   async open(@Param('id', ParseIntPipe) id: number) {
     await this.rounds.open(id);
     return this.rounds.overview(id);

@@ -107,7 +107,10 @@ export class RoundsRepository {
   }
 
   findRound(id: number) {
-    return this.prisma.reportingRound.findUnique({ where: { id }, include: { plan: { select: { id: true, title: true, periodFrom: true, periodTo: true } } } });
+    return this.prisma.reportingRound.findUnique({
+      where: { id },
+      include: { plan: { select: { id: true, title: true, periodFrom: true, periodTo: true } } },
+    });
   }
 
   findRoundByYear(planId: number, year: number) {
@@ -233,7 +236,12 @@ export class RoundsRepository {
    * Writes the requests of organisations that have none in the round yet and returns those it
    * wrote: a second attempt at the same organisations (a resumed or concurrent opening) writes nothing.
    */
-  createRequests(sql: Sql, roundId: number, expiresAt: Date, requests: NewRequest[]): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
+  createRequests(
+    sql: Sql,
+    roundId: number,
+    expiresAt: Date,
+    requests: NewRequest[],
+  ): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
     if (requests.length === 0) return Promise.resolve([]);
     const column = <K extends keyof NewRequest>(key: K) => requests.map((request) => request[key]);
     const now = utc(new Date());
@@ -247,7 +255,10 @@ export class RoundsRepository {
       RETURNING id, "organisationId", status::text AS status`);
   }
 
-  async createRequestMilestones(sql: Sql, rows: { requestId: number; milestoneId: number; number: number; optional: boolean }[]): Promise<void> {
+  async createRequestMilestones(
+    sql: Sql,
+    rows: { requestId: number; milestoneId: number; number: number; optional: boolean }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await sql.query(Prisma.sql`
       INSERT INTO "RequestMilestone" ("requestId", "milestoneId", number, optional)

@@ -9,7 +9,14 @@ import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
 import { PlanService } from '../plan/plan.service.js';
 import { plannedSteps, reminderOffset, type RoundStepName } from './round-schedule.js';
-import { RoundsRepository, type DigestMilestoneFields, type NewRequest, type OrganisationWithContacts, type ReminderRow, type ScopeRow } from './rounds.repository.js';
+import {
+  RoundsRepository,
+  type DigestMilestoneFields,
+  type NewRequest,
+  type OrganisationWithContacts,
+  type ReminderRow,
+  type ScopeRow,
+} from './rounds.repository.js';
 
 export interface CreateRound {
   plan?: number;
@@ -37,7 +44,11 @@ interface DigestRequest {
 }
 
 /** The reminders' rows (a row per milestone, in request order) as one digest request per request. */
-function toDigestRequests(rows: ReminderRow[], organisations: Map<number, OrganisationWithContacts>, comments: Map<number, string>): DigestRequest[] {
+function toDigestRequests(
+  rows: ReminderRow[],
+  organisations: Map<number, OrganisationWithContacts>,
+  comments: Map<number, string>,
+): DigestRequest[] {
   const requests = new Map<number, DigestRequest>();
   for (const { requestId, organisationId, status, tokenNonce, replyKey, ...milestone } of rows) {
     let request = requests.get(requestId);
@@ -90,15 +101,20 @@ export class RoundsService {
     const now = this.clock.now();
     const opensAt = input.opensAt ? parseDayOrInstant(input.opensAt, 'start', this.timeZone) : now;
     const deadline = parseDayOrInstant(input.deadline, 'end', this.timeZone);
-    const graceUntil = input.graceUntil ? parseDayOrInstant(input.graceUntil, 'end', this.timeZone) : addDays(deadline, this.config.get('GRACE_DAYS'));
-    if (deadline <= opensAt) throw new BadRequestException(`deadline: ${deadline.toISOString()} is not after the opening ${opensAt.toISOString()}.`);
+    const graceUntil = input.graceUntil
+      ? parseDayOrInstant(input.graceUntil, 'end', this.timeZone)
+      : addDays(deadline, this.config.get('GRACE_DAYS'));
+    if (deadline <= opensAt)
+      throw new BadRequestException(`deadline: ${deadline.toISOString()} is not after the opening ${opensAt.toISOString()}.`);
     if (graceUntil < deadline) throw new BadRequestException('graceUntil: the grace window cannot end before the deadline.');
     if (deadline <= now) throw new BadRequestException(`deadline: ${deadline.toISOString()} has already passed.`);
 
     const round = await this.rounds.createRound({ planId, year: input.year, opensAt, deadline, graceUntil });
     if (!round) {
       const existing = await this.rounds.findRoundByYear(planId, input.year);
-      throw new ConflictException(`The plan already has a round for ${input.year} (round ${existing?.id}, ${existing?.state}); extend or close that one instead.`);
+      throw new ConflictException(
+        `The plan already has a round for ${input.year} (round ${existing?.id}, ${existing?.state}); extend or close that one instead.`,
+      );
     }
     if (opensAt <= now) await this.open(round.id);
     return (await this.rounds.findRound(round.id))!;
@@ -161,7 +177,11 @@ export class RoundsService {
     const outboxIds = await this.rounds.transaction(async (tx) => {
       if (!(await this.rounds.unclaimStep(tx, round.id, OPENING))) return [];
       if ((await this.rounds.countRequests(tx, round.id, 'no_contact')) === 0) return [];
-      return this.outbox.add(viaPrisma(tx), [await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`)], this.messageIdDomain());
+      return this.outbox.add(
+        viaPrisma(tx),
+        [await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`)],
+        this.messageIdDomain(),
+      );
     });
     await this.delivery.enqueue(outboxIds);
     return { requests, messages: messages + outboxIds.length };
@@ -193,7 +213,11 @@ export class RoundsService {
           organisationId,
           tokenNonce: nonce,
           tokenHash: SignedLinks.hash(this.links.token(nonce)),
-          replyKey: this.links.newNonce().replace(/[^a-zA-Z0-9]/g, '').slice(0, 16).toLowerCase(),
+          replyKey: this.links
+            .newNonce()
+            .replace(/[^a-zA-Z0-9]/g, '')
+            .slice(0, 16)
+            .toLowerCase(),
           status: organisations.get(organisationId)!.contacts.length > 0 ? 'sent' : 'no_contact',
         };
         return [organisationId, request];
@@ -221,7 +245,14 @@ export class RoundsService {
     });
     await this.rounds.createRequestMilestones(
       sql,
-      digests.flatMap((request) => request.milestones.map((row) => ({ requestId: request.id, milestoneId: row.milestoneId, number: row.number, optional: row.optional }))),
+      digests.flatMap((request) =>
+        request.milestones.map((row) => ({
+          requestId: request.id,
+          milestoneId: row.milestoneId,
+          number: row.number,
+          optional: row.optional,
+        })),
+      ),
     );
     const messages = digests
       .filter((request) => request.status === 'sent')
@@ -278,7 +309,12 @@ export class RoundsService {
   }
 
   /** Who has not answered and what is outstanding, for the secretariat. */
-  private async secretariatSummary(tx: Tx, round: RoundWithPlan, template: 'escalation' | 'pending-summary', dedupeKey: string): Promise<NewOutboxMessage> {
+  private async secretariatSummary(
+    tx: Tx,
+    round: RoundWithPlan,
+    template: 'escalation' | 'pending-summary',
+    dedupeKey: string,
+  ): Promise<NewOutboxMessage> {
     const requests = await this.rounds.requestSummaries(round.id, tx);
     const pending = requests
       .map((request) => {
@@ -373,7 +409,11 @@ export class RoundsService {
               await this.rounds.setRoundState(tx, round.id, ['open'], { state: 'closed', closedAt: now });
               return [];
             }
-            return this.outbox.add(viaPrisma(tx), [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)], this.messageIdDomain());
+            return this.outbox.add(
+              viaPrisma(tx),
+              [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)],
+              this.messageIdDomain(),
+            );
           });
     if (outboxIds === null) return -1;
     await this.delivery.enqueue(outboxIds);
@@ -393,7 +433,9 @@ export class RoundsService {
     const organisations = await this.rounds.organisationsWithContacts(sql, [...new Set(rows.map((row) => row.organisationId))]);
     const comments = await this.rounds.lastComments(sql, round.id, organisationId);
     const requests = toDigestRequests(rows, new Map(organisations.map((o) => [o.id, o])), comments);
-    const messages = requests.map((request) => this.digest(round, request, 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder));
+    const messages = requests.map((request) =>
+      this.digest(round, request, 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder),
+    );
     return this.outbox.add(sql, messages, this.messageIdDomain());
   }
 
@@ -404,7 +446,13 @@ export class RoundsService {
     const now = this.clock.now();
     const daysLeft = Math.ceil((round.deadline.getTime() - now.getTime()) / 86_400_000);
     const outboxIds = await this.rounds.sqlTransaction((sql) =>
-      this.reminders(sql, round, `reminder:manual:${now.toISOString()}`, { step: daysLeft > 0 ? 'before' : 'overdue', daysLeft }, organisationId),
+      this.reminders(
+        sql,
+        round,
+        `reminder:manual:${now.toISOString()}`,
+        { step: daysLeft > 0 ? 'before' : 'overdue', daysLeft },
+        organisationId,
+      ),
     );
     await this.delivery.enqueue(outboxIds);
     return { reminded: outboxIds.length };
@@ -414,8 +462,11 @@ export class RoundsService {
     const round = await this.get(roundId);
     if (round.state === 'closed') throw new ConflictException(`Round ${roundId} is closed and cannot be extended.`);
     const deadline = parseDayOrInstant(input.deadline, 'end', this.timeZone);
-    if (deadline <= round.deadline) throw new BadRequestException(`deadline: the new deadline must be after the current one (${round.deadline.toISOString()}).`);
-    const graceUntil = input.graceUntil ? parseDayOrInstant(input.graceUntil, 'end', this.timeZone) : addDays(deadline, this.config.get('GRACE_DAYS'));
+    if (deadline <= round.deadline)
+      throw new BadRequestException(`deadline: the new deadline must be after the current one (${round.deadline.toISOString()}).`);
+    const graceUntil = input.graceUntil
+      ? parseDayOrInstant(input.graceUntil, 'end', this.timeZone)
+      : addDays(deadline, this.config.get('GRACE_DAYS'));
     if (graceUntil < deadline) throw new BadRequestException('graceUntil: the grace window cannot end before the deadline.');
     await this.rounds.transaction(async (tx) => {
       await this.rounds.updateRound(roundId, { deadline, graceUntil }, tx);
@@ -444,7 +495,13 @@ export class RoundsService {
     const opensAt = startOfDay(`${year}-${this.config.get('ROUND_OPENS_ON')}`, this.timeZone);
     const deadline = endOfDay(`${year}-${this.config.get('ROUND_DEADLINE_ON')}`, this.timeZone);
     if (now < opensAt || deadline <= opensAt || now >= deadline) return;
-    const created = await this.rounds.createRound({ planId: plan.id, year, opensAt, deadline, graceUntil: addDays(deadline, this.config.get('GRACE_DAYS')) });
+    const created = await this.rounds.createRound({
+      planId: plan.id,
+      year,
+      opensAt,
+      deadline,
+      graceUntil: addDays(deadline, this.config.get('GRACE_DAYS')),
+    });
     if (created) this.logger.log(`yearly round ${year} created for plan ${plan.id}`);
   }
 

@@ -25,7 +25,9 @@ export class PageRenderer {
   constructor() {
     const mail = Translations.load(join(DEFAULT_TEMPLATES_DIR, 'i18n'));
     const pages = Translations.load(join(PAGES_DIR, 'i18n'));
-    const strings = Object.fromEntries(MAIL_LANGUAGES.map((language) => [language, { ...mail.strings[language], ...pages.strings[language] }])) as Record<Language, Strings>;
+    const strings = Object.fromEntries(
+      MAIL_LANGUAGES.map((language) => [language, { ...mail.strings[language], ...pages.strings[language] }]),
+    ) as Record<Language, Strings>;
     this.translations = new Translations(strings);
     registerHelpers(this.hbs, this.translations);
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);

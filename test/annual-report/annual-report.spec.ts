@@ -44,7 +44,12 @@ async function download(api: Api, url: string): Promise<{ status: number; type: 
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => callback(null, Buffer.concat(chunks)));
     });
-  return { status: response.status, type: response.headers['content-type'], disposition: response.headers['content-disposition'], body: response.body as Buffer };
+  return {
+    status: response.status,
+    type: response.headers['content-type'],
+    disposition: response.headers['content-disposition'],
+    body: response.body as Buffer,
+  };
 }
 
 async function waitForReport(api: Api, id: number, ms = 60_000): Promise<Json> {
@@ -54,7 +59,16 @@ async function waitForReport(api: Api, id: number, ms = 60_000): Promise<Json> {
     // The record that is polled carries no content: that is a resource of its own, once taken.
     expect(report.content).toBe(report.generatedAt === null ? null : `/api/annual-reports/${id}/content`);
     if (report.status === 'failed') return report;
-    if (report.status === 'ready') return { ...report, content: (await api.get(report.content as string).expect(200).expect('Content-Type', /application\/json/)).body };
+    if (report.status === 'ready')
+      return {
+        ...report,
+        content: (
+          await api
+            .get(report.content as string)
+            .expect(200)
+            .expect('Content-Type', /application\/json/)
+        ).body,
+      };
     if (Date.now() > until) throw new Error(`report ${id} still ${report.status}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -86,7 +100,17 @@ const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 const decodeXml = (text: string) =>
   text.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (_, entity: string) =>
-    entity === 'lt' ? '<' : entity === 'gt' ? '>' : entity === 'quot' ? '"' : entity === 'apos' ? "'" : entity === 'amp' ? '&' : String.fromCodePoint(entity[1] === 'x' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1))),
+    entity === 'lt'
+      ? '<'
+      : entity === 'gt'
+        ? '>'
+        : entity === 'quot'
+          ? '"'
+          : entity === 'apos'
+            ? "'"
+            : entity === 'amp'
+              ? '&'
+              : String.fromCodePoint(entity[1] === 'x' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1))),
   );
 
 /** The text of a DOCX: its paragraphs, each the concatenation of its runs. */
@@ -94,7 +118,9 @@ async function docxText(buffer: Buffer): Promise<{ text: string; xml: string; co
   const zip = await JSZip.loadAsync(buffer);
   const xml = await zip.file('word/document.xml')!.async('string');
   const core = await zip.file('docProps/core.xml')!.async('string');
-  const paragraphs = xml.split('</w:p>').map((p) => decodeXml([...p.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join('')));
+  const paragraphs = xml
+    .split('</w:p>')
+    .map((p) => decodeXml([...p.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join('')));
   return { text: squash(paragraphs.join(' ')), xml, core };
 }
 
@@ -127,7 +153,10 @@ describe('the annual report of the real plan', () => {
 
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, REPORT_RECIPIENTS: 'board@norden.test, sek@norden.test' }, now: '2023-11-01T08:00:00Z' });
+    t = await startTestApp({
+      env: { SMTP_URL: smtp.url, REPORT_RECIPIENTS: 'board@norden.test, sek@norden.test' },
+      now: '2023-11-01T08:00:00Z',
+    });
     api = t.api;
     await t.app.get(PlanImportService).importFile(SEED);
 
@@ -138,7 +167,13 @@ describe('the annual report of the real plan', () => {
       [roundId],
     );
     const links = t.app.get(SignedLinks);
-    const views = await Promise.all(requests.map(async (r) => ({ name: r.name, token: links.token(r.nonce), view: (await api.get(`/api/answers/${links.token(r.nonce)}`).expect(200)).body as Json })));
+    const views = await Promise.all(
+      requests.map(async (r) => ({
+        name: r.name,
+        token: links.token(r.nonce),
+        view: (await api.get(`/api/answers/${links.token(r.nonce)}`).expect(200)).body as Json,
+      })),
+    );
     const withSeveral = views.filter((v) => v.view.milestones.filter((m: Json) => !m.optional).length >= 3);
     const [onTime, late, partial] = withSeveral;
     Object.assign(asked, { onTime: onTime!.name, late: late!.name, partial: partial!.name });
@@ -160,12 +195,18 @@ describe('the annual report of the real plan', () => {
       .expect(200);
     // Partly: one milestone only.
     t.clock.set('2023-11-25T10:00:00Z');
-    await api.post(`/api/answers/${partial!.token}`).send({ answers: [{ number: required(partial!)[0]!.number, state: 'in_progress', comment: 'Halvvejs.' }] }).expect(200);
+    await api
+      .post(`/api/answers/${partial!.token}`)
+      .send({ answers: [{ number: required(partial!)[0]!.number, state: 'in_progress', comment: 'Halvvejs.' }] })
+      .expect(200);
     // Late, after the deadline and inside the grace window.
     t.clock.set('2023-12-05T10:00:00Z');
     await api
       .post(`/api/answers/${late!.token}`)
-      .send({ final: true, answers: required(late!).map((m) => ({ number: m.number, state: 'completed', comment: `Klart, lidt sent (${late!.name}).` })) })
+      .send({
+        final: true,
+        answers: required(late!).map((m) => ({ number: m.number, state: 'completed', comment: `Klart, lidt sent (${late!.name}).` })),
+      })
       .expect(200);
     t.clock.set('2023-12-16T08:00:00Z');
     await api.post(`/api/rounds/${roundId}/close`).expect(200);
@@ -195,20 +236,32 @@ describe('the annual report of the real plan', () => {
 
     t.clock.set('2024-01-10T09:00:00Z');
     const created = (await api.post('/api/annual-reports').send({ year: 2023 }).expect(202)).body as Json;
-    expect(created).toMatchObject({ year: 2023, language: 'da', status: 'queued', preliminary: false, trigger: 'requested', requestedBy: 'tests' });
+    expect(created).toMatchObject({
+      year: 2023,
+      language: 'da',
+      status: 'queued',
+      preliminary: false,
+      trigger: 'requested',
+      requestedBy: 'tests',
+    });
     report = await waitForReport(api, created.id);
     expect(report.error).toBeNull();
     expect(report.status).toBe('ready');
 
     const files = Object.fromEntries(
-      await Promise.all((['html', 'pdf', 'docx', 'xlsx'] as const).map(async (format) => [format, await download(api, `/api/annual-reports/${report.id}/${format}`)] as const)),
+      await Promise.all(
+        (['html', 'pdf', 'docx', 'xlsx'] as const).map(
+          async (format) => [format, await download(api, `/api/annual-reports/${report.id}/${format}`)] as const,
+        ),
+      ),
     );
     expect(files.html!.type).toBe('text/html; charset=utf-8');
     expect(files.html!.disposition).toMatch(/^inline/);
     expect(files.pdf!.type).toBe('application/pdf');
     expect(files.docx!.type).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     expect(files.xlsx!.type).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    for (const format of ['pdf', 'docx', 'xlsx'] as const) expect(files[format]!.disposition).toMatch(new RegExp(`^attachment; filename="annual-report-2023-[a-z0-9-]+\\.${format}"$`));
+    for (const format of ['pdf', 'docx', 'xlsx'] as const)
+      expect(files[format]!.disposition).toMatch(new RegExp(`^attachment; filename="annual-report-2023-[a-z0-9-]+\\.${format}"$`));
     html = files.html!.body.toString('utf8');
     pdf = files.pdf!.body;
     docx = files.docx!.body;
@@ -229,13 +282,21 @@ describe('the annual report of the real plan', () => {
     expect(content.asOf).toBe('2023-12-31');
     expect(content.summary.figures).toEqual(attainment.figures);
     expect(content.summary.overdue).toBe(attainment.figures.overdue.count);
-    expect(content.summary.states.map((s: Json) => s.count)).toEqual(['not_started', 'in_progress', 'at_risk', 'delayed', 'completed', 'cancelled'].map((s) => attainment.figures.counts[s]));
+    expect(content.summary.states.map((s: Json) => s.count)).toEqual(
+      ['not_started', 'in_progress', 'at_risk', 'delayed', 'completed', 'cancelled'].map((s) => attainment.figures.counts[s]),
+    );
     expect(attainment.figures.counts.completed).toBeGreaterThan(0); // the answers counted
 
     const labels = t.app.get(AnnualReportRenderer).labels;
     const text = textOf(html);
     const onPage = (figures: Json, where: string) => {
-      for (const formula of [figures.counts.formula, figures.completion.formula, figures.overdue.formula, figures.atRisk.formula, figures.averageProgress.formula]) {
+      for (const formula of [
+        figures.counts.formula,
+        figures.completion.formula,
+        figures.overdue.formula,
+        figures.atRisk.formula,
+        figures.averageProgress.formula,
+      ]) {
         expect({ where, found: text.includes(squash(formula)) }).toEqual({ where, found: true });
       }
       if (figures.budgetWeighted) expect(text).toContain(squash(figures.budgetWeighted.formula));
@@ -257,7 +318,9 @@ describe('the annual report of the real plan', () => {
         goal.interventions.forEach((intervention: Json, i: number) => {
           expect(own.interventions[i].code).toBe(intervention.code);
           expect(own.interventions[i].figures).toEqual(intervention.figures);
-          expect(own.interventions[i].contributions.map((c: Json) => c.figures)).toEqual(intervention.contributions.map((c: Json) => c.figures));
+          expect(own.interventions[i].contributions.map((c: Json) => c.figures)).toEqual(
+            intervention.contributions.map((c: Json) => c.figures),
+          );
         });
         expect(own.contributions.map((c: Json) => c.figures)).toEqual(goal.contributions.map((c: Json) => c.figures));
       });
@@ -290,7 +353,10 @@ describe('the annual report of the real plan', () => {
         dueTo: theirs.dueTo,
         state: theirs.state,
         yearsLate: theirs.yearsLate,
-        lastUpdate: theirs.lastUpdate === null ? null : { comment: theirs.lastUpdate.comment, state: theirs.lastUpdate.state, at: theirs.lastUpdate.createdAt },
+        lastUpdate:
+          theirs.lastUpdate === null
+            ? null
+            : { comment: theirs.lastUpdate.comment, state: theirs.lastUpdate.state, at: theirs.lastUpdate.createdAt },
       });
     });
     const text = textOf(html);
@@ -312,7 +378,9 @@ describe('the annual report of the real plan', () => {
     expect(content.responses.late.map((r: Json) => r.organisation)).toEqual([asked.late]);
     expect(content.responses.missing).toContainEqual({ organisation: asked.partial, reason: 'partial' });
     const names = round.requests.map((r: Json) => r.organisation.name).sort();
-    expect([...content.responses.onTime, ...content.responses.late, ...content.responses.missing].map((r: Json) => r.organisation).sort()).toEqual(names);
+    expect(
+      [...content.responses.onTime, ...content.responses.late, ...content.responses.missing].map((r: Json) => r.organisation).sort(),
+    ).toEqual(names);
     const text = textOf(html);
     for (const label of ['Svarede til tiden', 'Svarede for sent', 'Svarede ikke', 'Delvist svar']) expect(text).toContain(label);
   });
@@ -361,7 +429,8 @@ describe('the annual report of the real plan', () => {
     expect(info.stdout).toMatch(/Page size:\s+59\d(\.\d+)? x 84\d(\.\d+)? pts \(A4\)/);
     expect(text).toContain('Årsrapport 2023');
     const content = report.content as Json;
-    for (const goal of content.priorities.flatMap((p: Json) => p.goals)) expect(text).toContain(squash(`Mål ${goal.number}: ${goal.title}`));
+    for (const goal of content.priorities.flatMap((p: Json) => p.goals))
+      expect(text).toContain(squash(`Mål ${goal.number}: ${goal.title}`));
     expect(text).toContain('SLUTMARKØR-ÆØÅ');
     expect(text).toContain('<script>alert("x")</script>');
     expect(text).toContain(`Side 1 / ${pages}`);
@@ -390,7 +459,9 @@ describe('the annual report of the real plan', () => {
     const content = report.content as AnnualReportContent;
     const labels = t.app.get(AnnualReportRenderer).labels;
     const view = reportView(content, labels, 10);
-    const contributions = view.priorities.flatMap((p: Json) => p.goals).flatMap((g: Json) => [...g.ownContributions, ...g.interventions.flatMap((i: Json) => i.contributions)]);
+    const contributions = view.priorities
+      .flatMap((p: Json) => p.goals)
+      .flatMap((g: Json) => [...g.ownContributions, ...g.interventions.flatMap((i: Json) => i.contributions)]);
     expect(contributions.length).toBeGreaterThan(40);
     for (const contribution of contributions) {
       expect(contribution.milestones).toEqual([]);
@@ -447,7 +518,8 @@ describe('the annual report of the real plan', () => {
     const content = report.content as AnnualReportContent;
     expect(commentSheet.rowCount).toBe(content.comments.length + 1);
     const header = commentSheet.getRow(1).values as string[];
-    const column = (name: string) => [...Array(commentSheet.rowCount - 1).keys()].map((i) => commentSheet.getRow(i + 2).getCell(header.indexOf(name)).value);
+    const column = (name: string) =>
+      [...Array(commentSheet.rowCount - 1).keys()].map((i) => commentSheet.getRow(i + 2).getCell(header.indexOf(name)).value);
     expect(column('Kommentar')).toEqual(content.comments.map((comment) => comment.comment));
     expect(column('Nøgle')).toEqual(content.comments.map((comment) => comment.milestoneKey));
   });
@@ -457,7 +529,8 @@ describe('the annual report of the real plan', () => {
     const mail = mails.find((m) => m.envelopeTo.includes('board@norden.test'))!;
     expect(mail.envelopeTo.sort()).toEqual(['board@norden.test', 'sek@norden.test']);
     expect(mail.subject).toContain('Årsrapporten 2023 er klar');
-    for (const format of ['html', 'pdf', 'docx', 'xlsx']) expect(mail.text).toContain(`https://handlingsplan.test/api/annual-reports/${report.id}/${format}`);
+    for (const format of ['html', 'pdf', 'docx', 'xlsx'])
+      expect(mail.text).toContain(`https://handlingsplan.test/api/annual-reports/${report.id}/${format}`);
   });
 
   it('gives the same HTML for the same data, apart from when it was generated', async () => {
@@ -515,7 +588,11 @@ describe('the annual report of the real plan', () => {
     const early = await api.get(`/api/annual-reports/${created.id}/pdf`);
     expect([409, 200]).toContain(early.status);
     const ready = await waitForReport(api, created.id);
-    expect(ready).toMatchObject({ status: 'ready', preliminary: true, content: { preliminary: true, language: 'sv', summary: { reporting: { round: { state: 'open' } } } } });
+    expect(ready).toMatchObject({
+      status: 'ready',
+      preliminary: true,
+      content: { preliminary: true, language: 'sv', summary: { reporting: { round: { state: 'open' } } } },
+    });
     const page = (await download(api, `/api/annual-reports/${created.id}/html`)).body.toString('utf8');
     expect(page).toContain('<html lang="sv">');
     expect(textOf(page)).toContain('Årsrapport 2024 Preliminär');
@@ -543,7 +620,12 @@ describe('the automatic annual report', () => {
   });
 
   it('is made once for the previous year on 5 January, and once when a round closes, however many instances tick', async () => {
-    const env = { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sek@norden.test', REPORT_RECIPIENTS: 'board@norden.test', ANNUAL_REPORT_AUTO: 'true' };
+    const env = {
+      SMTP_URL: smtp.url,
+      SECRETARIAT_EMAIL: 'sek@norden.test',
+      REPORT_RECIPIENTS: 'board@norden.test',
+      ANNUAL_REPORT_AUTO: 'true',
+    };
     const instances = await Promise.all([1, 2, 3].map(() => startTestApp({ db, env, now: '2024-01-04T09:00:00Z' })));
     try {
       await instances[0]!.app.get(PlanImportService).importFile(SEED);
@@ -552,7 +634,11 @@ describe('the automatic annual report', () => {
         const results = await Promise.all(instances.map((instance) => instance.app.get(RoundScheduler).tick()));
         return results.flatMap((result) => result.reports);
       };
-      const reports = () => sql<{ id: number; year: number; trigger: string; status: string; preliminary: boolean }>(db.url, `SELECT id, year, trigger::text, status::text, preliminary FROM "AnnualReport" ORDER BY id`);
+      const reports = () =>
+        sql<{ id: number; year: number; trigger: string; status: string; preliminary: boolean }>(
+          db.url,
+          `SELECT id, year, trigger::text, status::text, preliminary FROM "AnnualReport" ORDER BY id`,
+        );
 
       expect(await tickAll('2024-01-04T09:00:00Z')).toEqual([]); // not yet
       const made = await tickAll('2024-01-05T09:00:00Z');
@@ -560,7 +646,14 @@ describe('the automatic annual report', () => {
       expect(await tickAll('2024-01-05T09:01:00Z')).toEqual([]);
       const api = instances[1]!.api;
       const report = await waitForReport(api, made[0]!);
-      expect(report).toMatchObject({ year: 2023, trigger: 'yearly', status: 'ready', preliminary: false, language: 'da', requestedBy: 'schedule:yearly' });
+      expect(report).toMatchObject({
+        year: 2023,
+        trigger: 'yearly',
+        status: 'ready',
+        preliminary: false,
+        language: 'da',
+        requestedBy: 'schedule:yearly',
+      });
       expect((await reports()).filter((r) => r.year === 2023)).toHaveLength(1);
       const mails = await smtp.waitFor(1);
       expect(mails).toHaveLength(1);
@@ -592,14 +685,24 @@ describe('a report whose PDF cannot be made', () => {
   it('keeps the snapshot it took across retries, renders from it, and records the failure when it gives up', async () => {
     const db = await createTestDatabase();
     // API-only instances: no worker takes the jobs, the test runs the handler itself.
-    const broken = await startTestApp({ db, env: { PROCESS_ROLE: 'api', CHROMIUM_PATH: '/nonexistent/chromium' }, now: '2024-01-10T09:00:00Z' });
+    const broken = await startTestApp({
+      db,
+      env: { PROCESS_ROLE: 'api', CHROMIUM_PATH: '/nonexistent/chromium' },
+      now: '2024-01-10T09:00:00Z',
+    });
     const working = await startTestApp({ db, env: { PROCESS_ROLE: 'api' }, now: '2024-01-10T09:30:00Z' });
     try {
       await broken.app.get(PlanImportService).importFile(SEED);
       const first = (await broken.api.post('/api/annual-reports').send({ year: 2023 }).expect(202)).body as Json;
       const attempt = (made: number) => ({ attemptsMade: made, opts: { attempts: 3 } });
-      await expect(broken.app.get(AnnualReportService).generate(first.id, attempt(0))).rejects.toThrow(/CHROMIUM_PATH=\/nonexistent\/chromium.*install Debian's chromium/);
-      expect((await broken.api.get(`/api/annual-reports/${first.id}`).expect(200)).body).toMatchObject({ status: 'generating', error: null, content: `/api/annual-reports/${first.id}/content` });
+      await expect(broken.app.get(AnnualReportService).generate(first.id, attempt(0))).rejects.toThrow(
+        /CHROMIUM_PATH=\/nonexistent\/chromium.*install Debian's chromium/,
+      );
+      expect((await broken.api.get(`/api/annual-reports/${first.id}`).expect(200)).body).toMatchObject({
+        status: 'generating',
+        error: null,
+        content: `/api/annual-reports/${first.id}/content`,
+      });
       const retrying = { content: (await broken.api.get(`/api/annual-reports/${first.id}/content`).expect(200)).body as Json };
       expect(retrying.content).toMatchObject({ generatedAt: '2024-01-10T09:00:00.000Z' });
       expect(retrying.content.summary.figures.counts.completed).toBe(0);

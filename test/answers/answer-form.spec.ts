@@ -11,7 +11,10 @@ async function snapshot(url: string) {
   return {
     milestones: await sql(url, `SELECT id, state::text, progress, "stateChangedAt" FROM "Milestone" ORDER BY id`),
     updates: await sql(url, `SELECT count(*)::int AS n FROM "MilestoneUpdate"`),
-    scope: await sql(url, `SELECT "requestId", "milestoneId", "answeredAt", "draftState", "draftComment" FROM "RequestMilestone" ORDER BY 1, 2`),
+    scope: await sql(
+      url,
+      `SELECT "requestId", "milestoneId", "answeredAt", "draftState", "draftComment" FROM "RequestMilestone" ORDER BY 1, 2`,
+    ),
     requests: await sql(url, `SELECT id, status::text, "answeredAt", late FROM "ReportRequest" ORDER BY id`),
     outbox: await sql(url, `SELECT count(*)::int AS n FROM "OutboxMessage"`),
   };
@@ -68,14 +71,24 @@ describe('answering through the personal link', () => {
     const before = await snapshot(t.db.url);
     const { cookie } = await openForm(http, kvarken);
     await http.post(`/r/${kvarken}`).type('form').send({ action: 'submit', state_1: 'completed' }).expect(403);
-    await http.post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send({ action: 'submit', state_1: 'completed', csrf: 'forged' }).expect(403);
+    await http
+      .post(`/r/${kvarken}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ action: 'submit', state_1: 'completed', csrf: 'forged' })
+      .expect(403);
     expect(await snapshot(t.db.url)).toEqual(before);
   });
 
   it('saves a draft without changing any state, and shows it again', async () => {
     const before = await snapshot(t.db.url);
     const { cookie, csrf } = await openForm(http, kvarken);
-    await http.post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send({ csrf, action: 'draft', state_1: 'delayed', comment_1: 'Utkast <b>fet</b>' }).expect(303);
+    await http
+      .post(`/r/${kvarken}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ csrf, action: 'draft', state_1: 'delayed', comment_1: 'Utkast <b>fet</b>' })
+      .expect(303);
     const after = await snapshot(t.db.url);
     expect(after.milestones).toEqual(before.milestones);
     expect(after.updates).toEqual(before.updates);
@@ -91,7 +104,15 @@ describe('answering through the personal link', () => {
       .post(`/r/${kvarken}`)
       .set('Cookie', cookie)
       .type('form')
-      .send({ csrf, action: 'submit', state_1: 'completed', progress_2: '150', state_2: 'in_progress', state_3: 'finished', evidence_1: 'javascript:alert(1)' })
+      .send({
+        csrf,
+        action: 'submit',
+        state_1: 'completed',
+        progress_2: '150',
+        state_2: 'in_progress',
+        state_3: 'finished',
+        evidence_1: 'javascript:alert(1)',
+      })
       .expect(400);
     // In the organisation's language (Kvarkenrådet: Swedish), at the top and beside each field.
     expect(response.text).toContain('<li>Milstolpe 1: Länken måste börja med http:// eller https://.</li>');
@@ -134,9 +155,26 @@ describe('answering through the personal link', () => {
       ['at_risk', 50],
       ['not_started', 0],
     ]);
-    const history = await sql(t.db.url, `SELECT "fromState"::text, "toState"::text, channel::text, late, comment, "evidenceUrl" FROM "MilestoneUpdate" WHERE channel = 'link_form' ORDER BY id LIMIT 1`);
-    expect(history).toEqual([{ fromState: 'not_started', toState: 'completed', channel: 'link_form', late: false, comment: '<script>alert(1)</script> klart', evidenceUrl: 'https://example.org/rapport' }]);
-    expect(await sql(t.db.url, `SELECT status::text, late FROM "ReportRequest" r JOIN "Organisation" o ON o.id = r."organisationId" WHERE o.name = 'Kvarkenrådet'`)).toEqual([{ status: 'answered', late: false }]);
+    const history = await sql(
+      t.db.url,
+      `SELECT "fromState"::text, "toState"::text, channel::text, late, comment, "evidenceUrl" FROM "MilestoneUpdate" WHERE channel = 'link_form' ORDER BY id LIMIT 1`,
+    );
+    expect(history).toEqual([
+      {
+        fromState: 'not_started',
+        toState: 'completed',
+        channel: 'link_form',
+        late: false,
+        comment: '<script>alert(1)</script> klart',
+        evidenceUrl: 'https://example.org/rapport',
+      },
+    ]);
+    expect(
+      await sql(
+        t.db.url,
+        `SELECT status::text, late FROM "ReportRequest" r JOIN "Organisation" o ON o.id = r."organisationId" WHERE o.name = 'Kvarkenrådet'`,
+      ),
+    ).toEqual([{ status: 'answered', late: false }]);
 
     const [confirmation] = await smtp.waitFor(1);
     expect(confirmation!.envelopeTo).toEqual(['kvarken@example.org']);
@@ -156,14 +194,22 @@ describe('answering through the personal link', () => {
     expect(view.organisation.name).toBe('Greater Copenhagen');
     expect(view.milestones.map((m: { label: string }) => m.label)).toEqual(['MP2022', 'M2021-2024']);
     const before = await snapshot(t.db.url);
-    const response = await http.post(`/api/answers/${copenhagen}`).send({ answers: [{ number: 3, state: 'completed' }] }).expect(400);
+    const response = await http
+      .post(`/api/answers/${copenhagen}`)
+      .send({ answers: [{ number: 3, state: 'completed' }] })
+      .expect(400);
     expect(response.body.message).toEqual(['milestone 3: number: is not one of the milestones in this request']);
     expect(await snapshot(t.db.url)).toEqual(before);
   });
 
   it('accepts a late answer within the grace window, flagged late; after closing the link says so and changes nothing', async () => {
     t.clock.set('2024-12-05T10:00:00Z');
-    const result = (await http.post(`/api/answers/${copenhagen}`).send({ answers: [{ number: 1, state: 'completed', comment: 'Sent' }] }).expect(200)).body;
+    const result = (
+      await http
+        .post(`/api/answers/${copenhagen}`)
+        .send({ answers: [{ number: 1, state: 'completed', comment: 'Sent' }] })
+        .expect(200)
+    ).body;
     expect(result).toEqual({ recorded: 1, late: true, complete: false });
     expect(await sql(t.db.url, `SELECT late FROM "MilestoneUpdate" WHERE channel = 'api'`)).toEqual([{ late: true }]);
 
@@ -171,7 +217,10 @@ describe('answering through the personal link', () => {
     const before = await snapshot(t.db.url);
     const page = await http.get(`/r/${copenhagen}`).expect(200);
     expect(page.text).toContain('Denne rapporteringsrunde er lukket');
-    await http.post(`/api/answers/${copenhagen}`).send({ answers: [{ number: 2, state: 'completed' }] }).expect(410);
+    await http
+      .post(`/api/answers/${copenhagen}`)
+      .send({ answers: [{ number: 2, state: 'completed' }] })
+      .expect(410);
     expect(await snapshot(t.db.url)).toEqual(before);
   });
 

@@ -52,11 +52,22 @@ describe('the SQL an answer costs', () => {
   });
 
   it('records one answer or three in one statement after the lookup, with their history', async () => {
-    const one = await statements(() => anonymous().post(`/api/answers/${kvarken}`).send({ answers: [{ number: 1, state: 'in_progress', comment: 'Started' }] }).expect(200));
+    const one = await statements(() =>
+      anonymous()
+        .post(`/api/answers/${kvarken}`)
+        .send({ answers: [{ number: 1, state: 'in_progress', comment: 'Started' }] })
+        .expect(200),
+    );
     const three = await statements(() =>
       anonymous()
         .post(`/api/answers/${kvarken}`)
-        .send({ answers: [{ number: 1, state: 'completed' }, { number: 2, state: 'delayed', comment: 'Later' }, { number: 3, state: 'at_risk', progress: 30 }] })
+        .send({
+          answers: [
+            { number: 1, state: 'completed' },
+            { number: 2, state: 'delayed', comment: 'Later' },
+            { number: 3, state: 'at_risk', progress: 30 },
+          ],
+        })
         .expect(200),
     );
     // The lookup, then one statement: the milestones with their history, the request's scope and state, the confirmation.
@@ -73,10 +84,34 @@ describe('the SQL an answer costs', () => {
          WHERE u.channel = 'api' ORDER BY u.id`,
       ),
     ).toEqual([
-      { from: 'not_started', to: 'in_progress', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
-      { from: 'in_progress', to: 'completed', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
-      { from: expect.any(String), to: 'delayed', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
-      { from: expect.any(String), to: 'at_risk', createdAt: '2024-11-01T08:00:00', stateChangedAt: '2024-11-01T08:00:00', answeredAt: '2024-11-01T08:00:00' },
+      {
+        from: 'not_started',
+        to: 'in_progress',
+        createdAt: '2024-11-01T08:00:00',
+        stateChangedAt: '2024-11-01T08:00:00',
+        answeredAt: '2024-11-01T08:00:00',
+      },
+      {
+        from: 'in_progress',
+        to: 'completed',
+        createdAt: '2024-11-01T08:00:00',
+        stateChangedAt: '2024-11-01T08:00:00',
+        answeredAt: '2024-11-01T08:00:00',
+      },
+      {
+        from: expect.any(String),
+        to: 'delayed',
+        createdAt: '2024-11-01T08:00:00',
+        stateChangedAt: '2024-11-01T08:00:00',
+        answeredAt: '2024-11-01T08:00:00',
+      },
+      {
+        from: expect.any(String),
+        to: 'at_risk',
+        createdAt: '2024-11-01T08:00:00',
+        stateChangedAt: '2024-11-01T08:00:00',
+        answeredAt: '2024-11-01T08:00:00',
+      },
     ]);
   });
 
@@ -84,7 +119,12 @@ describe('the SQL an answer costs', () => {
     t.clock.set('2024-11-02T09:30:00Z');
     await anonymous()
       .post(`/api/answers/${kvarken}`)
-      .send({ answers: [{ number: 1, state: 'completed', progress: 100 }, { number: 3, state: 'delayed' }] })
+      .send({
+        answers: [
+          { number: 1, state: 'completed', progress: 100 },
+          { number: 3, state: 'delayed' },
+        ],
+      })
       .expect(200);
     const rows = await sql(
       db.url,
@@ -103,11 +143,22 @@ describe('the SQL an answer costs', () => {
     const form = await anonymous().get(`/r/${kvarken}`).expect(200);
     const cookie = (form.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hp_answer_csrf='))!.split(';')[0]!;
     const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
-    const draft = (fields: Record<string, string>) => () => anonymous().post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send({ csrf, action: 'draft', ...fields }).expect(303);
+    const draft = (fields: Record<string, string>) => () =>
+      anonymous()
+        .post(`/r/${kvarken}`)
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ csrf, action: 'draft', ...fields })
+        .expect(303);
     const one = await statements(draft({ state_4: 'delayed' }));
     const two = await statements(draft({ state_4: 'delayed', comment_4: 'Utkast', state_5: 'in_progress' }));
     expect(two).toBe(one);
-    expect(await sql(db.url, `SELECT "draftState"::text AS state, "draftComment" AS comment FROM "RequestMilestone" WHERE "draftSavedAt" IS NOT NULL ORDER BY number`)).toEqual([
+    expect(
+      await sql(
+        db.url,
+        `SELECT "draftState"::text AS state, "draftComment" AS comment FROM "RequestMilestone" WHERE "draftSavedAt" IS NOT NULL ORDER BY number`,
+      ),
+    ).toEqual([
       { state: 'delayed', comment: 'Utkast' },
       { state: 'in_progress', comment: null },
     ]);
@@ -130,7 +181,13 @@ describe('the SQL an answer costs', () => {
     try {
       await anonymous()
         .post(`/api/answers/${kvarken}`)
-        .send({ answers: [{ number: 4, state: 'completed', progress: 100 }, { number: 5, state: 'in_progress' }], final: true })
+        .send({
+          answers: [
+            { number: 4, state: 'completed', progress: 100 },
+            { number: 5, state: 'in_progress' },
+          ],
+          final: true,
+        })
         .expect(500);
       expect(await state()).toEqual(before);
     } finally {
@@ -138,7 +195,13 @@ describe('the SQL an answer costs', () => {
     }
     await anonymous()
       .post(`/api/answers/${kvarken}`)
-      .send({ answers: [{ number: 4, state: 'completed', progress: 100 }, { number: 5, state: 'in_progress' }], final: true })
+      .send({
+        answers: [
+          { number: 4, state: 'completed', progress: 100 },
+          { number: 5, state: 'in_progress' },
+        ],
+        final: true,
+      })
       .expect(200);
     const after = await state();
     expect(after.filter((row) => row.number === 4 || row.number === 5)).toEqual([

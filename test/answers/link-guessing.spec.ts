@@ -53,7 +53,9 @@ describe('counting wrong links per client across instances', () => {
     const { default: request } = await import('supertest');
     await redisCommandsDuring(t.app, async (commands) => {
       // No round is open in this app: an unknown link is the only kind there is, and each one counts.
-      await request(http).get(`/r/${'Q'.repeat(43)}`).expect(404);
+      await request(http)
+        .get(`/r/${'Q'.repeat(43)}`)
+        .expect(404);
       expect(commands).toEqual(expect.arrayContaining(['incr']));
       commands.length = 0;
       for (let i = 0; i < 30; i++) await request(http).get(`/r/${String(i).padStart(43, 'B')}`);
@@ -61,7 +63,9 @@ describe('counting wrong links per client across instances', () => {
       expect(refused.status).toBe(429);
       // Refused from memory: the last request sent nothing to Redis.
       const before = commands.length;
-      await request(http).get(`/r/${'D'.repeat(43)}`).expect(429);
+      await request(http)
+        .get(`/r/${'D'.repeat(43)}`)
+        .expect(429);
       expect(commands.length).toBe(before);
     });
   });

@@ -50,11 +50,15 @@ describe('who may do what', () => {
   });
 
   it('lets a viewer read but not act, by token or by session', async () => {
-    const { stdout, code } = await cli(['token', 'create', '--name', 'monitor', '--role', 'viewer'], { DATABASE_URL: t.db.url }).then((r) => ({ stdout: r.out, code: r.code }));
+    const { stdout, code } = await cli(['token', 'create', '--name', 'monitor', '--role', 'viewer'], { DATABASE_URL: t.db.url }).then(
+      (r) => ({ stdout: r.out, code: r.code }),
+    );
     expect(code).toBe(0);
     const viewer = bearer(t.app, stdout.trim());
     await viewer.get('/api/rounds').expect(200);
-    expect((await viewer.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(403)).body.message).toBe('This needs the secretariat role; monitor has viewer.');
+    expect((await viewer.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(403)).body.message).toBe(
+      'This needs the secretariat role; monitor has viewer.',
+    );
 
     const { cookie, csrf } = await session('view@norden.test');
     const page = await http.get('/rounds').set('Cookie', cookie).expect(200);
@@ -68,9 +72,19 @@ describe('who may do what', () => {
     const { cookie, csrf } = await session('sek@norden.test');
     await http.post('/rounds').set('Cookie', cookie).type('form').send({ year: '2024', deadline: '2024-12-01' }).expect(403);
     expect(await sql(t.db.url, `SELECT count(*)::int AS n FROM "ReportingRound"`)).toEqual([{ n: 0 }]);
-    const created = await http.post('/rounds').set('Cookie', cookie).type('form').send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' }).expect(303);
+    const created = await http
+      .post('/rounds')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' })
+      .expect(303);
     expect(created.headers.location).toMatch(/^\/rounds\/\d+$/);
-    const bad = await http.post('/rounds').set('Cookie', cookie).type('form').send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' }).expect(409);
+    const bad = await http
+      .post('/rounds')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' })
+      .expect(409);
     expect(bad.text).toContain('already has a round for 2024');
   });
 
@@ -85,17 +99,41 @@ describe('who may do what', () => {
   it('lets only an admin edit contacts, and refuses an invalid address without changing anything', async () => {
     const [org] = await sql<{ id: number }>(t.db.url, `SELECT id FROM "Organisation" WHERE name = 'Kvarkenrådet'`);
     const admin = await session('admin@norden.test');
-    const refused = await http.post(`/organisations/${org!.id}/contacts`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrf, contacts: 'kansli@kvarken.org\nnot-an-address' }).expect(400);
+    const refused = await http
+      .post(`/organisations/${org!.id}/contacts`)
+      .set('Cookie', admin.cookie)
+      .type('form')
+      .send({ _csrf: admin.csrf, contacts: 'kansli@kvarken.org\nnot-an-address' })
+      .expect(400);
     expect(refused.text).toContain('Not an email address: not-an-address. Nothing was changed.');
-    expect(await sql(t.db.url, `SELECT email, placeholder FROM "Contact" WHERE "organisationId" = $1`, [org!.id])).toEqual([{ email: 'kvarken@example.org', placeholder: true }]);
-    await http.post(`/organisations/${org!.id}/contacts`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrf, contacts: 'kansli@kvarken.org' }).expect(303);
-    expect(await sql(t.db.url, `SELECT email, placeholder FROM "Contact" WHERE "organisationId" = $1`, [org!.id])).toEqual([{ email: 'kansli@kvarken.org', placeholder: false }]);
+    expect(await sql(t.db.url, `SELECT email, placeholder FROM "Contact" WHERE "organisationId" = $1`, [org!.id])).toEqual([
+      { email: 'kvarken@example.org', placeholder: true },
+    ]);
+    await http
+      .post(`/organisations/${org!.id}/contacts`)
+      .set('Cookie', admin.cookie)
+      .type('form')
+      .send({ _csrf: admin.csrf, contacts: 'kansli@kvarken.org' })
+      .expect(303);
+    expect(await sql(t.db.url, `SELECT email, placeholder FROM "Contact" WHERE "organisationId" = $1`, [org!.id])).toEqual([
+      { email: 'kansli@kvarken.org', placeholder: false },
+    ]);
     const secretariat = await session('sek@norden.test');
-    await http.post(`/organisations/${org!.id}/contacts`).set('Cookie', secretariat.cookie).type('form').send({ _csrf: secretariat.csrf, contacts: 'x@y.org' }).expect(403);
+    await http
+      .post(`/organisations/${org!.id}/contacts`)
+      .set('Cookie', secretariat.cookie)
+      .type('form')
+      .send({ _csrf: secretariat.csrf, contacts: 'x@y.org' })
+      .expect(403);
   });
 
   it('slows down password guessing and signs out', async () => {
-    for (let i = 0; i < 5; i++) await http.post('/login').type('form').send({ email: 'admin@norden.test', password: `wrong ${i}` }).expect(401);
+    for (let i = 0; i < 5; i++)
+      await http
+        .post('/login')
+        .type('form')
+        .send({ email: 'admin@norden.test', password: `wrong ${i}` })
+        .expect(401);
     const locked = await http.post('/login').type('form').send({ email: 'admin@norden.test', password: PASSWORD }).expect(429);
     expect(locked.text).toContain('Too many failed attempts');
 
@@ -105,7 +143,8 @@ describe('who may do what', () => {
   });
 
   it('records when a token was last used, to the minute, without a write on every request', async () => {
-    const lastUsed = async () => (await sql<{ at: string }>(t.db.url, `SELECT to_char("lastUsedAt", 'HH24:MI:SS') AS at FROM "ApiToken" WHERE name = 'tests'`))[0]!.at;
+    const lastUsed = async () =>
+      (await sql<{ at: string }>(t.db.url, `SELECT to_char("lastUsedAt", 'HH24:MI:SS') AS at FROM "ApiToken" WHERE name = 'tests'`))[0]!.at;
     t.clock.set('2024-11-01T09:00:00Z');
     await t.api.get('/api/organisations').expect(200);
     expect(await lastUsed()).toBe('09:00:00');
@@ -125,10 +164,18 @@ describe('who may do what', () => {
 
   it('creates users from the command line, refusing weak passwords', async () => {
     const env = { DATABASE_URL: t.db.url, HANDLINGSPLAN_PASSWORD: 'short' };
-    expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], env)).toMatchObject({ code: 2, err: expect.stringContaining('password: must be at least 12 characters') });
+    expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], env)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('password: must be at least 12 characters'),
+    });
     expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'boss'], env)).toMatchObject({ code: 64 });
-    const created = await cli(['user', 'create', '--email', 'New@Norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD });
+    const created = await cli(['user', 'create', '--email', 'New@Norden.test', '--role', 'admin'], {
+      ...env,
+      HANDLINGSPLAN_PASSWORD: PASSWORD,
+    });
     expect(created).toMatchObject({ code: 0, out: expect.stringContaining('Created admin new@norden.test') });
-    expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD })).toMatchObject({ code: 2, err: expect.stringContaining('already exists') });
+    expect(
+      await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD }),
+    ).toMatchObject({ code: 2, err: expect.stringContaining('already exists') });
   });
 });

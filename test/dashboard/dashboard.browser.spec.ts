@@ -37,7 +37,14 @@ describe('the dashboard in a browser', () => {
     smtp.clear();
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -125,10 +132,16 @@ describe('the dashboard in a browser', () => {
 
   it('shows a milestone’s history after a committee answered through its link', async () => {
     // The committee's own link, from its status request.
-    const outbox = await sql<{ data: { answerNonce: string } }>(t.db.url, `SELECT data FROM "OutboxMessage" o JOIN "ReportRequest" r ON r.id = o."requestId" JOIN "Organisation" g ON g.id = r."organisationId" WHERE g.name = 'Nordkalottrådet' AND o.template = 'status-request'`);
+    const outbox = await sql<{ data: { answerNonce: string } }>(
+      t.db.url,
+      `SELECT data FROM "OutboxMessage" o JOIN "ReportRequest" r ON r.id = o."requestId" JOIN "Organisation" g ON g.id = r."organisationId" WHERE g.name = 'Nordkalottrådet' AND o.template = 'status-request'`,
+    );
     const { SignedLinks } = await import('../../src/common/signed-links.js');
     const token = t.app.get(SignedLinks).token(outbox[0]!.data.answerNonce);
-    await t.api.post(`/api/answers/${token}`).send({ answers: [{ number: 1, state: 'delayed', comment: 'Nytt datum i vår' }] }).expect(200);
+    await t.api
+      .post(`/api/answers/${token}`)
+      .send({ answers: [{ number: 1, state: 'delayed', comment: 'Nytt datum i vår' }] })
+      .expect(200);
 
     const page = await signIn('anna@norden.test');
     const [milestone] = await sql<{ id: number }>(

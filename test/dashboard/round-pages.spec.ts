@@ -29,7 +29,9 @@ describe('who has reported: the overview and the round page', () => {
   };
   const answerAll = async (token: string) => {
     const view = (await t.api.get(`/api/answers/${token}`).expect(200)).body;
-    const answers = view.milestones.filter((m: { optional: boolean }) => !m.optional).map((m: { number: number }) => ({ number: m.number, state: 'completed' }));
+    const answers = view.milestones
+      .filter((m: { optional: boolean }) => !m.optional)
+      .map((m: { number: number }) => ({ number: m.number, state: 'completed' }));
     await t.api.post(`/api/answers/${token}`).send({ answers, final: true }).expect(200);
   };
 
@@ -55,11 +57,15 @@ describe('who has reported: the overview and the round page', () => {
   it('filters the round page by state, finds organisations by name and pages the list', async () => {
     // From the test before: Kvarkenrådet answered on time, Greater Copenhagen late, one organisation has no contact.
     const names = (html: string) => [...html.matchAll(/<tr><td><a href="\/organisations\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
-    const counts = (html: string) => Object.fromEntries([...html.matchAll(/data-filter="(\w+)">[^(]*\((\d+)\)/g)].map((m) => [m[1], Number(m[2])]));
+    const counts = (html: string) =>
+      Object.fromEntries([...html.matchAll(/data-filter="(\w+)">[^(]*\((\d+)\)/g)].map((m) => [m[1], Number(m[2])]));
     const page = async (query = '') => (await t.api.get(`/rounds/1${query}`).expect(200)).text;
     /** A pager link as the browser reads it (Handlebars escapes "=" and "&" in attributes). */
     const linkTo = (html: string, rel: 'prev' | 'next') =>
-      [...html.matchAll(/href="([^"]+)" rel="(prev|next)"/g)].find((m) => m[2] === rel)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+      [...html.matchAll(/href="([^"]+)" rel="(prev|next)"/g)]
+        .find((m) => m[2] === rel)?.[1]
+        ?.replace(/&#x3D;/g, '=')
+        .replace(/&amp;/g, '&');
 
     const all = await page();
     expect(names(all)).toHaveLength(3);
@@ -103,6 +109,8 @@ describe('who has reported: the overview and the round page', () => {
     expect(names((await t.api.get('/api/rounds/1?state=answered').expect(200)).body)).toEqual(['Greater Copenhagen', 'Kvarkenrådet']);
     expect((await t.api.get('/api/rounds/1?state=overdue').expect(200)).body.requests).toEqual([]);
     const refused = await t.api.get('/api/rounds/1?state=late').expect(400);
-    expect(JSON.stringify(refused.body.message)).toContain('state: must be one of missing, sent, reminded, answered, overdue, bounced, no_contact');
+    expect(JSON.stringify(refused.body.message)).toContain(
+      'state: must be one of missing, sent, reminded, answered, overdue, bounced, no_contact',
+    );
   });
 });

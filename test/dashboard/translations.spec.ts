@@ -12,7 +12,8 @@ const LANGUAGES = ['da', 'sv', 'nb'] as const;
 const LOCALES = { da: 'da-DK', sv: 'sv-SE', nb: 'nb-NO' } as const;
 
 const stringsOf = (language: string): Record<string, Message> => JSON.parse(readFileSync(new URL(`${language}.json`, I18N), 'utf8'));
-const formsOf = (message: Message): string[] => (typeof message === 'string' ? [message] : Object.values(message).filter((text): text is string => text !== undefined));
+const formsOf = (message: Message): string[] =>
+  typeof message === 'string' ? [message] : Object.values(message).filter((text): text is string => text !== undefined);
 const sorted = (names: Set<string>) => [...names].sort();
 
 describe('the page texts', () => {

@@ -30,7 +30,9 @@ describe('the migrator', () => {
 
   it('rolls a failing migration back whole and says which one failed', async () => {
     add('20260103000000_broken', 'CREATE TABLE c (id INT); ALTER TABLE nowhere ADD COLUMN x INT;');
-    await expect(migrate(url, dir)).rejects.toThrow(/Migration 20260103000000_broken failed and was rolled back: relation "nowhere" does not exist/);
+    await expect(migrate(url, dir)).rejects.toThrow(
+      /Migration 20260103000000_broken failed and was rolled back: relation "nowhere" does not exist/,
+    );
     expect(await sql(url, `SELECT to_regclass('c') AS c`)).toEqual([{ c: null }]);
   });
 
@@ -45,7 +47,9 @@ describe('the migrator', () => {
     const other = `${name}_concurrent`;
     await admin((client) => client.query(`CREATE DATABASE "${other}"`));
     try {
-      const results = await Promise.all([1, 2, 3].map(() => migrate(databaseUrl(other), join(import.meta.dirname, '../../prisma/migrations'))));
+      const results = await Promise.all(
+        [1, 2, 3].map(() => migrate(databaseUrl(other), join(import.meta.dirname, '../../prisma/migrations'))),
+      );
       expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, results.find((r) => r.applied.length)!.applied.length]);
     } finally {
       await admin((client) => client.query(`DROP DATABASE IF EXISTS "${other}" WITH (FORCE)`));

@@ -41,7 +41,11 @@ describe('timestamps on a database whose sessions are not in UTC', () => {
     for (const row of rows) {
       for (const value of [row.created, row.updated]) {
         const at = new Date(`${value.replace(' ', 'T')}Z`).getTime();
-        expect({ kind: row.kind, value, withinTheRequest: at >= before - 1_000 && at <= after + 1_000 }).toEqual({ kind: row.kind, value, withinTheRequest: true });
+        expect({ kind: row.kind, value, withinTheRequest: at >= before - 1_000 && at <= after + 1_000 }).toEqual({
+          kind: row.kind,
+          value,
+          withinTheRequest: true,
+        });
       }
     }
   });

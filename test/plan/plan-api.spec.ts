@@ -62,7 +62,10 @@ describe('the read API', () => {
     expect((await http.get('/api/milestones?goal=6').expect(200)).body.total).toBe(1);
     expect((await http.get('/api/milestones?intervention=G.1.a').expect(200)).body.total).toBe(6);
     // M23/24 and M2021-2024 both include 2023
-    expect((await http.get('/api/milestones?dueYear=2023').expect(200)).body.items.map((m: { label: string }) => m.label).sort()).toEqual(['M2021-2024', 'M23/24']);
+    expect((await http.get('/api/milestones?dueYear=2023').expect(200)).body.items.map((m: { label: string }) => m.label).sort()).toEqual([
+      'M2021-2024',
+      'M23/24',
+    ]);
     expect((await http.get('/api/milestones?state=completed').expect(200)).body.total).toBe(0);
 
     const page2 = (await http.get('/api/milestones?pageSize=3&page=2').expect(200)).body;
@@ -99,6 +102,8 @@ describe('the read API', () => {
     const health = (await http.get('/health').expect(200)).body;
     expect(health).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });
     const docs = await http.get('/api/docs-json').expect(200);
-    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/goals', '/api/goals/{number}', '/api/interventions/{code}', '/api/milestones', '/api/organisations']));
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining(['/api/goals', '/api/goals/{number}', '/api/interventions/{code}', '/api/milestones', '/api/organisations']),
+    );
   });
 });

@@ -32,7 +32,9 @@ describe('the real action plan 2021-24', () => {
       { name: 'Konkurrenskraftigt Norden' },
       { name: 'Socialt hållbart Norden' },
     ]);
-    expect((await sql<{ number: number }>(db.url, `SELECT number FROM "Goal" ORDER BY number`)).map((g) => g.number)).toEqual([1, 6, 7, 9, 10]);
+    expect((await sql<{ number: number }>(db.url, `SELECT number FROM "Goal" ORDER BY number`)).map((g) => g.number)).toEqual([
+      1, 6, 7, 9, 10,
+    ]);
     expect(await count('Intervention')).toBe(23);
     expect(await count('Contribution')).toBe(46);
     expect(await sql(db.url, `SELECT kind::text, count(*)::int AS n FROM "Milestone" GROUP BY kind ORDER BY kind::text`)).toEqual([
@@ -45,7 +47,10 @@ describe('the real action plan 2021-24', () => {
 
   it('has the budget of goal 1 per partner as the document gives it (12,8 / 4,8 / 2,4 / 10 / 30 MDKK)', async () => {
     expect(
-      await sql(db.url, `SELECT b.partner, b.amount::int AS amount FROM "BudgetLine" b JOIN "Goal" g ON g.id = b."goalId" WHERE g.number = 1 ORDER BY b.position`),
+      await sql(
+        db.url,
+        `SELECT b.partner, b.amount::int AS amount FROM "BudgetLine" b JOIN "Goal" g ON g.id = b."goalId" WHERE g.number = 1 ORDER BY b.position`,
+      ),
     ).toEqual([
       { partner: 'Nordregio', amount: 12_800_000 },
       { partner: 'NORA', amount: 4_800_000 },
@@ -72,7 +77,10 @@ describe('the real action plan 2021-24', () => {
   });
 
   it('gives project-month labels no year, and keeps the notes on ambiguities', async () => {
-    const [m5] = await sql<{ dueFrom: number | null; notes: string[] }>(db.url, `SELECT "dueFrom", notes FROM "Milestone" WHERE label = 'M 5' ORDER BY id LIMIT 1`);
+    const [m5] = await sql<{ dueFrom: number | null; notes: string[] }>(
+      db.url,
+      `SELECT "dueFrom", notes FROM "Milestone" WHERE label = 'M 5' ORDER BY id LIMIT 1`,
+    );
     expect(m5).toMatchObject({ dueFrom: null, notes: [expect.stringContaining('project months')] });
     const [month] = await sql(db.url, `SELECT "dueFrom", "dueMonth" FROM "Milestone" WHERE label = '11/2021'`);
     expect(month).toEqual({ dueFrom: 2021, dueMonth: 11 });
@@ -86,8 +94,15 @@ describe('the real action plan 2021-24', () => {
   });
 
   it('marks every contact address as a placeholder on an example domain, and gives each organisation a language', async () => {
-    expect(await sql(db.url, `SELECT count(*)::int AS n FROM "Contact" WHERE NOT placeholder OR email !~ '@example\\.(org|com)$'`)).toEqual([{ n: 0 }]);
-    expect(await sql(db.url, `SELECT name, language::text FROM "Organisation" WHERE name IN ('Greater Copenhagen', 'Kvarkenrådet', 'Nordregio') ORDER BY name`)).toEqual([
+    expect(await sql(db.url, `SELECT count(*)::int AS n FROM "Contact" WHERE NOT placeholder OR email !~ '@example\\.(org|com)$'`)).toEqual(
+      [{ n: 0 }],
+    );
+    expect(
+      await sql(
+        db.url,
+        `SELECT name, language::text FROM "Organisation" WHERE name IN ('Greater Copenhagen', 'Kvarkenrådet', 'Nordregio') ORDER BY name`,
+      ),
+    ).toEqual([
       { name: 'Greater Copenhagen', language: 'da' },
       { name: 'Kvarkenrådet', language: 'sv' },
       { name: 'Nordregio', language: 'en' },

@@ -40,7 +40,8 @@ async function until(condition: () => Promise<boolean>, ms: number, what: string
  */
 describe('npm start under a supervisor', () => {
   it('passes SIGTERM on to the service, which shuts down', async () => {
-    if (!existsSync(MAIN)) throw new Error('This test runs the built service (dist/main.js): run `npm run build` first (npm run test:all does).');
+    if (!existsSync(MAIN))
+      throw new Error('This test runs the built service (dist/main.js): run `npm run build` first (npm run test:all does).');
     const db = await createTestDatabase();
     const port = await freePort();
     // A process group of its own, so that whatever is left over can be stopped at the end.

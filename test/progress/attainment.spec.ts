@@ -24,11 +24,19 @@ interface Step {
 }
 
 const actor = 'kontakt@example.org';
-const step = (state: State, progress: number, at: string, comment: string, extra: Partial<Step> = {}): Step => ({ state, progress, at, comment, ...extra });
+const step = (state: State, progress: number, at: string, comment: string, extra: Partial<Step> = {}): Step => ({
+  state,
+  progress,
+  at,
+  comment,
+  ...extra,
+});
 
 /** The answers: milestone key → its updates in the order they were made. */
 const ANSWERS: Record<string, Step[]> = {
-  'G.1.a/Nordkalottrådet/M2021': [step('completed', 100, '2021-12-01T10:00:00Z', 'Kartläggningen är klar.', { evidenceUrl: 'https://example.org/kartlaggning.pdf' })],
+  'G.1.a/Nordkalottrådet/M2021': [
+    step('completed', 100, '2021-12-01T10:00:00Z', 'Kartläggningen är klar.', { evidenceUrl: 'https://example.org/kartlaggning.pdf' }),
+  ],
   'G.1.a/Nordkalottrådet/M2021#2': [step('completed', 100, '2021-12-02T10:00:00Z', 'Mötet hölls i Tromsø.')],
   'G.1.a/Nordkalottrådet/M2021/2024': [step('in_progress', 60, '2022-11-20T09:00:00Z', 'Koordinering pågår.')],
   'G.1.a/Greater Copenhagen/unlabelled': [step('delayed', 25, '2022-11-21T09:00:00Z', 'Venter på finansiering.')],
@@ -39,7 +47,9 @@ const ANSWERS: Record<string, Step[]> = {
   'K.6.a/Svinesundskommittén/M21': [step('at_risk', 30, '2022-11-24T09:00:00Z', 'Försenat av pandemin.')],
   'K.6.c/Nordkalottrådet/M2021-2022': [step('cancelled', 0, '2022-11-25T09:00:00Z', 'Ersatt av K.6.d.')],
   'K.6.d/Tornedalsrådet/MP2021': [step('completed', 100, '2021-11-26T09:00:00Z', 'Genomfört.')],
-  'K.6.d/Tornedalsrådet/D2021': [step('completed', 100, '2021-11-27T09:00:00Z', 'Rapport levererad.', { evidenceUrl: 'https://example.org/d2021' })],
+  'K.6.d/Tornedalsrådet/D2021': [
+    step('completed', 100, '2021-11-27T09:00:00Z', 'Rapport levererad.', { evidenceUrl: 'https://example.org/d2021' }),
+  ],
   'K.6.d/MidtSkandia/MP2022': [step('delayed', 20, '2022-11-28T09:00:00Z', 'Utsatt till 2023.')],
   'K.6.d/Nordkalottrådet/M2021-2022': [step('in_progress', 70, '2022-11-29T09:00:00Z', 'Nästan klart.')],
   'goal-7/Svinesundskommittén/M 21-24': [step('in_progress', 35, '2022-11-30T09:00:00Z', 'Pågår.')],
@@ -111,7 +121,10 @@ interface World {
 
 /** The figures, worked out one milestone at a time. */
 function naiveFigures(milestones: MilestoneRow[], year: number) {
-  const counts = Object.fromEntries(STATES.map((state) => [state, milestones.filter((m) => m.state === state).length])) as Record<State, number>;
+  const counts = Object.fromEntries(STATES.map((state) => [state, milestones.filter((m) => m.state === state).length])) as Record<
+    State,
+    number
+  >;
   const total = milestones.length;
   const notCancelled = milestones.filter((m) => m.state !== 'cancelled');
   const denominator = total - counts.cancelled;
@@ -148,7 +161,12 @@ function expectFigures(actual: ApiFigures, milestones: MilestoneRow[], year: num
   expect({ where, counts }).toEqual({ where, counts: expected.counts });
   expect({ where, completion: actual.completion }).toEqual({
     where,
-    completion: { value: closeTo(expected.completion.value), completed: expected.completion.completed, denominator: expected.completion.denominator, formula: expect.any(String) },
+    completion: {
+      value: closeTo(expected.completion.value),
+      completed: expected.completion.completed,
+      denominator: expected.completion.denominator,
+      formula: expect.any(String),
+    },
   });
   expect({ where, overdue: actual.overdue.count, atRisk: actual.atRisk.count, averageProgress: actual.averageProgress.value }).toEqual({
     where,
@@ -227,18 +245,28 @@ describe('attainment and the overdue list', () => {
          JOIN "Goal" g ON g.id = c."goalId"
          LEFT JOIN "Intervention" i ON i.id = c."interventionId"`,
       ),
-      updates: await sql<UpdateRow>(url, `SELECT id, "milestoneId", "toState"::text AS "toState", comment, channel::text AS channel, actor, "createdAt" AT TIME ZONE 'UTC' AS "createdAt" FROM "MilestoneUpdate"`),
+      updates: await sql<UpdateRow>(
+        url,
+        `SELECT id, "milestoneId", "toState"::text AS "toState", comment, channel::text AS channel, actor, "createdAt" AT TIME ZONE 'UTC' AS "createdAt" FROM "MilestoneUpdate"`,
+      ),
       priorities: await sql(url, `SELECT id, name FROM "Priority"`),
       goals: await sql(url, `SELECT id, number, "priorityId", "budgetTotal"::text AS "budgetTotal", "budgetCurrency" FROM "Goal"`),
       interventions: await sql(url, `SELECT id, code, "goalId" FROM "Intervention"`),
-      contributions: await sql(url, `SELECT id, key, "goalId", "budgetAmount"::text AS "budgetAmount", "budgetCurrency" FROM "Contribution"`),
+      contributions: await sql(
+        url,
+        `SELECT id, key, "goalId", "budgetAmount"::text AS "budgetAmount", "budgetCurrency" FROM "Contribution"`,
+      ),
       organisations: await sql(url, `SELECT o.id, o.name FROM "Organisation" o JOIN "PlanOrganisation" po ON po."organisationId" = o.id`),
       currency: (await sql<{ currency: string }>(url, `SELECT currency FROM "Plan"`))[0]!.currency,
     };
   });
   afterAll(() => t.close());
 
-  const goalCompletion = (goalId: number) => naiveFigures(world.milestones.filter((m) => m.goalId === goalId), 2023).completion.value;
+  const goalCompletion = (goalId: number) =>
+    naiveFigures(
+      world.milestones.filter((m) => m.goalId === goalId),
+      2023,
+    ).completion.value;
   const goalWeighted = (goals: World['goals']) =>
     naiveWeighted(
       goals.map((goal) => ({
@@ -254,28 +282,59 @@ describe('attainment and the overdue list', () => {
     expect(body.figures.counts.total).toBe(109 + EXTRA_MILESTONES.length);
     expectFigures(body.figures, world.milestones, year, 'plan');
     const { completed, total, cancelled } = naiveFigures(world.milestones, year).counts;
-    expect(body.figures.completion.formula).toBe(`completion = completed / (all − cancelled) = ${completed} / (${total} − ${cancelled}) = ${((completed / (total - cancelled)) * 100).toFixed(1)} %`);
+    expect(body.figures.completion.formula).toBe(
+      `completion = completed / (all − cancelled) = ${completed} / (${total} − ${cancelled}) = ${((completed / (total - cancelled)) * 100).toFixed(1)} %`,
+    );
 
-    expect(body.priorities.map((p: { name: string }) => p.name)).toEqual(['Grönt Norden', 'Konkurrenskraftigt Norden', 'Socialt hållbart Norden']);
+    expect(body.priorities.map((p: { name: string }) => p.name)).toEqual([
+      'Grönt Norden',
+      'Konkurrenskraftigt Norden',
+      'Socialt hållbart Norden',
+    ]);
     let interventionsSeen = 0;
     let contributionsSeen = 0;
     for (const priority of body.priorities) {
       const { id } = world.priorities.find((p) => p.name === priority.name)!;
-      expectFigures(priority.figures, world.milestones.filter((m) => m.priorityId === id), year, priority.name);
+      expectFigures(
+        priority.figures,
+        world.milestones.filter((m) => m.priorityId === id),
+        year,
+        priority.name,
+      );
       for (const goal of priority.goals) {
         const { id: goalId } = world.goals.find((g) => g.number === goal.number)!;
-        expectFigures(goal.figures, world.milestones.filter((m) => m.goalId === goalId), year, `goal ${goal.number}`);
+        expectFigures(
+          goal.figures,
+          world.milestones.filter((m) => m.goalId === goalId),
+          year,
+          `goal ${goal.number}`,
+        );
         for (const intervention of goal.interventions) {
           const { id: interventionId } = world.interventions.find((i) => i.code === intervention.code)!;
-          expectFigures(intervention.figures, world.milestones.filter((m) => m.interventionId === interventionId), year, intervention.code);
+          expectFigures(
+            intervention.figures,
+            world.milestones.filter((m) => m.interventionId === interventionId),
+            year,
+            intervention.code,
+          );
           interventionsSeen++;
           for (const contribution of intervention.contributions) {
-            expectFigures(contribution.figures, world.milestones.filter((m) => m.contributionKey === contribution.key), year, contribution.key);
+            expectFigures(
+              contribution.figures,
+              world.milestones.filter((m) => m.contributionKey === contribution.key),
+              year,
+              contribution.key,
+            );
             contributionsSeen++;
           }
         }
         for (const contribution of goal.contributions) {
-          expectFigures(contribution.figures, world.milestones.filter((m) => m.contributionKey === contribution.key), year, contribution.key);
+          expectFigures(
+            contribution.figures,
+            world.milestones.filter((m) => m.contributionKey === contribution.key),
+            year,
+            contribution.key,
+          );
           contributionsSeen++;
         }
       }
@@ -286,7 +345,12 @@ describe('attainment and the overdue list', () => {
 
     expect(body.organisations.map((o: { name: string }) => o.name).sort()).toEqual(world.organisations.map((o) => o.name).sort());
     for (const organisation of body.organisations) {
-      expectFigures(organisation.figures, world.milestones.filter((m) => m.organisationId === organisation.id), year, organisation.name);
+      expectFigures(
+        organisation.figures,
+        world.milestones.filter((m) => m.organisationId === organisation.id),
+        year,
+        organisation.name,
+      );
     }
   });
 
@@ -294,11 +358,15 @@ describe('attainment and the overdue list', () => {
     const body = (await http.get('/api/attainment?asOf=2023-06-30').expect(200)).body;
     const goal7 = body.priorities[1].goals.find((g: { number: number }) => g.number === 7);
     // Innlandet-Dalarna's only milestone on K.7.a is cancelled: nothing is left to complete.
-    const innlandet = goal7.interventions.find((i: { code: string }) => i.code === 'K.7.a').contributions.find((c: { organisation: string }) => c.organisation === 'Innlandet-Dalarna');
+    const innlandet = goal7.interventions
+      .find((i: { code: string }) => i.code === 'K.7.a')
+      .contributions.find((c: { organisation: string }) => c.organisation === 'Innlandet-Dalarna');
     expect(innlandet.figures.completion).toMatchObject({ value: null, completed: 0, denominator: 0 });
     expect(innlandet.figures.averageProgress.value).toBeNull();
     // An intervention without contributions has all-zero counts.
-    const interventions = body.priorities.flatMap((p: { goals: { interventions: unknown[] }[] }) => p.goals.flatMap((g) => g.interventions));
+    const interventions = body.priorities.flatMap((p: { goals: { interventions: unknown[] }[] }) =>
+      p.goals.flatMap((g) => g.interventions),
+    );
     const empty = interventions.find((i: { contributions: unknown[] }) => i.contributions.length === 0);
     expect(empty.figures.counts).toMatchObject({ total: 0, not_started: 0, completed: 0, cancelled: 0 });
     // The unlabelled, delayed Greater Copenhagen milestone has no due year: at risk, never overdue.
@@ -336,7 +404,10 @@ describe('attainment and the overdue list', () => {
       }
       const expected = naiveWeighted(
         budgeted.map((c) => ({
-          completion: naiveFigures(world.milestones.filter((m) => m.contributionId === c.id), 2023).completion.value,
+          completion: naiveFigures(
+            world.milestones.filter((m) => m.contributionId === c.id),
+            2023,
+          ).completion.value,
           budget: Number(c.budgetAmount),
         })),
       );
@@ -354,7 +425,12 @@ describe('attainment and the overdue list', () => {
     const body = (await http.get('/api/goals/6/attainment?asOf=2023-06-30').expect(200)).body;
     expect(body).toEqual({ asOf: '2023-06-30', referenceYear: 2023, priority: 'Konkurrenskraftigt Norden', ...goal6 });
     const { id } = world.goals.find((g) => g.number === 6)!;
-    expectFigures(body.figures, world.milestones.filter((m) => m.goalId === id), 2023, 'goal 6 alone');
+    expectFigures(
+      body.figures,
+      world.milestones.filter((m) => m.goalId === id),
+      2023,
+      'goal 6 alone',
+    );
   });
 
   it('cuts the tree at the depth asked for, with the same figures, and the organisations only when wanted', async () => {
@@ -365,12 +441,18 @@ describe('attainment and the overdue list', () => {
       const { priorities, organisations: everyOrganisation, ...top } = whole as Node;
       const goal = ({ interventions, contributions, ...rest }: Node): Node => ({
         ...rest,
-        ...(depth >= 3 && { interventions: interventions.map(({ contributions: own, ...intervention }: Node) => (depth >= 4 ? { ...intervention, contributions: own } : intervention)) }),
+        ...(depth >= 3 && {
+          interventions: interventions.map(({ contributions: own, ...intervention }: Node) =>
+            depth >= 4 ? { ...intervention, contributions: own } : intervention,
+          ),
+        }),
         ...(depth >= 4 && { contributions }),
       });
       return {
         ...top,
-        ...(depth >= 1 && { priorities: priorities.map(({ goals, ...priority }: Node) => ({ ...priority, ...(depth >= 2 && { goals: goals.map(goal) }) })) }),
+        ...(depth >= 1 && {
+          priorities: priorities.map(({ goals, ...priority }: Node) => ({ ...priority, ...(depth >= 2 && { goals: goals.map(goal) }) })),
+        }),
         ...(organisations && { organisations: everyOrganisation }),
       };
     };
@@ -389,7 +471,9 @@ describe('attainment and the overdue list', () => {
     expect(small).toBeLessThan(JSON.stringify(whole).length / 2);
     for (const url of ['/api/attainment?depth=milestones', '/api/attainment?organisations=yes']) {
       const message = JSON.stringify((await http.get(url).expect(400)).body.message);
-      expect(message).toMatch(/depth: must be one of plan, priorities, goals, interventions, contributions|organisations: must be true or false/);
+      expect(message).toMatch(
+        /depth: must be one of plan, priorities, goals, interventions, contributions|organisations: must be true or false/,
+      );
     }
   });
 
@@ -406,7 +490,9 @@ describe('attainment and the overdue list', () => {
       const [last] = world.updates
         .filter((u) => u.milestoneId === milestoneId)
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id);
-      return last ? { state: last.toState, comment: last.comment, channel: last.channel, actor: last.actor, createdAt: last.createdAt.toISOString() } : null;
+      return last
+        ? { state: last.toState, comment: last.comment, channel: last.channel, actor: last.actor, createdAt: last.createdAt.toISOString() }
+        : null;
     };
     const code = (m: MilestoneRow) => m.interventionCode ?? '';
     return world.milestones
@@ -446,7 +532,11 @@ describe('attainment and the overdue list', () => {
     expect(body.items).toEqual(expected);
     // The latest of three updates, though it was written first.
     const gc = body.items.find((item: { key: string }) => item.key === 'K.7.b/Greater Copenhagen/MP2021');
-    expect(gc).toMatchObject({ state: 'delayed', yearsLate: 2, lastUpdate: { state: 'delayed', comment: 'Udskudt et år.', channel: 'link_form', actor } });
+    expect(gc).toMatchObject({
+      state: 'delayed',
+      yearsLate: 2,
+      lastUpdate: { state: 'delayed', comment: 'Udskudt et år.', channel: 'link_form', actor },
+    });
     expect(body.items.find((item: { key: string }) => item.key === 'K.6.c/Nordkalottrådet/M2021-2022')).toBeUndefined();
   });
 
@@ -457,7 +547,9 @@ describe('attainment and the overdue list', () => {
     expect(page2.items).toEqual(all.slice(7, 14));
 
     const nordkalotten = world.organisations.find((o) => o.name === 'Nordkalottrådet')!;
-    const byOrganisation = (await http.get(`/api/milestones/overdue?asOf=2023-06-30&pageSize=500&organisation=${nordkalotten.id}`).expect(200)).body;
+    const byOrganisation = (
+      await http.get(`/api/milestones/overdue?asOf=2023-06-30&pageSize=500&organisation=${nordkalotten.id}`).expect(200)
+    ).body;
     expect(byOrganisation.items).toEqual(naiveOverdue(2023, (m) => m.organisationId === nordkalotten.id));
     expect(byOrganisation.total).toBeGreaterThan(0);
     expect(byOrganisation.total).toBe(byOrganisation.items.length);
@@ -486,10 +578,36 @@ describe('attainment and the overdue list', () => {
   it('shows the history of a milestone, oldest first', async () => {
     const [milestone] = world.milestones.filter((m) => m.key === 'K.7.b/Greater Copenhagen/MP2021');
     const body = (await http.get(`/api/milestones/${milestone!.id}/history`).expect(200)).body;
-    expect(body.milestone).toMatchObject({ id: milestone!.id, key: 'K.7.b/Greater Copenhagen/MP2021', state: 'delayed', progress: 10, owner: { name: 'Greater Copenhagen' } });
+    expect(body.milestone).toMatchObject({
+      id: milestone!.id,
+      key: 'K.7.b/Greater Copenhagen/MP2021',
+      state: 'delayed',
+      progress: 10,
+      owner: { name: 'Greater Copenhagen' },
+    });
     expect(body.updates.map(({ id: _id, requestId: _r, ...update }: Record<string, unknown>) => update)).toEqual([
-      { createdAt: '2021-11-20T09:00:00.000Z', actor, channel: 'link_form', fromState: 'not_started', toState: 'in_progress', progress: 30, comment: 'Kommet i gang.', evidenceUrl: null, late: false },
-      { createdAt: '2022-11-20T09:00:00.000Z', actor, channel: 'link_form', fromState: 'in_progress', toState: 'at_risk', progress: 30, comment: 'Partner er sprunget fra.', evidenceUrl: null, late: false },
+      {
+        createdAt: '2021-11-20T09:00:00.000Z',
+        actor,
+        channel: 'link_form',
+        fromState: 'not_started',
+        toState: 'in_progress',
+        progress: 30,
+        comment: 'Kommet i gang.',
+        evidenceUrl: null,
+        late: false,
+      },
+      {
+        createdAt: '2022-11-20T09:00:00.000Z',
+        actor,
+        channel: 'link_form',
+        fromState: 'in_progress',
+        toState: 'at_risk',
+        progress: 30,
+        comment: 'Partner er sprunget fra.',
+        evidenceUrl: null,
+        late: false,
+      },
       {
         createdAt: '2023-12-05T09:00:00.000Z',
         actor,
@@ -534,7 +652,12 @@ describe('attainment and the overdue list', () => {
   it('documents the endpoints', async () => {
     const docs = (await http.get('/api/docs-json').expect(200)).body;
     expect(Object.keys(docs.paths)).toEqual(
-      expect.arrayContaining(['/api/attainment', '/api/goals/{number}/attainment', '/api/milestones/overdue', '/api/milestones/{id}/history']),
+      expect.arrayContaining([
+        '/api/attainment',
+        '/api/goals/{number}/attainment',
+        '/api/milestones/overdue',
+        '/api/milestones/{id}/history',
+      ]),
     );
   });
 });

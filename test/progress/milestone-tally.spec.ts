@@ -40,9 +40,10 @@ describe('the kept milestone tally', () => {
   });
 
   it('counts the imported plan', async () => {
-    const [{ milestones, kept }] = (await sql(url, `SELECT (SELECT count(*)::int FROM "Milestone") AS milestones, (SELECT sum(count)::int FROM "MilestoneTally") AS kept`)) as [
-      { milestones: number; kept: number },
-    ];
+    const [{ milestones, kept }] = (await sql(
+      url,
+      `SELECT (SELECT count(*)::int FROM "Milestone") AS milestones, (SELECT sum(count)::int FROM "MilestoneTally") AS kept`,
+    )) as [{ milestones: number; kept: number }];
     expect(milestones).toBe(109);
     expect(kept).toBe(109);
     expect(await disagreement()).toEqual([]);
@@ -103,7 +104,11 @@ describe('the kept milestone tally', () => {
           await client.query('BEGIN');
           for (const id of pick) {
             const state = states[(seed + round + id) % states.length]!;
-            await client.query(`UPDATE "Milestone" SET state = $2::"MilestoneState", progress = $3 WHERE id = $1`, [id, state, (seed * 13 + round) % 101]);
+            await client.query(`UPDATE "Milestone" SET state = $2::"MilestoneState", progress = $3 WHERE id = $1`, [
+              id,
+              state,
+              (seed * 13 + round) % 101,
+            ]);
           }
           await client.query('COMMIT');
         }
@@ -118,7 +123,9 @@ describe('the kept milestone tally', () => {
   it('agrees again after the plan is imported anew', async () => {
     await t.app.get(PlanImportService).importFile(SEED);
     expect(await disagreement()).toEqual([]);
-    expect(await sql(url, `SELECT sum(count)::int AS n FROM "MilestoneTally"`)).toEqual([{ n: (await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "Milestone"`))[0]!.n }]);
+    expect(await sql(url, `SELECT sum(count)::int AS n FROM "MilestoneTally"`)).toEqual([
+      { n: (await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "Milestone"`))[0]!.n },
+    ]);
   });
 
   it('is emptied with the milestones by TRUNCATE, which fires no row triggers', async () => {

@@ -34,14 +34,25 @@ describe('queues on a Redis Cluster', () => {
   });
 
   it('refuses a queue prefix without a hash tag on a cluster, naming the variable', () => {
-    expect(() => validateConfiguration({ DATABASE_URL: 'postgresql://x@localhost/db', REDIS_CLUSTER_NODES: cluster.nodes, QUEUE_PREFIX: 'handlingsplan' })).toThrow(
-      /QUEUE_PREFIX: must contain a \{hash tag\}/,
-    );
-    expect(() => validateConfiguration({ DATABASE_URL: 'postgresql://x@localhost/db', REDIS_CLUSTER_NODES: 'http://127.0.0.1:7000' })).toThrow(/REDIS_CLUSTER_NODES\.0: must be a URL starting with redis:/);
+    expect(() =>
+      validateConfiguration({
+        DATABASE_URL: 'postgresql://x@localhost/db',
+        REDIS_CLUSTER_NODES: cluster.nodes,
+        QUEUE_PREFIX: 'handlingsplan',
+      }),
+    ).toThrow(/QUEUE_PREFIX: must contain a \{hash tag\}/);
+    expect(() =>
+      validateConfiguration({ DATABASE_URL: 'postgresql://x@localhost/db', REDIS_CLUSTER_NODES: 'http://127.0.0.1:7000' }),
+    ).toThrow(/REDIS_CLUSTER_NODES\.0: must be a URL starting with redis:/);
   });
 
   it('an API and a worker instance open a round, send every digest and reminder once, with one schedule, all keys in one slot', async () => {
-    const env = { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sek@norden.test', REDIS_CLUSTER_NODES: cluster.nodes, REDIS_URL: 'redis://127.0.0.1:1' };
+    const env = {
+      SMTP_URL: smtp.url,
+      SECRETARIAT_EMAIL: 'sek@norden.test',
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    };
     instances.push(await startTestApp({ db, env: { ...env, PROCESS_ROLE: 'api' }, now: '2024-11-01T08:00:00Z' }));
     instances.push(await startTestApp({ db, env: { ...env, PROCESS_ROLE: 'worker' }, now: '2024-11-01T08:00:00Z' }));
     const [api, worker] = instances as [TestApp, TestApp];

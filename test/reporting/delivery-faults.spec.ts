@@ -48,14 +48,19 @@ describe('delivery faults, hostile input and missing contacts', () => {
 
   it('marks an organisation without contacts "no contact", tells the secretariat, and escapes what it shows', async () => {
     const round = await open(2021);
-    const messages = await until(() => outbox(t.db.url, round.id), (rows) => rows.every((row) => row.status !== 'pending'));
+    const messages = await until(
+      () => outbox(t.db.url, round.id),
+      (rows) => rows.every((row) => row.status !== 'pending'),
+    );
     expect(messages.map((m) => [m.template, m.status, m.recipients])).toEqual([
       ['status-request', 'sent', ['evil@example.org']],
       ['status-request', 'sent', ['tornedalen@example.org']],
       ['pending-summary', 'sent', ['sek@norden.test']],
     ]);
     const detail = (await http.get(`/api/rounds/${round.id}`).expect(200)).body;
-    expect(detail.requests.find((r: { organisation: { name: string } }) => r.organisation.name === 'Ingen Adress').state).toBe('no_contact');
+    expect(detail.requests.find((r: { organisation: { name: string } }) => r.organisation.name === 'Ingen Adress').state).toBe(
+      'no_contact',
+    );
     expect(detail.totals).toMatchObject({ expected: 3, noContact: 1 });
 
     const mails = await smtp.waitFor(3);
@@ -77,7 +82,10 @@ describe('delivery faults, hostile input and missing contacts', () => {
   it('retries a temporary refusal (451) and delivers', async () => {
     smtp.set({ reply: 451, times: 2 });
     const round = await open(2022);
-    const messages = await until(() => outbox(t.db.url, round.id), (rows) => rows.every((row) => row.status !== 'pending'));
+    const messages = await until(
+      () => outbox(t.db.url, round.id),
+      (rows) => rows.every((row) => row.status !== 'pending'),
+    );
     expect(messages.filter((m) => m.template === 'status-request').map((m) => m.status)).toEqual(['sent', 'sent']);
     expect(messages.reduce((sum, m) => sum + m.attempts, 0)).toBe(messages.length + 2);
     await smtp.waitFor(messages.length);
@@ -86,7 +94,10 @@ describe('delivery faults, hostile input and missing contacts', () => {
   it('does not retry a permanent refusal (550): the message fails and the request is recorded as bounced', async () => {
     smtp.set({ reply: 550 });
     const round = await open(2023);
-    const messages = await until(() => outbox(t.db.url, round.id), (rows) => rows.every((row) => row.status !== 'pending'));
+    const messages = await until(
+      () => outbox(t.db.url, round.id),
+      (rows) => rows.every((row) => row.status !== 'pending'),
+    );
     const requests = messages.filter((m) => m.template === 'status-request');
     expect(requests.map((m) => [m.status, m.attempts])).toEqual([
       ['failed', 1],
@@ -109,7 +120,12 @@ describe('delivery faults, hostile input and missing contacts', () => {
     );
     await t.app.get(MailDeliveryService).enqueue([id]);
     const [row] = await until(
-      () => sql<{ status: string; attempts: number; lastError: string | null }>(t.db.url, `SELECT status::text, attempts, "lastError" FROM "OutboxMessage" WHERE id = $1`, [id]),
+      () =>
+        sql<{ status: string; attempts: number; lastError: string | null }>(
+          t.db.url,
+          `SELECT status::text, attempts, "lastError" FROM "OutboxMessage" WHERE id = $1`,
+          [id],
+        ),
       (rows) => rows[0]!.status !== 'pending',
     );
     expect(row).toMatchObject({ status: 'failed', attempts: 3 });
@@ -121,10 +137,17 @@ describe('delivery faults, hostile input and missing contacts', () => {
     smtp.set('silent');
     const started = Date.now();
     const round = await open(2024);
-    const messages = await until(() => outbox(t.db.url, round.id), (rows) => rows.every((row) => row.status !== 'pending'), 30_000);
+    const messages = await until(
+      () => outbox(t.db.url, round.id),
+      (rows) => rows.every((row) => row.status !== 'pending'),
+      30_000,
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     const requests = messages.filter((m) => m.template === 'status-request');
-    expect(requests.map((m) => [m.status, m.attempts])).toEqual([["failed", 3], ["failed", 3]]);
+    expect(requests.map((m) => [m.status, m.attempts])).toEqual([
+      ['failed', 3],
+      ['failed', 3],
+    ]);
     expect(requests[0]!.lastError).toMatch(/gave up after 3 attempts: timed out/);
     const listed = (await http.get(`/api/mail?round=${round.id}&status=failed`).expect(200)).body;
     expect(listed.total).toBe(messages.length);

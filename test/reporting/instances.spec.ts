@@ -43,7 +43,9 @@ describe('several instances, and Redis losing its data', () => {
       expect(schedulers.map((s) => s.key)).toEqual(['tick']);
 
       await instances[0]!.app.get(PlanImportService).importFile(SMALL);
-      const round = (await instances[0]!.api.post('/api/rounds').send({ year: 2024, opensAt: '2024-11-01', deadline: '2024-12-01' }).expect(201)).body;
+      const round = (
+        await instances[0]!.api.post('/api/rounds').send({ year: 2024, opensAt: '2024-11-01', deadline: '2024-12-01' }).expect(201)
+      ).body;
       expect(round.state).toBe('scheduled');
 
       const tickAll = async (at: string) => {

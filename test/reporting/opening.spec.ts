@@ -13,7 +13,9 @@ const count = async (url: string, query: string, values: unknown[] = []) => (awa
 /** What an opening must have written: one request per organisation with something due, each complete. */
 async function expectCompleteOpening(url: string, roundId: number, organisations: number, perOrganisation: number) {
   expect(await count(url, `SELECT count(*)::int AS n FROM "ReportRequest" WHERE "roundId" = $1`, [roundId])).toBe(organisations);
-  expect(await count(url, `SELECT count(DISTINCT "organisationId")::int AS n FROM "ReportRequest" WHERE "roundId" = $1`, [roundId])).toBe(organisations);
+  expect(await count(url, `SELECT count(DISTINCT "organisationId")::int AS n FROM "ReportRequest" WHERE "roundId" = $1`, [roundId])).toBe(
+    organisations,
+  );
   // Every request has all of its milestones, numbered 1..n, and a sent request has exactly one digest.
   const incomplete = await sql(
     url,
@@ -75,7 +77,13 @@ describe('opening a round in chunks', () => {
 
       // Reminders select the same comments for the whole round.
       expect((await t.api.post(`/api/rounds/${roundId}/remind`).send({}).expect(200)).body).toEqual({ reminded: 8_300 });
-      type Digest = { organisation: unknown; answerNonce: string; replyAddress: string; milestones: { number: number }[]; reminder?: unknown };
+      type Digest = {
+        organisation: unknown;
+        answerNonce: string;
+        replyAddress: string;
+        milestones: { number: number }[];
+        reminder?: unknown;
+      };
       const mails = await sql<{ template: string; recipients: string[]; language: string; data: Digest }>(
         db.url,
         `SELECT template, recipients, language::text AS language, data FROM "OutboxMessage" WHERE "requestId" = $1 ORDER BY id`,
@@ -84,10 +92,17 @@ describe('opening a round in chunks', () => {
       const [digest, reminder] = mails;
       expect(mails.map((mail) => mail.template)).toEqual(['status-request', 'reminder']);
       expect(reminder).toMatchObject({ recipients: digest!.recipients, language: digest!.language });
-      expect(reminder!.data).toMatchObject({ organisation: digest!.data.organisation, answerNonce: digest!.data.answerNonce, replyAddress: digest!.data.replyAddress });
+      expect(reminder!.data).toMatchObject({
+        organisation: digest!.data.organisation,
+        answerNonce: digest!.data.answerNonce,
+        replyAddress: digest!.data.replyAddress,
+      });
       expect(reminder!.data.milestones).toEqual(digest!.data.milestones.filter((milestone) => milestone.number !== 2));
       expect(reminder!.data.reminder).toEqual({ step: 'before', daysLeft: 31 }); // the deadline is the end of 1 December in Copenhagen
-      const commented = await count(db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE template = 'reminder' AND data::text LIKE '%Started in the spring%'`);
+      const commented = await count(
+        db.url,
+        `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE template = 'reminder' AND data::text LIKE '%Started in the spring%'`,
+      );
       expect(commented).toBe(await count(db.url, `SELECT count(*)::int AS n FROM "MilestoneUpdate"`));
     }, 180_000);
   });
@@ -111,7 +126,11 @@ describe('opening a round in chunks', () => {
     });
 
     const start = async () => {
-      const app = await startTestApp({ db, env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sek@norden.test', SMTP_TIMEOUT_MS: '5000' }, now: '2024-11-01T08:00:00Z' });
+      const app = await startTestApp({
+        db,
+        env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sek@norden.test', SMTP_TIMEOUT_MS: '5000' },
+        now: '2024-11-01T08:00:00Z',
+      });
       app.app.get(RoundsService).openingChunkSize = 5;
       apps.push(app);
       return app;
@@ -166,7 +185,8 @@ describe('opening a round in chunks', () => {
       await sql(db.url, `DELETE FROM "OutboxMessage"`);
       smtp.clear();
       while (apps.length < 4) await start();
-      const round = (await apps[0]!.api.post('/api/rounds').send({ year: 2025, opensAt: '2024-11-02', deadline: '2025-12-01' }).expect(201)).body;
+      const round = (await apps[0]!.api.post('/api/rounds').send({ year: 2025, opensAt: '2024-11-02', deadline: '2025-12-01' }).expect(201))
+        .body;
       expect(round.state).toBe('scheduled');
       for (const app of apps) app.clock.set('2024-11-02T08:00:00Z');
       // Due in 2025 or before: all three milestones of each organisation are asked about.

@@ -16,7 +16,10 @@ describe('a reporting round on the real plan, with a controlled clock and a real
 
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sekretariat@norden.test', SECRETARIAT_LANGUAGE: 'da' }, now: '2023-11-01T08:00:00Z' });
+    t = await startTestApp({
+      env: { SMTP_URL: smtp.url, SECRETARIAT_EMAIL: 'sekretariat@norden.test', SECRETARIAT_LANGUAGE: 'da' },
+      now: '2023-11-01T08:00:00Z',
+    });
     await t.app.get(PlanImportService).importFile(SEED);
     http = t.api;
   });
@@ -96,7 +99,11 @@ describe('a reporting round on the real plan, with a controlled clock and a real
   });
 
   it('reminds at each offset only those still missing, escalates, closes, then sends nothing more', async () => {
-    const expectedCount = (await sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "ReportRequest" WHERE "roundId" = $1 AND status = 'sent'`, [roundId]))[0]!.n;
+    const expectedCount = (
+      await sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "ReportRequest" WHERE "roundId" = $1 AND status = 'sent'`, [
+        roundId,
+      ])
+    )[0]!.n;
     // Kvarkenrådet answers everything before the first reminder.
     await sql(
       t.db.url,
@@ -120,7 +127,13 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     await smtp.waitFor(expectedCount - 1);
     await outboxSettled(t.db.url);
     // Before the deadline, the round shows who was reminded, how often and when, and what is answered.
-    type Listed = { organisation: { name: string }; state: string; remindersSent: number; lastMessageAt: string | null; milestones: { required: number; answered: number } };
+    type Listed = {
+      organisation: { name: string };
+      state: string;
+      remindersSent: number;
+      lastMessageAt: string | null;
+      milestones: { required: number; answered: number };
+    };
     const listed: Listed[] = (await http.get(`/api/rounds/${roundId}`).expect(200)).body.requests;
     const kvarkenRequest = listed.find((r) => r.organisation.name === 'Kvarkenrådet')!;
     expect(kvarkenRequest).toMatchObject({ state: 'answered', remindersSent: 0 });
@@ -128,7 +141,8 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     expect(kvarkenRequest.milestones.answered).toBe(kvarkenRequest.milestones.required);
     const chased = listed.filter((r) => r.state === 'reminded');
     expect(chased).toHaveLength(expectedCount - 1);
-    for (const request of chased) expect(request).toMatchObject({ remindersSent: 2, lastMessageAt: '2023-11-30T09:00:00.000Z', milestones: { answered: 0 } });
+    for (const request of chased)
+      expect(request).toMatchObject({ remindersSent: 2, lastMessageAt: '2023-11-30T09:00:00.000Z', milestones: { answered: 0 } });
 
     smtp.clear();
     t.clock.set('2023-12-04T09:00:00Z');

@@ -29,7 +29,8 @@ describe('a worker killed in the middle of a send', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('This test runs the built worker (dist/main.js): run `npm run build` first (npm run test:all does).');
+    if (!existsSync(MAIN))
+      throw new Error('This test runs the built worker (dist/main.js): run `npm run build` first (npm run test:all does).');
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({ env: { SMTP_URL: smtp.url, PROCESS_ROLE: 'api' }, now: '2024-11-01T08:00:00Z' });
     await t.app.get(PlanImportService).importFile(SMALL);

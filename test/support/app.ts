@@ -67,7 +67,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   Object.assign(process.env, env);
   const clock = new FakeClock(new Date(options.now ?? '2026-11-29T10:00:00Z'));
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(Clock).useValue(clock).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .compile();
     const app = configureHttp(moduleRef.createNestApplication({ logger: ['error'] }));
     await app.init();
     const token = await app.get(UsersService).createApiToken('tests', 'admin');

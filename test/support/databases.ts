@@ -34,7 +34,10 @@ export interface TestDatabase {
 
 async function ensureTemplate(): Promise<string> {
   const migrations = await readMigrations();
-  const hash = createHash('sha256').update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n')).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n'))
+    .digest('hex')
+    .slice(0, 12);
   const template = `handlingsplan_template_${hash}`;
   await admin(async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);

@@ -6,7 +6,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 
 export default async function globalTeardown() {
-  const client = new pg.Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' });
+  const client = new pg.Client({
+    connectionString: process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  });
   await client.connect();
   try {
     const run = process.env.HANDLINGSPLAN_TEST_RUN ?? 'none';
@@ -20,7 +22,7 @@ export default async function globalTeardown() {
   try {
     await redis.connect();
     const pattern = `{hp-test-${process.env.HANDLINGSPLAN_TEST_RUN ?? 'none'}-*`;
-    for (let cursor = '0'; ; ) {
+    for (let cursor = '0'; ;) {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       if (keys.length > 0) await redis.unlink(...keys);
       cursor = next;

@@ -41,17 +41,43 @@ export class TestRedisCluster {
     for (const port of this.ports) {
       const child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--dir', this.dir],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          this.dir,
+        ],
         { stdio: 'ignore' },
       );
       child.once('error', (error) => {
-        throw new Error(`redis-server could not be started for the cluster test (${error.message}); install Redis 7 (apt-get install redis-server).`);
+        throw new Error(
+          `redis-server could not be started for the cluster test (${error.message}); install Redis 7 (apt-get install redis-server).`,
+        );
       });
       this.processes.push(child);
     }
-    for (const port of this.ports) await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG');
-    await run('redis-cli', ['--cluster', 'create', ...this.ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    for (const port of this.ports) await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'));
+    for (const port of this.ports)
+      await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG');
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...this.ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    for (const port of this.ports)
+      await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'));
     return this;
   }
 

@@ -72,11 +72,13 @@ export function factsFromSchema(schemaPath: string): Set<string> {
         }
         continue;
       }
-      const type = field.kind === 'enum' ? field.type : SCALAR_TYPES[field.type] ?? `unsupported ${field.type}`;
+      const type = field.kind === 'enum' ? field.type : (SCALAR_TYPES[field.type] ?? `unsupported ${field.type}`);
       const nullability = field.isRequired || field.isList ? 'not null' : 'null';
       // Prisma lists are nullable columns without NOT NULL; compare them as the migration writes them.
       const listNullability = field.isList ? 'null' : nullability;
-      facts.add(`column ${table}.${field.dbName ?? field.name} ${type}${field.isList ? '[]' : ''} ${listNullability}${field.hasDefaultValue ? ' default' : ''}`);
+      facts.add(
+        `column ${table}.${field.dbName ?? field.name} ${type}${field.isList ? '[]' : ''} ${listNullability}${field.hasDefaultValue ? ' default' : ''}`,
+      );
     }
   }
   for (const index of dmmf.datamodel.indexes) {
@@ -105,7 +107,14 @@ export async function factsFromDatabase(databaseUrl: string): Promise<Set<string
       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`);
     for (const { table_name } of tables) facts.add(`table ${table_name}`);
 
-    for (const column of await query<{ table_name: string; column_name: string; udt_name: string; data_type: string; is_nullable: string; column_default: string | null }>(`
+    for (const column of await query<{
+      table_name: string;
+      column_name: string;
+      udt_name: string;
+      data_type: string;
+      is_nullable: string;
+      column_default: string | null;
+    }>(`
       SELECT table_name, column_name, udt_name, data_type, is_nullable, column_default FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`)) {
       const list = column.data_type === 'ARRAY';
@@ -130,7 +139,13 @@ export async function factsFromDatabase(databaseUrl: string): Promise<Set<string
     }
 
     const actions: Record<string, string> = { a: 'noaction', r: 'restrict', c: 'cascade', n: 'setnull', d: 'setdefault' };
-    for (const fk of await query<{ source: string; source_columns: string[]; target: string; target_columns: string[]; on_delete: string }>(`
+    for (const fk of await query<{
+      source: string;
+      source_columns: string[];
+      target: string;
+      target_columns: string[];
+      on_delete: string;
+    }>(`
       SELECT src.relname AS source, tgt.relname AS target, con.confdeltype AS on_delete,
         (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS source_columns,
@@ -141,7 +156,9 @@ export async function factsFromDatabase(databaseUrl: string): Promise<Set<string
       JOIN pg_class tgt ON tgt.oid = con.confrelid
       JOIN pg_namespace n ON n.oid = src.relnamespace
       WHERE con.contype = 'f' AND n.nspname = 'public'`)) {
-      facts.add(`foreign key ${fk.source}(${fk.source_columns.join(', ')}) → ${fk.target}(${fk.target_columns.join(', ')}) on delete ${actions[fk.on_delete]}`);
+      facts.add(
+        `foreign key ${fk.source}(${fk.source_columns.join(', ')}) → ${fk.target}(${fk.target_columns.join(', ')}) on delete ${actions[fk.on_delete]}`,
+      );
     }
     return facts;
   } finally {

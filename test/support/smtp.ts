@@ -48,7 +48,9 @@ export class TestSmtpServer {
           if (typeof behaviour === 'object' && 'holdMs' in behaviour) await new Promise((resolve) => setTimeout(resolve, behaviour.holdMs));
           if (typeof behaviour === 'object' && 'reply' in behaviour && (behaviour.times === undefined || this.refusals < behaviour.times)) {
             this.refusals++;
-            const error = Object.assign(new Error(behaviour.reply >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: behaviour.reply });
+            const error = Object.assign(new Error(behaviour.reply >= 500 ? 'mailbox unavailable' : 'try again later'), {
+              responseCode: behaviour.reply,
+            });
             return callback(error);
           }
           const parsed = (await simpleParser(Buffer.concat(chunks))) as ReceivedMail;

@@ -43,7 +43,11 @@ export class AnnualReportRenderer {
     };
     const view = reportView(content, this.labels);
     const html = await timed('html', () => this.html.render(view));
-    const [{ renderPdf }, { renderDocx }, { renderXlsx }] = await Promise.all([import('./pdf-report.js'), import('./docx-report.js'), import('./xlsx-report.js')]);
+    const [{ renderPdf }, { renderDocx }, { renderXlsx }] = await Promise.all([
+      import('./pdf-report.js'),
+      import('./docx-report.js'),
+      import('./xlsx-report.js'),
+    ]);
     const pdf = await timed('pdf', () =>
       renderPdf(html, {
         chromiumPath: this.config.get('CHROMIUM_PATH'),

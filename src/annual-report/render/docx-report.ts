@@ -39,9 +39,14 @@ function lines(text: string, options: { bold?: boolean; size?: number; color?: s
 const para = (text: string, options: { bold?: boolean; size?: number; color?: string; spacingAfter?: number } = {}) =>
   new Paragraph({ children: lines(text, options), spacing: { after: options.spacingAfter ?? 120 } });
 
-const heading = (text: string, level: (typeof HeadingLevel)[keyof typeof HeadingLevel]) => new Paragraph({ text, heading: level, keepNext: true });
+const heading = (text: string, level: (typeof HeadingLevel)[keyof typeof HeadingLevel]) =>
+  new Paragraph({ text, heading: level, keepNext: true });
 
-function cell(text: string, width: number, options: { header?: boolean; size?: number; color?: string; right?: boolean; span?: number } = {}): TableCell {
+function cell(
+  text: string,
+  width: number,
+  options: { header?: boolean; size?: number; color?: string; right?: boolean; span?: number } = {},
+): TableCell {
   return new TableCell({
     width: { size: width, type: WidthType.DXA },
     columnSpan: options.span,
@@ -70,7 +75,13 @@ function table(headers: string[], rows: Row[], shares: number[], options: { righ
     columnWidths: widths,
     rows: [
       ...(headers.length
-        ? [new TableRow({ tableHeader: true, cantSplit: true, children: headers.map((header, i) => cell(header, widths[i]!, { header: true, right: right.has(i) })) })]
+        ? [
+            new TableRow({
+              tableHeader: true,
+              cantSplit: true,
+              children: headers.map((header, i) => cell(header, widths[i]!, { header: true, right: right.has(i) })),
+            }),
+          ]
         : []),
       ...rows.map(
         (row) =>
@@ -79,7 +90,9 @@ function table(headers: string[], rows: Row[], shares: number[], options: { righ
             children:
               'across' in row
                 ? [cell(row.across, CONTENT_WIDTH, { span: widths.length, size: 16 })]
-                : row.map((text, i) => cell(text, widths[i]!, { right: right.has(i), size: small.has(i) ? 16 : 18, color: small.has(i) ? MUTED : undefined })),
+                : row.map((text, i) =>
+                    cell(text, widths[i]!, { right: right.has(i), size: small.has(i) ? 16 : 18, color: small.has(i) ? MUTED : undefined }),
+                  ),
           }),
       ),
     ],
@@ -104,16 +117,24 @@ function contribution(view: ReportView, block: ContributionView): FileChild[] {
     block.annexNote
       ? para(block.annexNote, { color: MUTED })
       : block.milestones.length
-      ? table(
-          [c.label, c.milestone, c.owner, c.due, c.state, c.progress, c.lastComment],
-          block.milestones.flatMap((m): Row[] => [
-            [m.label, m.text, m.owner, m.due, m.state, m.progress, m.lastComment === null ? '' : m.longComment ? `${m.lastCommentAt} ↓` : `${m.lastComment}\n${m.lastCommentAt}`],
-            ...(m.longComment ? [{ across: `${c.lastComment}, ${m.lastCommentAt}: ${m.lastComment}` }] : []),
-          ]),
-          [8, 29, 18, 7, 11, 8, 19],
-          { right: [5] },
-        )
-      : para(view.noMilestones, { color: MUTED }),
+        ? table(
+            [c.label, c.milestone, c.owner, c.due, c.state, c.progress, c.lastComment],
+            block.milestones.flatMap((m): Row[] => [
+              [
+                m.label,
+                m.text,
+                m.owner,
+                m.due,
+                m.state,
+                m.progress,
+                m.lastComment === null ? '' : m.longComment ? `${m.lastCommentAt} ↓` : `${m.lastComment}\n${m.lastCommentAt}`,
+              ],
+              ...(m.longComment ? [{ across: `${c.lastComment}, ${m.lastCommentAt}: ${m.lastComment}` }] : []),
+            ]),
+            [8, 29, 18, 7, 11, 8, 19],
+            { right: [5] },
+          )
+        : para(view.noMilestones, { color: MUTED }),
     new Paragraph({ text: '' }),
   ];
 }
@@ -122,7 +143,9 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
   const c = view.columns;
   const children: FileChild[] = [];
 
-  children.push(new Paragraph({ text: view.preliminary ? `${view.title} – ${view.preliminary}` : view.title, heading: HeadingLevel.TITLE }));
+  children.push(
+    new Paragraph({ text: view.preliminary ? `${view.title} – ${view.preliminary}` : view.title, heading: HeadingLevel.TITLE }),
+  );
   children.push(para(view.planTitle, { size: 26 }));
   children.push(para(`${view.period} · ${view.asOf} · ${view.generated}`, { color: MUTED }));
   if (view.preliminaryNote) children.push(para(view.preliminaryNote, { bold: true }));
@@ -131,12 +154,34 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
   children.push(para(view.formulasNote, { color: MUTED }));
   children.push(figuresTable(view, view.summary.figures));
   children.push(heading(view.summary.statesTitle, HeadingLevel.HEADING_2));
-  children.push(table([c.state, c.count, c.share], view.summary.states.map((row) => [row.label, row.count, row.share]), [50, 25, 25], { right: [1, 2] }));
+  children.push(
+    table(
+      [c.state, c.count, c.share],
+      view.summary.states.map((row) => [row.label, row.count, row.share]),
+      [50, 25, 25],
+      { right: [1, 2] },
+    ),
+  );
   children.push(heading(view.summary.reportingTitle, HeadingLevel.HEADING_2));
-  if (view.summary.reporting.length) children.push(table([], view.summary.reporting.map((row) => [row.name, row.value]), [70, 30], { right: [1] }));
+  if (view.summary.reporting.length)
+    children.push(
+      table(
+        [],
+        view.summary.reporting.map((row) => [row.name, row.value]),
+        [70, 30],
+        { right: [1] },
+      ),
+    );
   children.push(para(view.summary.reportingNote, { color: MUTED }));
   children.push(heading(view.summary.goalsChartTitle, HeadingLevel.HEADING_2));
-  children.push(table([c.goal, c.value], view.summary.goals.map((row) => [row.label, row.value]), [50, 50], { right: [1] }));
+  children.push(
+    table(
+      [c.goal, c.value],
+      view.summary.goals.map((row) => [row.label, row.value]),
+      [50, 50],
+      { right: [1] },
+    ),
+  );
 
   children.push(heading(view.headings.goals, HeadingLevel.HEADING_1));
   for (const priority of view.priorities) {
@@ -209,7 +254,17 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
     children.push(
       table(
         [c.goal, c.intervention, c.label, c.milestone, c.owner, c.due, c.state, c.yearsLate, c.lastComment],
-        view.overdue.rows.map((row) => [row.goal, row.intervention, row.label, row.milestone, row.owner, row.due, row.state, row.yearsLate, row.lastComment]),
+        view.overdue.rows.map((row) => [
+          row.goal,
+          row.intervention,
+          row.label,
+          row.milestone,
+          row.owner,
+          row.due,
+          row.state,
+          row.yearsLate,
+          row.lastComment,
+        ]),
         [5, 8, 8, 25, 15, 8, 12, 7, 12],
         { right: [7] },
       ),
@@ -226,7 +281,14 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
     children.push(para(view.summary.reportingNote, { color: MUTED }));
     for (const group of view.responses.groups) {
       children.push(heading(group.title, HeadingLevel.HEADING_2));
-      if (group.rows.length) children.push(table([c.organisation, ''], group.rows.map((row) => [row.organisation, row.detail]), [60, 40]));
+      if (group.rows.length)
+        children.push(
+          table(
+            [c.organisation, ''],
+            group.rows.map((row) => [row.organisation, row.detail]),
+            [60, 40],
+          ),
+        );
       else children.push(para(view.responses.nobody, { color: MUTED }));
     }
   }
@@ -239,13 +301,21 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
     styles: { default: { document: { run: { font: 'Arial', size: 20 } } } },
     sections: [
       {
-        properties: { page: { size: { width: PAGE.width, height: PAGE.height }, margin: { top: PAGE.margin, bottom: PAGE.margin, left: PAGE.margin, right: PAGE.margin } } },
+        properties: {
+          page: {
+            size: { width: PAGE.width, height: PAGE.height },
+            margin: { top: PAGE.margin, bottom: PAGE.margin, left: PAGE.margin, right: PAGE.margin },
+          },
+        },
         footers: {
           default: new Footer({
             children: [
               new Paragraph({
                 alignment: AlignmentType.RIGHT,
-                children: [new TextRun({ text: `${view.title} · ${view.pageLabel} `, size: 16, color: MUTED }), new TextRun({ children: [PageNumber.CURRENT], size: 16, color: MUTED })],
+                children: [
+                  new TextRun({ text: `${view.title} · ${view.pageLabel} `, size: 16, color: MUTED }),
+                  new TextRun({ children: [PageNumber.CURRENT], size: 16, color: MUTED }),
+                ],
               }),
             ],
           }),
@@ -254,7 +324,9 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
       },
     ],
   });
-  return Packer.toBuffer(document, false, [{ path: 'docProps/core.xml', data: coreProperties(`${view.title} – ${view.planTitle}`, view.planTitle, generatedAt, locale) }]);
+  return Packer.toBuffer(document, false, [
+    { path: 'docProps/core.xml', data: coreProperties(`${view.title} – ${view.planTitle}`, view.planTitle, generatedAt, locale) },
+  ]);
 }
 
 /** Word's document properties, with the report's own time instead of the packing time. */

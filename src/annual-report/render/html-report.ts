@@ -15,7 +15,9 @@ export class HtmlReport {
   private readonly template: Handlebars.TemplateDelegate<ReportView>;
 
   constructor(dir = ANNUAL_REPORT_TEMPLATES_DIR) {
-    for (const file of readdirSync(join(dir, 'partials')).filter((name) => name.endsWith('.hbs')).sort()) {
+    for (const file of readdirSync(join(dir, 'partials'))
+      .filter((name) => name.endsWith('.hbs'))
+      .sort()) {
       this.hbs.registerPartial(file.replace(/\.hbs$/, ''), this.parse(join(dir, 'partials', file)));
     }
     // strict: a path the view lacks is a bug in report-view.ts, not an empty cell in a board report.

@@ -7,15 +7,27 @@ import { escapeXml } from './charts.js';
  * a second, and nothing is left running between reports. The page gets no network at all: the
  * HTML is self-contained, and a stray URL in a comment must not make the worker fetch anything.
  */
-export async function renderPdf(html: string, options: { chromiumPath: string; footer: string; pageLabel: string; language: string }): Promise<Buffer> {
+export async function renderPdf(
+  html: string,
+  options: { chromiumPath: string; footer: string; pageLabel: string; language: string },
+): Promise<Buffer> {
   const browser = await chromium
     .launch({
       executablePath: options.chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     })
     .catch((error: Error) => {
       // The operator's to fix, so say what to fix rather than pass on Playwright's page of advice.
-      throw new Error(`PDF: Chromium could not be started from CHROMIUM_PATH=${options.chromiumPath} (${error.message.split('\n')[0]}); install Debian's chromium or set CHROMIUM_PATH.`);
+      throw new Error(
+        `PDF: Chromium could not be started from CHROMIUM_PATH=${options.chromiumPath} (${error.message.split('\n')[0]}); install Debian's chromium or set CHROMIUM_PATH.`,
+      );
     });
   try {
     const context = await browser.newContext({ javaScriptEnabled: false, offline: true, locale: options.language });

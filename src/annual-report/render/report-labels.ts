@@ -33,7 +33,8 @@ export class ReportLabels {
     for (const language of REPORT_LANGUAGES) {
       const file = join(dir, 'i18n', `${language}.json`);
       const result = labelsFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (!result.success) throw new Error(`${file}: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      if (!result.success)
+        throw new Error(`${file}: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
       labels[language] = result.data;
     }
     const keys = Object.keys(labels.en).sort();
@@ -42,7 +43,9 @@ export class ReportLabels {
       const missing = keys.filter((key) => !own.has(key));
       const extra = [...own].filter((key) => !(key in labels.en));
       if (missing.length || extra.length) {
-        throw new Error(`templates/annual-report/i18n/${language}.json: missing ${missing.join(', ') || 'nothing'}; not in en.json: ${extra.join(', ') || 'nothing'}`);
+        throw new Error(
+          `templates/annual-report/i18n/${language}.json: missing ${missing.join(', ') || 'nothing'}; not in en.json: ${extra.join(', ') || 'nothing'}`,
+        );
       }
     }
     return new ReportLabels(labels, timeZone);

@@ -97,7 +97,13 @@ export interface ReportView {
       figuresTitle: string;
       figures: FigureRow[];
       budgetTitle: string;
-      budget: { partnerHeader: string; amountHeader: string; lines: { partner: string; amount: string }[]; totalLabel: string; total: string | null } | null;
+      budget: {
+        partnerHeader: string;
+        amountHeader: string;
+        lines: { partner: string; amount: string }[];
+        totalLabel: string;
+        total: string | null;
+      } | null;
       noBudget: string;
       ownContributionsTitle: string;
       ownContributions: ContributionView[];
@@ -109,14 +115,35 @@ export interface ReportView {
     none: string;
     /** "… and N more: see the XLSX annex", when the list was cut at the printed limit. */
     more: string | null;
-    rows: { date: string; goal: string; intervention: string; label: string; milestone: string; owner: string; state: string; comment: string; channel: string; long: boolean }[];
+    rows: {
+      date: string;
+      goal: string;
+      intervention: string;
+      label: string;
+      milestone: string;
+      owner: string;
+      state: string;
+      comment: string;
+      channel: string;
+      long: boolean;
+    }[];
   };
   overdue: {
     intro: string;
     none: string;
     /** "… and N more: see the XLSX annex", when the list was cut at the printed limit. */
     more: string | null;
-    rows: { goal: string; intervention: string; label: string; milestone: string; owner: string; due: string; state: string; yearsLate: string; lastComment: string }[];
+    rows: {
+      goal: string;
+      intervention: string;
+      label: string;
+      milestone: string;
+      owner: string;
+      due: string;
+      state: string;
+      yearsLate: string;
+      lastComment: string;
+    }[];
   };
   responses: {
     none: string | null;
@@ -181,7 +208,9 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     summary: contribution.summary,
     meta: [
       t('contribution.completion', { value: pct(contribution.figures.completion.value) }),
-      ...(contribution.budget ? [t('contribution.budget', { amount: labels.number(lang, contribution.budget.amount), currency: contribution.budget.currency })] : []),
+      ...(contribution.budget
+        ? [t('contribution.budget', { amount: labels.number(lang, contribution.budget.amount), currency: contribution.budget.currency })]
+        : []),
     ].join(' · '),
     milestones: inAnnex ? [] : contribution.milestones.map(milestoneView),
     annexNote: inAnnex ? t('milestones.in_annex', { count: contribution.milestones.length }) : null,
@@ -260,14 +289,25 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
       goalsChartTitle: t('summary.goals_chart'),
       goalsChart: barChart(
         t('summary.goals_chart'),
-        goals.map((goal) => ({ label: t('goal.short', { number: goal.number }), value: goal.figures.completion.value, valueText: pct(goal.figures.completion.value) })),
-        [0, 0.25, 0.5, 0.75, 1].map((tick) => new Intl.NumberFormat(labels.locale(lang), { style: 'percent', maximumFractionDigits: 0 }).format(tick)),
+        goals.map((goal) => ({
+          label: t('goal.short', { number: goal.number }),
+          value: goal.figures.completion.value,
+          valueText: pct(goal.figures.completion.value),
+        })),
+        [0, 0.25, 0.5, 0.75, 1].map((tick) =>
+          new Intl.NumberFormat(labels.locale(lang), { style: 'percent', maximumFractionDigits: 0 }).format(tick),
+        ),
       ),
       goals: goals.map((goal) => ({ label: t('goal.short', { number: goal.number }), value: pct(goal.figures.completion.value) })),
       statesChartTitle: t('summary.states_chart'),
       statesChart: stateDistributionChart(
         t('summary.states_chart'),
-        content.summary.states.map((row, index) => ({ state: row.state, label: stateRows[index]!.label, count: row.count, shareText: stateRows[index]!.share })),
+        content.summary.states.map((row, index) => ({
+          state: row.state,
+          label: stateRows[index]!.label,
+          count: row.count,
+          shareText: stateRows[index]!.share,
+        })),
       ),
     },
     priorities: content.priorities.map((priority) => ({
@@ -297,7 +337,11 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
         interventions: goal.interventions.map((intervention) => ({
           heading: t('intervention.heading', { code: intervention.code, title: intervention.title }),
           partners: intervention.partners.length ? t('intervention.partners', { partners: intervention.partners.join(', ') }) : null,
-          completion: { name: t('figure.completion'), value: pct(intervention.figures.completion.value), formula: intervention.figures.completion.formula },
+          completion: {
+            name: t('figure.completion'),
+            value: pct(intervention.figures.completion.value),
+            formula: intervention.figures.completion.formula,
+          },
           contributions: intervention.contributions.map(contributionView),
           none: t('intervention.no_contributions'),
         })),
@@ -344,13 +388,22 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
           : [
               {
                 title: t('responses.on_time'),
-                rows: content.responses.onTime.map((row) => ({ organisation: row.organisation, detail: row.answeredAt ? labels.date(lang, row.answeredAt) : '' })),
+                rows: content.responses.onTime.map((row) => ({
+                  organisation: row.organisation,
+                  detail: row.answeredAt ? labels.date(lang, row.answeredAt) : '',
+                })),
               },
               {
                 title: t('responses.late'),
-                rows: content.responses.late.map((row) => ({ organisation: row.organisation, detail: row.answeredAt ? labels.date(lang, row.answeredAt) : '' })),
+                rows: content.responses.late.map((row) => ({
+                  organisation: row.organisation,
+                  detail: row.answeredAt ? labels.date(lang, row.answeredAt) : '',
+                })),
               },
-              { title: t('responses.missing'), rows: content.responses.missing.map((row) => ({ organisation: row.organisation, detail: reason(row.reason) })) },
+              {
+                title: t('responses.missing'),
+                rows: content.responses.missing.map((row) => ({ organisation: row.organisation, detail: reason(row.reason) })),
+              },
             ],
       nobody: t('responses.nobody'),
     },

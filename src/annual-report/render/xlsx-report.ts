@@ -31,60 +31,70 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
   workbook.modified = generatedAt;
   workbook.title = `${labels.t(lang, 'report.title', { year: content.year })} – ${content.plan.title}`;
 
-  writeSheet(workbook, t('xlsx.sheet'), [
-    { header: t('col.goal'), key: 'goal', width: 7 },
-    { header: t('col.intervention'), key: 'intervention', width: 12 },
-    { header: t('col.contribution'), key: 'contribution', width: 28 },
-    { header: t('col.owner'), key: 'owner', width: 22 },
-    { header: t('col.label'), key: 'label', width: 12 },
-    { header: t('col.milestone'), key: 'milestone', width: 70, wrap: true },
-    { header: t('col.due'), key: 'due', width: 11 },
-    { header: t('col.state'), key: 'state', width: 20 },
-    { header: t('col.progress'), key: 'progress', width: 10, percent: true },
-    { header: t('col.last_comment'), key: 'lastComment', width: 60, wrap: true },
-    { header: t('col.date'), key: 'lastCommentAt', width: 14 },
-    { header: t('col.key'), key: 'key', width: 36 },
-  ], lazily(milestonesOf(content), (milestone) => ({
-    goal: milestone.goal,
-    intervention: milestone.intervention ?? '',
-    contribution: milestone.contribution,
-    owner: milestone.owner,
-    label: milestone.label ?? '',
-    milestone: milestone.text,
-    due: labels.due(lang, milestone.dueFrom, milestone.dueTo),
-    state: t(`state.${milestone.state}`),
-    progress: milestone.progress / 100,
-    lastComment: milestone.lastComment?.text ?? '',
-    lastCommentAt: milestone.lastComment ? milestone.lastComment.at.slice(0, 10) : '',
-    key: milestone.key,
-  })));
+  writeSheet(
+    workbook,
+    t('xlsx.sheet'),
+    [
+      { header: t('col.goal'), key: 'goal', width: 7 },
+      { header: t('col.intervention'), key: 'intervention', width: 12 },
+      { header: t('col.contribution'), key: 'contribution', width: 28 },
+      { header: t('col.owner'), key: 'owner', width: 22 },
+      { header: t('col.label'), key: 'label', width: 12 },
+      { header: t('col.milestone'), key: 'milestone', width: 70, wrap: true },
+      { header: t('col.due'), key: 'due', width: 11 },
+      { header: t('col.state'), key: 'state', width: 20 },
+      { header: t('col.progress'), key: 'progress', width: 10, percent: true },
+      { header: t('col.last_comment'), key: 'lastComment', width: 60, wrap: true },
+      { header: t('col.date'), key: 'lastCommentAt', width: 14 },
+      { header: t('col.key'), key: 'key', width: 36 },
+    ],
+    lazily(milestonesOf(content), (milestone) => ({
+      goal: milestone.goal,
+      intervention: milestone.intervention ?? '',
+      contribution: milestone.contribution,
+      owner: milestone.owner,
+      label: milestone.label ?? '',
+      milestone: milestone.text,
+      due: labels.due(lang, milestone.dueFrom, milestone.dueTo),
+      state: t(`state.${milestone.state}`),
+      progress: milestone.progress / 100,
+      lastComment: milestone.lastComment?.text ?? '',
+      lastCommentAt: milestone.lastComment ? milestone.lastComment.at.slice(0, 10) : '',
+      key: milestone.key,
+    })),
+  );
 
   // Every comment of the year: the printed formats stop at PRINTED_MILESTONES_LIMIT of them.
-  writeSheet(workbook, labels.t(lang, 'xlsx.comments_sheet', { year: content.year }), [
-    { header: t('col.date'), key: 'date', width: 12 },
-    { header: t('col.goal'), key: 'goal', width: 7 },
-    { header: t('col.intervention'), key: 'intervention', width: 12 },
-    { header: t('col.owner'), key: 'owner', width: 22 },
-    { header: t('col.label'), key: 'label', width: 12 },
-    { header: t('col.milestone'), key: 'milestone', width: 50, wrap: true },
-    { header: t('col.state'), key: 'state', width: 20 },
-    { header: t('col.progress'), key: 'progress', width: 10, percent: true },
-    { header: t('col.comment'), key: 'comment', width: 70, wrap: true },
-    { header: t('col.channel'), key: 'channel', width: 18 },
-    { header: t('col.key'), key: 'key', width: 36 },
-  ], lazily(content.comments, (comment) => ({
-    date: comment.at.slice(0, 10),
-    goal: comment.goal,
-    intervention: comment.intervention ?? '',
-    owner: comment.owner,
-    label: comment.label ?? '',
-    milestone: comment.milestone,
-    state: t(`state.${comment.state}`),
-    progress: comment.progress / 100,
-    comment: comment.comment,
-    channel: [t(`channel.${comment.channel}`), ...(comment.late ? [t('comments.late')] : [])].join(', '),
-    key: comment.milestoneKey,
-  })));
+  writeSheet(
+    workbook,
+    labels.t(lang, 'xlsx.comments_sheet', { year: content.year }),
+    [
+      { header: t('col.date'), key: 'date', width: 12 },
+      { header: t('col.goal'), key: 'goal', width: 7 },
+      { header: t('col.intervention'), key: 'intervention', width: 12 },
+      { header: t('col.owner'), key: 'owner', width: 22 },
+      { header: t('col.label'), key: 'label', width: 12 },
+      { header: t('col.milestone'), key: 'milestone', width: 50, wrap: true },
+      { header: t('col.state'), key: 'state', width: 20 },
+      { header: t('col.progress'), key: 'progress', width: 10, percent: true },
+      { header: t('col.comment'), key: 'comment', width: 70, wrap: true },
+      { header: t('col.channel'), key: 'channel', width: 18 },
+      { header: t('col.key'), key: 'key', width: 36 },
+    ],
+    lazily(content.comments, (comment) => ({
+      date: comment.at.slice(0, 10),
+      goal: comment.goal,
+      intervention: comment.intervention ?? '',
+      owner: comment.owner,
+      label: comment.label ?? '',
+      milestone: comment.milestone,
+      state: t(`state.${comment.state}`),
+      progress: comment.progress / 100,
+      comment: comment.comment,
+      channel: [t(`channel.${comment.channel}`), ...(comment.late ? [t('comments.late')] : [])].join(', '),
+      key: comment.milestoneKey,
+    })),
+  );
   await workbook.commit();
   await written;
   return Buffer.concat(chunks);
@@ -111,7 +121,12 @@ interface Column {
 }
 
 /** One sheet: a frozen, bold, filterable header, then the rows, each written out as it is added. */
-function writeSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, columns: Column[], rows: Iterable<Record<string, string | number>>): void {
+function writeSheet(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  name: string,
+  columns: Column[],
+  rows: Iterable<Record<string, string | number>>,
+): void {
   // Views are written with the sheet's opening XML, so they are given when it is created.
   const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = columns.map(({ header, key, width }) => ({ header, key, width }));

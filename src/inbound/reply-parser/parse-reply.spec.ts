@@ -88,7 +88,9 @@ describe('parseReply', () => {
       ]);
       // The later "3: halvvejs" is not understood, so it does not override the line above.
       expect(reply.notUnderstood).toEqual(['3: halvvejs']);
-      expect(reply.notUnderstoodReasons).toEqual([{ line: '3: halvvejs', reason: 'the state after 3 is not one of the words this service knows' }]);
+      expect(reply.notUnderstoodReasons).toEqual([
+        { line: '3: halvvejs', reason: 'the state after 3 is not one of the words this service knows' },
+      ]);
       expect(reply.ambiguous).toEqual([]);
     });
 
@@ -345,7 +347,7 @@ describe('parseReply', () => {
       expect(parseReply(line, digest).updates).toEqual([{ line: line.trim(), number: 1, state: 'completed', progress: null, comment }]);
     });
 
-    it('returns HTML in a comment verbatim: escaping is the renderer\'s job', () => {
+    it("returns HTML in a comment verbatim: escaping is the renderer's job", () => {
       const line = `1: done - <script>alert("x")</script> & <b onclick='y()'>bold</b>`;
       const reply = parseReply(line, digest);
       expect(reply.updates).toEqual([
@@ -431,14 +433,23 @@ describe('parseReply', () => {
       const reply = parseReply([...own, 'On 5 Mar 2024, X <x@example.org> wrote:', ...quoted].join('\n'), digest);
       // 2,500 update lines over 20 odd-numbered milestones: the last line of each wins.
       expect(reply.updates).toHaveLength(20);
-      expect(reply.updates[19]).toEqual({ line: '39: klar - rad 4998', number: 39, state: 'completed', progress: null, comment: 'rad 4998' });
+      expect(reply.updates[19]).toEqual({
+        line: '39: klar - rad 4998',
+        number: 39,
+        state: 'completed',
+        progress: null,
+        comment: 'rad 4998',
+      });
       expect(reply.ambiguous).toHaveLength(2_480);
       expect(reply.notUnderstood).toEqual([]);
     });
 
     it('reads a single very long line without backtracking', () => {
       const long = `1: pågår${' '.repeat(100_000)}x`;
-      const reply = parseReply(lines(long, `2 ${'klar '.repeat(20_000)}`, `Den 5 mars ${'skrev '.repeat(20_000)}:`), milestones('MP2021', 'M22'));
+      const reply = parseReply(
+        lines(long, `2 ${'klar '.repeat(20_000)}`, `Den 5 mars ${'skrev '.repeat(20_000)}:`),
+        milestones('MP2021', 'M22'),
+      );
       expect(reply.updates).toEqual([]);
       expect(reply.notUnderstoodReasons.map((entry) => entry.reason)).toEqual([
         'put a dash or a comma between the state and the comment after 1',

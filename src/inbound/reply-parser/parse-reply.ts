@@ -108,7 +108,8 @@ const SEPARATORS = /^[\s:.)\-–—,]*/u;
 /** Something that looks like a label of the plan (M2025, MP 2023, D:) though not one of this digest. */
 const LABEL_LIKE = /^(?:(?:mp|m|d)\s?\d[\d/-]*|d\s*:)/iu;
 // No two optional runs of whitespace touch, so a line of blanks cannot make the match quadratic.
-const PROGRESS = /^\s*(?:[,;:\-–—]\s*)?(?:\(\s*)?(\d+(?:[.,]\d+)?)\s*(?:%|procent|prosent|prosenttia|percent|per cent|pct)(?![\p{L}\p{N}])\s*\)?/iu;
+const PROGRESS =
+  /^\s*(?:[,;:\-–—]\s*)?(?:\(\s*)?(\d+(?:[.,]\d+)?)\s*(?:%|procent|prosent|prosenttia|percent|per cent|pct)(?![\p{L}\p{N}])\s*\)?/iu;
 const COMMENT_START = /^\s*[-–—,:;.!(]/u;
 const COMMENT_LEAD = /^\s*[-–—,:;.!]*\s*/u;
 const SIGN_OFF =

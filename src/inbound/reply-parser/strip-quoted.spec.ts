@@ -33,9 +33,21 @@ describe('stripQuotedText', () => {
   });
 
   it('cuts at an attribution that Gmail wrapped over two lines', () => {
-    const body = lines('2: done', '', 'On Tue, 5 Mar 2024 at 09:12, Secretariat of the action plan <', 'noreply@example.org> wrote:', '', '> hello');
+    const body = lines(
+      '2: done',
+      '',
+      'On Tue, 5 Mar 2024 at 09:12, Secretariat of the action plan <',
+      'noreply@example.org> wrote:',
+      '',
+      '> hello',
+    );
     expect(stripQuotedText(body)).toBe('2: done');
-    const swedish = lines('2: klar', 'Den tis 5 mars 2024 kl 09:12 skrev Sekretariatet för handlingsplanen', '<noreply@example.org>:', '> hej');
+    const swedish = lines(
+      '2: klar',
+      'Den tis 5 mars 2024 kl 09:12 skrev Sekretariatet för handlingsplanen',
+      '<noreply@example.org>:',
+      '> hej',
+    );
     expect(stripQuotedText(swedish)).toBe('2: klar');
   });
 
@@ -62,8 +74,19 @@ describe('stripQuotedText', () => {
     ['Swedish', ['Från: Sekretariatet <noreply@example.org>', 'Skickat: den 5 mars 2024 09:12', 'Till: Kvarkenrådet', 'Ämne: Status']],
     ['Danish', ['Fra: Sekretariatet <noreply@example.org>', 'Sendt: 5. marts 2024 09:12', 'Til: Greater Copenhagen', 'Emne: Status']],
     ['Norwegian', ['Fra: Sekretariatet <noreply@example.org>', 'Sendt: tirsdag 5. mars 2024 09:12', 'Til: Grensekomiteen', 'Emne: Status']],
-    ['Finnish', ['Lähettäjä: Sihteeristö <noreply@example.org>', 'Lähetetty: tiistai 5. maaliskuuta 2024 9.12', 'Vastaanottaja: Kvarkenin neuvosto', 'Aihe: Tilanne']],
-    ['Gmail plain text of an Outlook mail', ['*From:* Secretariat <noreply@example.org>', '*Sent:* Tuesday, March 5, 2024 9:12 AM', '*To:* Kvarkenrådet']],
+    [
+      'Finnish',
+      [
+        'Lähettäjä: Sihteeristö <noreply@example.org>',
+        'Lähetetty: tiistai 5. maaliskuuta 2024 9.12',
+        'Vastaanottaja: Kvarkenin neuvosto',
+        'Aihe: Tilanne',
+      ],
+    ],
+    [
+      'Gmail plain text of an Outlook mail',
+      ['*From:* Secretariat <noreply@example.org>', '*Sent:* Tuesday, March 5, 2024 9:12 AM', '*To:* Kvarkenrådet'],
+    ],
   ])('cuts at an Outlook header block: %s', (_, header) => {
     expect(stripQuotedText(lines('1: klar', '', ...header, '', '1. MP2022 Rapport'))).toBe('1: klar');
   });

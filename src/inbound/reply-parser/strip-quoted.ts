@@ -35,12 +35,14 @@ const RULE = new RegExp(
   'iu',
 );
 
-const FORWARD_INTRO = /^(?:begin forwarded message|vidarebefordrat brev|start på videresendt besked|videresendt besked|videresendt melding|välitetty viesti alkaa)\s*:$/iu;
+const FORWARD_INTRO =
+  /^(?:begin forwarded message|vidarebefordrat brev|start på videresendt besked|videresendt besked|videresendt melding|välitetty viesti alkaa)\s*:$/iu;
 
 /** "On … wrote:", "… kirjoitti:", and the Scandinavian "Den … skrev Name <address>:" / "… skrev følgende:". */
 const ATTRIBUTION_END = /(?:\b(?:wrote|kirjoitti)|\bskrev(?:\s.*)?)\s*:$/iu;
 /** How attribution lines begin: "On 5 Mar 2024", "Den 5. marts", "tis 5 mars 2024", "ti 5.3.2024". */
-const ATTRIBUTION_START = /^(?:(?:on|den)\s|(?:mon|tue|wed|thu|fri|sat|sun|mån|tis|ons|tor|fre|lör|sön|man|tir|lør|søn|ma|ti|ke|to|pe|la|su)\.?,?\s+\d)/iu;
+const ATTRIBUTION_START =
+  /^(?:(?:on|den)\s|(?:mon|tue|wed|thu|fri|sat|sun|mån|tis|ons|tor|fre|lör|sön|man|tir|lør|søn|ma|ti|ke|to|pe|la|su)\.?,?\s+\d)/iu;
 /** Every client writes the time (09:12, 09.12) or a dotted date (05.03.2024); prose rarely does. */
 const CLOCK = /\d[:.]\d\d/;
 

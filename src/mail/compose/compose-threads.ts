@@ -45,7 +45,9 @@ export class ComposeThreads implements OnApplicationShutdown {
   ) {
     this.threads = Array.from({ length: config.get('MAIL_COMPOSE_THREADS') }, () => null);
     if (this.threads.length > 0 && !existsSync(THREAD_SCRIPT)) {
-      throw new Error(`MAIL_COMPOSE_THREADS=${this.threads.length} needs the compiled thread ${THREAD_SCRIPT}: run \`npm run build\` (or set MAIL_COMPOSE_THREADS=0).`);
+      throw new Error(
+        `MAIL_COMPOSE_THREADS=${this.threads.length} needs the compiled thread ${THREAD_SCRIPT}: run \`npm run build\` (or set MAIL_COMPOSE_THREADS=0).`,
+      );
     }
   }
 
@@ -99,7 +101,8 @@ export class ComposeThreads implements OnApplicationShutdown {
     });
     const fail = (reason: string) => {
       if (this.threads[index] === thread) this.threads[index] = null;
-      if (thread.pending.size > 0) this.logger.error(`mail compose thread ${index} ${reason}; ${thread.pending.size} message(s) in flight will be retried`);
+      if (thread.pending.size > 0)
+        this.logger.error(`mail compose thread ${index} ${reason}; ${thread.pending.size} message(s) in flight will be retried`);
       for (const pending of thread.pending.values()) pending.reject(new Error(`the mail compose thread ${reason}`));
       thread.pending.clear();
     };

@@ -47,7 +47,9 @@ export class MessageComposer {
       disableFileAccess: true,
       disableUrlAccess: true,
     });
-    const raw = await new Promise<Buffer>((resolve, reject) => mail.compile().build((error, message) => (error ? reject(error) : resolve(message))));
+    const raw = await new Promise<Buffer>((resolve, reject) =>
+      mail.compile().build((error, message) => (error ? reject(error) : resolve(message))),
+    );
     return { subject: rendered.subject, raw };
   }
 }

@@ -39,8 +39,24 @@ function milestone(overrides: Partial<DigestMilestone> = {}): DigestMilestone {
 
 const milestones: DigestMilestone[] = [
   milestone({ number: 1, state: 'completed' }),
-  milestone({ number: 2, label: 'M23/24', text: 'Fælles arbejdsmarkedsportal', dueFrom: 2023, dueTo: 2024, lastComment: 'Første del er klar.\nAnden del følger.' }),
-  milestone({ number: 3, label: null, text: 'Løbende dialog', dueFrom: null, dueTo: null, state: 'not_started', goalNumber: 3, interventionCode: null }),
+  milestone({
+    number: 2,
+    label: 'M23/24',
+    text: 'Fælles arbejdsmarkedsportal',
+    dueFrom: 2023,
+    dueTo: 2024,
+    lastComment: 'Første del er klar.\nAnden del følger.',
+  }),
+  milestone({
+    number: 3,
+    label: null,
+    text: 'Løbende dialog',
+    dueFrom: null,
+    dueTo: null,
+    state: 'not_started',
+    goalNumber: 3,
+    interventionCode: null,
+  }),
 ];
 
 function digest(overrides: Partial<DigestData> = {}): DigestData {
@@ -72,7 +88,14 @@ const confirmation = (overrides: Partial<ConfirmationData> = {}): ConfirmationDa
   plan,
   round,
   recorded: [
-    { number: 1, label: 'M2021', text: 'Kortlægning af grænsehindringer', state: 'completed', progress: 100, comment: 'Rapporten udkom i maj' },
+    {
+      number: 1,
+      label: 'M2021',
+      text: 'Kortlægning af grænsehindringer',
+      state: 'completed',
+      progress: 100,
+      comment: 'Rapporten udkom i maj',
+    },
     { number: 3, label: null, text: 'Løbende dialog', state: 'delayed', progress: 0, comment: null },
   ],
   notUnderstood: ['7: måske'],
@@ -192,16 +215,28 @@ describe('MailRenderer', () => {
 
     it('escapes names, texts and comments in HTML and keeps them verbatim in text', () => {
       const mails = [
-        renderer.render('status-request', 'sv', digest({
-          organisation: { name: `Kvarkenrådet ${evil}` },
-          milestones: [milestone({ text: `Text ${evil}`, label: `MP2022 ${evil}`, lastComment: `Comment ${evil}` })],
-        })),
-        renderer.render('answer-confirmation', 'fi', confirmation({
-          organisation: { name: `Kvarkenrådet ${evil}` },
-          recorded: [{ number: 1, label: null, text: `Text ${evil}`, state: 'completed', progress: null, comment: `Comment ${evil}` }],
-          notUnderstood: [`Line ${evil}`],
-        })),
-        renderer.render('escalation', 'nb', summary({ pending: [{ name: `Org ${evil}`, outstanding: 1, status: 'missing', lastMessageAt: null }] })),
+        renderer.render(
+          'status-request',
+          'sv',
+          digest({
+            organisation: { name: `Kvarkenrådet ${evil}` },
+            milestones: [milestone({ text: `Text ${evil}`, label: `MP2022 ${evil}`, lastComment: `Comment ${evil}` })],
+          }),
+        ),
+        renderer.render(
+          'answer-confirmation',
+          'fi',
+          confirmation({
+            organisation: { name: `Kvarkenrådet ${evil}` },
+            recorded: [{ number: 1, label: null, text: `Text ${evil}`, state: 'completed', progress: null, comment: `Comment ${evil}` }],
+            notUnderstood: [`Line ${evil}`],
+          }),
+        ),
+        renderer.render(
+          'escalation',
+          'nb',
+          summary({ pending: [{ name: `Org ${evil}`, outstanding: 1, status: 'missing', lastMessageAt: null }] }),
+        ),
       ];
       for (const { html, text } of mails) {
         expect(html).not.toContain('<script>');
@@ -216,7 +251,11 @@ describe('MailRenderer', () => {
     });
 
     it('keeps the subject on one line whatever the organisation is called', () => {
-      const { subject } = renderer.render('status-request', 'en', digest({ organisation: { name: 'Kvarkenrådet\r\nBcc: evil@example.com' } }));
+      const { subject } = renderer.render(
+        'status-request',
+        'en',
+        digest({ organisation: { name: 'Kvarkenrådet\r\nBcc: evil@example.com' } }),
+      );
       expect(subject).toBe('Status report 2026 for Kvarkenrådet Bcc: evil@example.com – Nordisk handlingsplan 2021-24');
       expect(subject).not.toMatch(/[\r\n]/);
     });
@@ -269,10 +308,18 @@ describe('MailRenderer', () => {
     });
 
     it('picks plural forms in reminders too', () => {
-      const one = renderer.render('reminder', 'fi', digest({ milestones: milestones.slice(0, 1), reminder: { step: 'before', daysLeft: 1 } })).text;
+      const one = renderer.render(
+        'reminder',
+        'fi',
+        digest({ milestones: milestones.slice(0, 1), reminder: { step: 'before', daysLeft: 1 } }),
+      ).text;
       expect(one).toContain('vastausaikaa on jäljellä 1 päivä,');
       expect(one).toContain('Vastaus puuttuu vielä tästä välitavoitteesta:');
-      const two = renderer.render('reminder', 'fi', digest({ milestones: milestones.slice(0, 2), reminder: { step: 'before', daysLeft: 2 } })).text;
+      const two = renderer.render(
+        'reminder',
+        'fi',
+        digest({ milestones: milestones.slice(0, 2), reminder: { step: 'before', daysLeft: 2 } }),
+      ).text;
       expect(two).toContain('vastausaikaa on jäljellä 2 päivää,');
       expect(two).toContain('Vastaus puuttuu vielä näistä 2 välitavoitteesta:');
       expect(renderer.render('reminder', 'sv', digest({ reminder: { step: 'before', daysLeft: 1 } })).text).toContain('det är 1 dag kvar');
@@ -330,7 +377,11 @@ describe('MailRenderer', () => {
     });
 
     it('says so when everyone has answered', () => {
-      const { subject, text } = renderer.render('pending-summary', 'en', summary({ pending: [], totals: { expected: 1, answered: 1, missing: 0, outstandingMilestones: 0 } }));
+      const { subject, text } = renderer.render(
+        'pending-summary',
+        'en',
+        summary({ pending: [], totals: { expected: 1, answered: 1, missing: 0, outstandingMilestones: 0 } }),
+      );
       expect(subject).toBe('Status report 2026: 1 of 1 organisation has answered – Nordisk handlingsplan 2021-24');
       expect(text).toContain('All organisations have answered.');
     });
@@ -426,6 +477,8 @@ describe('MailRenderer', () => {
 
   it('can be provided by Nest without configuration', async () => {
     const moduleRef = await Test.createTestingModule({ providers: [MailRenderer] }).compile();
-    expect(moduleRef.get(MailRenderer).render('report-ready', 'fi', reportReady()).subject).toBe('Vuosiraportti 2026 on valmis – Nordisk handlingsplan 2021-24');
+    expect(moduleRef.get(MailRenderer).render('report-ready', 'fi', reportReady()).subject).toBe(
+      'Vuosiraportti 2026 on valmis – Nordisk handlingsplan 2021-24',
+    );
   });
 });

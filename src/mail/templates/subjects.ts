@@ -55,5 +55,10 @@ export function oneLine(value: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   const chars = Array.from(flat);
-  return chars.length <= MAX_SUBJECT ? flat : `${chars.slice(0, MAX_SUBJECT - 1).join('').trimEnd()}…`;
+  return chars.length <= MAX_SUBJECT
+    ? flat
+    : `${chars
+        .slice(0, MAX_SUBJECT - 1)
+        .join('')
+        .trimEnd()}…`;
 }
