@@ -1,27 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, utc, type Tx } from '../database/prisma.service.js';
-import { Prisma, type AnnualReportFormat, type AnnualReportTrigger, type Language } from '../generated/prisma/client.js';
-import type { MilestoneStateName } from '../plan/plan-file.schema.js';
+import { jsonArrayFrom, jsonBuildObject } from 'kysely/helpers/postgres';
+import { Database, type Db, type Tx } from '../database/database.js';
+import type { AnnualReportFormat, AnnualReportStatus, AnnualReportTrigger, Language, RoundState } from '../generated/db/enums.js';
 import type { CommentRow, LastComment, RoundRow } from './annual-report.content.js';
 
 /** What lists and the record endpoint show: never the snapshot or the files, which are large. */
-const reportSummary = {
-  id: true,
-  planId: true,
-  year: true,
-  language: true,
-  trigger: true,
-  status: true,
-  preliminary: true,
-  error: true,
-  requestedBy: true,
-  createdAt: true,
-  generatedAt: true,
-  plan: { select: { title: true, slug: true } },
-  files: { select: { format: true }, orderBy: { format: 'asc' } },
-} satisfies Prisma.AnnualReportSelect;
-
-export type ReportSummary = Prisma.AnnualReportGetPayload<{ select: typeof reportSummary }>;
+export interface ReportSummary {
+  id: number;
+  planId: number;
+  year: number;
+  language: Language;
+  trigger: AnnualReportTrigger;
+  status: AnnualReportStatus;
+  preliminary: boolean;
+  error: string | null;
+  requestedBy: string;
+  createdAt: Date;
+  generatedAt: Date | null;
+  plan: { title: string; slug: string };
+  files: { format: AnnualReportFormat }[];
+}
 
 export interface NewReport {
   planId: number;
@@ -36,14 +34,15 @@ export interface NewReport {
 /** Annual reports, their files, and the reads the content model needs beyond the plan and its figures. */
 @Injectable()
 export class AnnualReportRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly database: Database) {}
 
-  transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(run, { timeout: 60_000, maxWait: 10_000 });
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.database.transaction(work);
   }
 
-  createReport(data: NewReport) {
-    return this.prisma.annualReport.create({ data, select: reportSummary });
+  async createReport(data: NewReport): Promise<ReportSummary> {
+    const { id } = await this.database.db.insertInto('AnnualReport').values(data).returning('id').executeTakeFirstOrThrow();
+    return (await this.findReport(id))!;
   }
 
   /**
@@ -51,193 +50,258 @@ export class AnnualReportRepository {
    * autoKey lets exactly one of several instances ticking at once through.
    */
   async claimAutomatic(data: NewReport & { autoKey: string }): Promise<number | null> {
-    const [created] = await this.prisma.annualReport.createManyAndReturn({ data: [data], skipDuplicates: true, select: { id: true } });
+    const created = await this.database.db
+      .insertInto('AnnualReport')
+      .values(data)
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
     return created?.id ?? null;
   }
 
   /** A final (not preliminary) report that is made or being made: another one would say the same. */
   async hasFinalReport(planId: number, year: number): Promise<boolean> {
-    const found = await this.prisma.annualReport.findFirst({
-      where: { planId, year, preliminary: false, status: { not: 'failed' } },
-      select: { id: true },
-    });
-    return found !== null;
+    const found = await this.database.db
+      .selectFrom('AnnualReport')
+      .select('id')
+      .where('planId', '=', planId)
+      .where('year', '=', year)
+      .where('preliminary', '=', false)
+      .where('status', '<>', 'failed')
+      .limit(1)
+      .executeTakeFirst();
+    return found !== undefined;
   }
 
-  findReport(id: number) {
-    return this.prisma.annualReport.findUnique({ where: { id }, select: reportSummary });
+  async findReport(id: number): Promise<ReportSummary | null> {
+    return (await this.summaries().where('r.id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  /** The stored snapshot as text, straight from PostgreSQL on the pool (null before it is taken). */
-  async findSnapshotText(id: number): Promise<{ status: string; snapshot: string | null } | null> {
-    const [row] = await this.prisma.query<{ status: string; snapshot: string | null }>(
-      Prisma.sql`SELECT status::text AS status, snapshot::text AS snapshot FROM "AnnualReport" WHERE id = ${id}`,
-    );
+  /** The stored snapshot as text, straight from PostgreSQL (null before it is taken). */
+  async findSnapshotText(id: number): Promise<{ status: AnnualReportStatus; snapshot: string | null } | null> {
+    const row = await this.database.db
+      .selectFrom('AnnualReport')
+      .select((eb) => ['status', eb.cast<string | null>('snapshot', 'text').as('snapshot')])
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ?? null;
   }
 
-  listReports(planId?: number) {
-    return this.prisma.annualReport.findMany({ where: { planId }, orderBy: [{ year: 'desc' }, { id: 'desc' }], select: reportSummary });
+  listReports(planId?: number): Promise<ReportSummary[]> {
+    let query = this.summaries();
+    if (planId !== undefined) query = query.where('r.planId', '=', planId);
+    return query.orderBy('r.year', 'desc').orderBy('r.id', 'desc').execute();
   }
 
-  findFile(reportId: number, format: AnnualReportFormat) {
-    return this.prisma.annualReportFile.findUnique({ where: { reportId_format: { reportId, format } }, select: { content: true } });
+  async findFile(reportId: number, format: AnnualReportFormat): Promise<{ content: Buffer } | null> {
+    const file = await this.database.db
+      .selectFrom('AnnualReportFile')
+      .select('content')
+      .where('reportId', '=', reportId)
+      .where('format', '=', format)
+      .executeTakeFirst();
+    return file ?? null;
   }
 
   /** queued → generating; a retry after a crash finds it generating already. False when it is done or failed. */
   async markGenerating(id: number): Promise<boolean> {
-    const { count } = await this.prisma.annualReport.updateMany({
-      where: { id, status: { in: ['queued', 'generating'] } },
-      data: { status: 'generating', error: null },
-    });
-    return count === 1;
+    const { numUpdatedRows } = await this.database.db
+      .updateTable('AnnualReport')
+      .set({ status: 'generating', error: null })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'generating'])
+      .executeTakeFirst();
+    return numUpdatedRows === 1n;
   }
 
-  /** The snapshot decides: a round that closed between the request and the job makes the report final. */
   /**
-   * Stores the snapshot given as JSON text, on the pool. Text in and text out (findSnapshotText),
-   * not a value through Prisma's engine: for a plan of 100,000 milestones it is tens of MiB.
+   * Stores the snapshot given as JSON text. Text in and text out (findSnapshotText), never parsed
+   * here: for a plan of 100,000 milestones it is tens of MiB. The snapshot decides `preliminary`:
+   * a round that closed between the request and the job makes the report final.
    */
   async saveSnapshot(id: number, snapshotJson: string, generatedAt: Date, preliminary: boolean): Promise<void> {
-    await this.prisma.query(
-      Prisma.sql`UPDATE "AnnualReport" SET snapshot = ${snapshotJson}::jsonb, "generatedAt" = ${utc(generatedAt)}, preliminary = ${preliminary} WHERE id = ${id}`,
-    );
+    await this.database.db
+      .updateTable('AnnualReport')
+      .set((eb) => ({ snapshot: eb.cast(eb.val(snapshotJson), 'jsonb'), generatedAt, preliminary }))
+      .where('id', '=', id)
+      .execute();
   }
 
-  /** Stores the files and marks the report ready, inside the caller's transaction (with its mail). */
-  async complete(tx: Tx, id: number, files: { format: AnnualReportFormat; content: Uint8Array<ArrayBuffer> }[]): Promise<void> {
-    await tx.annualReportFile.deleteMany({ where: { reportId: id } });
-    await tx.annualReportFile.createMany({ data: files.map((file) => ({ reportId: id, ...file })) });
-    await tx.annualReport.update({ where: { id }, data: { status: 'ready', error: null } });
+  /**
+   * Stores the files and marks the report ready, inside the caller's transaction (with its mail).
+   * One statement per file, so each file goes as a binary parameter of its own.
+   */
+  async complete(db: Db, id: number, files: { format: AnnualReportFormat; content: Uint8Array }[]): Promise<void> {
+    await db.deleteFrom('AnnualReportFile').where('reportId', '=', id).execute();
+    for (const file of files) {
+      const content = Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength);
+      await db.insertInto('AnnualReportFile').values({ reportId: id, format: file.format, content }).execute();
+    }
+    await db
+      .updateTable('AnnualReport')
+      .set({ status: 'ready', error: null })
+      .where('id', '=', id)
+      .returning('id')
+      .executeTakeFirstOrThrow();
   }
 
   async markFailed(id: number, error: string): Promise<void> {
-    await this.prisma.annualReport.updateMany({ where: { id, status: { not: 'ready' } }, data: { status: 'failed', error } });
+    await this.database.db
+      .updateTable('AnnualReport')
+      .set({ status: 'failed', error })
+      .where('id', '=', id)
+      .where('status', '<>', 'ready')
+      .execute();
   }
 
   /** Reports left queued (their job lost with a Redis flush): re-enqueued by the tick. */
   async findQueuedIds(limit: number): Promise<number[]> {
-    const rows = await this.prisma.annualReport.findMany({
-      where: { status: { in: ['queued'] } },
-      orderBy: { id: 'asc' },
-      take: limit,
-      select: { id: true },
-    });
+    const rows = await this.database.db
+      .selectFrom('AnnualReport')
+      .select('id')
+      .where('status', '=', 'queued')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map((row) => row.id);
   }
 
-  closedRounds() {
-    return this.prisma.reportingRound.findMany({
-      where: { state: 'closed' },
-      orderBy: [{ planId: 'asc' }, { year: 'asc' }],
-      select: { planId: true, year: true },
-    });
+  closedRounds(): Promise<{ planId: number; year: number }[]> {
+    return this.database.db
+      .selectFrom('ReportingRound')
+      .select(['planId', 'year'])
+      .where('state', '=', 'closed')
+      .orderBy('planId')
+      .orderBy('year')
+      .execute();
   }
 
-  roundState(planId: number, year: number) {
-    return this.prisma.reportingRound.findUnique({ where: { planId_year: { planId, year } }, select: { state: true } });
+  async roundState(planId: number, year: number): Promise<{ state: RoundState } | null> {
+    const round = await this.database.db
+      .selectFrom('ReportingRound')
+      .select('state')
+      .where('planId', '=', planId)
+      .where('year', '=', year)
+      .executeTakeFirst();
+    return round ?? null;
   }
 
   /** The year's round with every request's standing, or null when the plan had none that year. */
   async roundOfYear(planId: number, year: number): Promise<RoundRow | null> {
-    const round = await this.prisma.reportingRound.findUnique({
-      where: { planId_year: { planId, year } },
-      select: {
-        id: true,
-        state: true,
-        opensAt: true,
-        deadline: true,
-        graceUntil: true,
-        closedAt: true,
-        requests: {
-          orderBy: { id: 'asc' },
-          select: {
-            status: true,
-            late: true,
-            answeredAt: true,
-            organisation: { select: { name: true } },
-            milestones: { select: { optional: true, answeredAt: true } },
-          },
-        },
-      },
-    });
-    if (!round) return null;
-    return {
-      ...round,
-      requests: round.requests.map((request) => {
-        const required = request.milestones.filter((m) => !m.optional);
-        return {
-          organisation: request.organisation.name,
-          status: request.status,
-          late: request.late,
-          answeredAt: request.answeredAt,
-          required: required.length,
-          answered: required.filter((m) => m.answeredAt !== null).length,
-        };
-      }),
-    };
+    const [round, requests] = await Promise.all([
+      this.database.db
+        .selectFrom('ReportingRound')
+        .select(['id', 'state', 'opensAt', 'deadline', 'graceUntil', 'closedAt'])
+        .where('planId', '=', planId)
+        .where('year', '=', year)
+        .executeTakeFirst(),
+      this.database.db
+        .selectFrom('ReportRequest as r')
+        .innerJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
+        .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+        .leftJoin('RequestMilestone as rm', 'rm.requestId', 'r.id')
+        .select((eb) => [
+          'o.name as organisation',
+          'r.status',
+          'r.late',
+          'r.answeredAt',
+          eb.cast<number>(eb.fn.count('rm.milestoneId').filterWhere('rm.optional', '=', false), 'integer').as('required'),
+          eb
+            .cast<number>(
+              eb.fn.count('rm.milestoneId').filterWhere((f) => f.and([f('rm.optional', '=', false), f('rm.answeredAt', 'is not', null)])),
+              'integer',
+            )
+            .as('answered'),
+        ])
+        .where('rr.planId', '=', planId)
+        .where('rr.year', '=', year)
+        .groupBy(['r.id', 'o.name'])
+        .orderBy('r.id')
+        .execute(),
+    ]);
+    return round ? { ...round, requests } : null;
   }
 
   /** The latest comment on each of the plan's milestones, by id; imported notes are not comments. */
   async lastComments(planId: number): Promise<Map<number, LastComment>> {
-    const updates = await this.prisma.milestoneUpdate.findMany({
-      where: { milestone: { planId }, comment: { not: null }, channel: { not: 'import' } },
-      distinct: ['milestoneId'],
-      orderBy: [{ milestoneId: 'asc' }, { createdAt: 'desc' }, { id: 'desc' }],
-      select: { milestoneId: true, comment: true, createdAt: true, channel: true },
-    });
+    const updates = await this.planComments(planId)
+      .distinctOn('u.milestoneId')
+      .select(['u.milestoneId', 'u.comment', 'u.createdAt', 'u.channel'])
+      .orderBy('u.milestoneId')
+      .orderBy('u.createdAt', 'desc')
+      .orderBy('u.id', 'desc')
+      .execute();
     return new Map(
       updates
-        .filter((update) => update.comment!.trim() !== '')
-        .map((update) => [update.milestoneId, { text: update.comment!, at: update.createdAt.toISOString(), channel: update.channel }]),
+        .filter(hasText)
+        .map((update) => [update.milestoneId, { text: update.comment, at: update.createdAt.toISOString(), channel: update.channel }]),
     );
   }
 
   /** Comments written in [from, to): what the organisations told the secretariat during the year. */
   async commentsBetween(planId: number, from: Date, to: Date): Promise<CommentRow[]> {
-    const updates = await this.prisma.milestoneUpdate.findMany({
-      where: { milestone: { planId }, comment: { not: null }, channel: { not: 'import' }, createdAt: { gte: from, lt: to } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: {
-        id: true,
-        createdAt: true,
-        toState: true,
-        progress: true,
-        comment: true,
-        channel: true,
-        late: true,
-        milestone: {
-          select: {
-            key: true,
-            label: true,
-            text: true,
-            contribution: {
-              select: {
-                organisation: { select: { name: true } },
-                goal: { select: { number: true } },
-                intervention: { select: { code: true } },
-              },
-            },
-          },
-        },
-      },
-    });
-    return updates
-      .filter((update) => update.comment!.trim() !== '')
-      .map((update) => ({
-        id: update.id,
-        createdAt: update.createdAt,
-        milestoneKey: update.milestone.key,
-        label: update.milestone.label,
-        milestone: update.milestone.text,
-        owner: update.milestone.contribution.organisation.name,
-        goal: update.milestone.contribution.goal.number,
-        intervention: update.milestone.contribution.intervention?.code ?? null,
-        toState: update.toState as MilestoneStateName,
-        progress: update.progress,
-        comment: update.comment!,
-        channel: update.channel,
-        late: update.late,
-      }));
+    const updates = await this.planComments(planId)
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+      .innerJoin('Goal as g', 'g.id', 'c.goalId')
+      .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+      .select([
+        'u.id',
+        'u.createdAt',
+        'm.key as milestoneKey',
+        'm.label',
+        'm.text as milestone',
+        'o.name as owner',
+        'g.number as goal',
+        'i.code as intervention',
+        'u.toState',
+        'u.progress',
+        'u.comment',
+        'u.channel',
+        'u.late',
+      ])
+      .where('u.createdAt', '>=', from)
+      .where('u.createdAt', '<', to)
+      .orderBy('u.createdAt')
+      .orderBy('u.id')
+      .execute();
+    return updates.filter(hasText);
+  }
+
+  /** Updates of the plan's milestones that carry a comment someone wrote: an import's notes are not comments. */
+  private planComments(planId: number) {
+    return this.database.db
+      .selectFrom('MilestoneUpdate as u')
+      .innerJoin('Milestone as m', 'm.id', 'u.milestoneId')
+      .where('m.planId', '=', planId)
+      .where('u.comment', 'is not', null)
+      .where('u.channel', '<>', 'import');
+  }
+
+  private summaries() {
+    return this.database.db
+      .selectFrom('AnnualReport as r')
+      .innerJoin('Plan as p', 'p.id', 'r.planId')
+      .select((eb) => [
+        'r.id',
+        'r.planId',
+        'r.year',
+        'r.language',
+        'r.trigger',
+        'r.status',
+        'r.preliminary',
+        'r.error',
+        'r.requestedBy',
+        'r.createdAt',
+        'r.generatedAt',
+        jsonBuildObject({ title: eb.ref('p.title'), slug: eb.ref('p.slug') }).as('plan'),
+        jsonArrayFrom(eb.selectFrom('AnnualReportFile as f').select('f.format').whereRef('f.reportId', '=', 'r.id').orderBy('f.format')).as(
+          'files',
+        ),
+      ]);
   }
 }
+
+/** A comment that says something: a blank one is no comment. */
+const hasText = <T extends { comment: string | null }>(update: T): update is T & { comment: string } =>
+  update.comment !== null && update.comment.trim() !== '';

@@ -4,8 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Clock } from '../common/clock.js';
 import { localDate, startOfDay } from '../common/dates.js';
 import { AppConfig } from '../config/config.module.js';
-import { viaPrisma } from '../database/prisma.service.js';
-import type { AnnualReportTrigger, Prisma } from '../generated/prisma/client.js';
+import type { AnnualReportTrigger } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
 import type { ReportReadyData } from '../mail/templates/mail-data.js';
@@ -16,6 +15,7 @@ import { QueueService } from '../queue/queue.service.js';
 import {
   asOfDay,
   buildContent,
+  CONTENT_VERSION,
   isPreliminary,
   REPORT_FORMATS,
   REPORT_LANGUAGES,
@@ -142,11 +142,11 @@ export class AnnualReportService implements OnModuleInit {
       }
       const snapshotMs = Math.round(performance.now() - started);
       // Rendered from what the database holds, not from the object just built: the stored snapshot is the report.
-      const content = JSON.parse(stored) as AnnualReportContent;
+      const content = parseSnapshot(stored);
       const { files, timings } = await this.renderer.renderAll(content);
       const outboxIds = await this.reports.transaction(async (tx) => {
         await this.reports.complete(tx, reportId, files);
-        return this.outbox.add(viaPrisma(tx), [this.readyMail(reportId, content)], this.config.get('MAIL_FROM').split('@')[1]!);
+        return this.outbox.add(tx, [this.readyMail(reportId, content)], this.config.get('MAIL_FROM').split('@')[1]!);
       });
       await this.delivery.enqueue(outboxIds);
       const sizes = files
@@ -258,18 +258,18 @@ export class AnnualReportService implements OnModuleInit {
 
   private readyMail(reportId: number, content: AnnualReportContent): NewOutboxMessage {
     const base = `${this.config.get('PUBLIC_URL')}/api/annual-reports/${reportId}`;
-    const data: ReportReadyData = {
+    const data = {
       plan: { title: content.plan.title },
       year: content.year,
       preliminary: content.preliminary,
       links: REPORT_FORMATS.map((format) => ({ format, url: `${base}/${format}` })),
-    };
+    } satisfies ReportReadyData;
     return {
       dedupeKey: `annual-report:${reportId}:ready`,
       template: 'report-ready',
       language: content.language,
       recipients: this.config.get('REPORT_RECIPIENTS'),
-      data: data as unknown as Prisma.InputJsonValue,
+      data,
     };
   }
 
@@ -294,4 +294,41 @@ export class AnnualReportService implements OnModuleInit {
       content: report.generatedAt === null ? null : `${base}/content`,
     };
   }
+}
+
+/**
+ * The stored snapshot read back. It was written from an AnnualReportContent of this version; what
+ * is checked here is that it still is one, so a renderer never works from something else.
+ */
+function parseSnapshot(json: string): AnnualReportContent {
+  const value: unknown = JSON.parse(json);
+  if (!isContent(value)) throw new Error(`The stored snapshot is not an annual report content model of version ${CONTENT_VERSION}.`);
+  return value;
+}
+
+function isContent(value: unknown): value is AnnualReportContent {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'version' in value &&
+    value.version === CONTENT_VERSION &&
+    'language' in value &&
+    REPORT_LANGUAGES.some((language) => language === value.language) &&
+    'year' in value &&
+    typeof value.year === 'number' &&
+    'generatedAt' in value &&
+    typeof value.generatedAt === 'string' &&
+    'plan' in value &&
+    typeof value.plan === 'object' &&
+    value.plan !== null &&
+    'summary' in value &&
+    typeof value.summary === 'object' &&
+    value.summary !== null &&
+    'priorities' in value &&
+    Array.isArray(value.priorities) &&
+    'comments' in value &&
+    Array.isArray(value.comments) &&
+    'overdue' in value &&
+    Array.isArray(value.overdue)
+  );
 }

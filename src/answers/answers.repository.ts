@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, utc, type Tx } from '../database/prisma.service.js';
-import { Prisma, type Language, type MilestoneState, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
-import { outboxInsertion, type NewOutboxMessage } from '../mail/outbox.repository.js';
-import { recordingAnswers, type UpdateContext } from '../progress/milestone-history.js';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { jsonArrayFrom, jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/postgres';
+import { Clock } from '../common/clock.js';
+import { countAll, Database, type Tx } from '../database/database.js';
+import type { Language, MilestoneState, RequestStatus, RoundState } from '../generated/db/enums.js';
+import type { DB, ReportRequest } from '../generated/db/schema.js';
+import { outboxValues, type NewOutboxMessage } from '../mail/outbox.repository.js';
+import { lastReportedUpdate, withRecordedAnswers, type UpdateContext } from '../progress/milestone-history.js';
 import type { RecordedAnswer } from '../progress/milestone-update.js';
 
 /** A request as the person answering it sees it: the organisation, the round, every milestone asked about. */
@@ -47,67 +51,6 @@ export interface AskedMilestone {
   };
 }
 
-/** JSON carries timestamps as text; `timestamp(3)` columns hold UTC. */
-const utcDate = (value: string | null): Date | null => (value === null ? null : new Date(`${value}Z`));
-
-type Row = Omit<RequestForAnswering, 'milestones' | 'round'> & {
-  round: Omit<RequestForAnswering['round'], 'deadline' | 'graceUntil'> & { deadline: string; graceUntil: string };
-  milestones: (Omit<AskedMilestone, 'answeredAt' | 'draftSavedAt'> & { answeredAt: string | null; draftSavedAt: string | null })[];
-};
-
-/**
- * The request with everything the form, the API and the reply parser need, in one statement and
- * without Prisma's query engine: this runs for every link opened and every answer (see
- * PrismaService.query). The nested parts are built as JSON by PostgreSQL.
- */
-function selectRequest(where: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`
-    SELECT r.id, r."roundId", r."organisationId", r."tokenNonce", r."replyKey", r.status, r."expiresAt", r."answeredAt", r.late,
-      json_build_object('id', o.id, 'name', o.name, 'language', o.language,
-        'contacts', COALESCE((SELECT json_agg(json_build_object('email', c.email) ORDER BY c.id) FROM "Contact" c WHERE c."organisationId" = o.id), '[]'::json)) AS organisation,
-      json_build_object('id', rr.id, 'year', rr.year, 'deadline', rr.deadline, 'graceUntil', rr."graceUntil", 'state', rr.state,
-        'plan', json_build_object('title', p.title)) AS round,
-      COALESCE((
-        SELECT json_agg(json_build_object(
-          'milestoneId', rm."milestoneId", 'number', rm.number, 'optional', rm.optional, 'answeredAt', rm."answeredAt",
-          'draftState', rm."draftState", 'draftProgress', rm."draftProgress", 'draftComment', rm."draftComment",
-          'draftEvidenceUrl', rm."draftEvidenceUrl", 'draftSavedAt', rm."draftSavedAt",
-          'milestone', json_build_object(
-            'id', m.id, 'label', m.label, 'text', m.text, 'dueFrom', m."dueFrom", 'dueTo', m."dueTo", 'state', m.state, 'progress', m.progress,
-            'contribution', json_build_object('goal', json_build_object('number', g.number),
-                                              'intervention', CASE WHEN i.id IS NULL THEN NULL ELSE json_build_object('code', i.code) END),
-            'updates', COALESCE((
-              SELECT json_agg(json_build_object('comment', u.comment, 'evidenceUrl', u."evidenceUrl"))
-              FROM (SELECT u.comment, u."evidenceUrl" FROM "MilestoneUpdate" u
-                    WHERE u."milestoneId" = m.id AND u.channel <> 'import'
-                    ORDER BY u."createdAt" DESC, u.id DESC LIMIT 1) u), '[]'::json)))
-          ORDER BY rm.number)
-        FROM "RequestMilestone" rm
-        JOIN "Milestone" m ON m.id = rm."milestoneId"
-        JOIN "Contribution" ct ON ct.id = m."contributionId"
-        JOIN "Goal" g ON g.id = ct."goalId"
-        LEFT JOIN "Intervention" i ON i.id = ct."interventionId"
-        WHERE rm."requestId" = r.id), '[]'::json) AS milestones
-    FROM "ReportRequest" r
-    JOIN "Organisation" o ON o.id = r."organisationId"
-    JOIN "ReportingRound" rr ON rr.id = r."roundId"
-    JOIN "Plan" p ON p.id = rr."planId"
-    WHERE ${where}`;
-}
-
-function toRequest(row: Row | undefined): RequestForAnswering | null {
-  if (!row) return null;
-  return {
-    ...row,
-    round: { ...row.round, deadline: utcDate(row.round.deadline)!, graceUntil: utcDate(row.round.graceUntil)! },
-    milestones: row.milestones.map((asked) => ({
-      ...asked,
-      answeredAt: utcDate(asked.answeredAt),
-      draftSavedAt: utcDate(asked.draftSavedAt),
-    })),
-  };
-}
-
 /** What a submission writes: checked answers to record, and the confirmation to queue (none without contacts). */
 export interface Submission {
   requestId: number;
@@ -115,11 +58,6 @@ export interface Submission {
   context: UpdateContext;
   final: boolean;
   confirmation: { message: NewOutboxMessage; messageIdDomain: string } | null;
-}
-
-interface SubmissionRow {
-  unanswered: number;
-  outboxIds: number[];
 }
 
 export interface Draft {
@@ -133,34 +71,146 @@ export interface Draft {
 /** Requests as the people answering them see them. */
 @Injectable()
 export class AnswersRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
   transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(run, { timeout: 30_000 });
+    return this.database.transaction(run);
   }
 
-  async findByTokenHash(tokenHash: string): Promise<RequestForAnswering | null> {
-    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."tokenHash" = ${tokenHash}`), { prepared: true }))[0]);
+  findByTokenHash(tokenHash: string): Promise<RequestForAnswering | null> {
+    return this.findRequest((eb) => eb('r.tokenHash', '=', tokenHash));
   }
 
-  async findByReplyKey(replyKey: string): Promise<RequestForAnswering | null> {
-    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r."replyKey" = ${replyKey}`), { prepared: true }))[0]);
+  findByReplyKey(replyKey: string): Promise<RequestForAnswering | null> {
+    return this.findRequest((eb) => eb('r.replyKey', '=', replyKey));
   }
 
-  async findById(id: number): Promise<RequestForAnswering | null> {
-    return toRequest((await this.prisma.query<Row>(selectRequest(Prisma.sql`r.id = ${id}`), { prepared: true }))[0]);
+  findById(id: number): Promise<RequestForAnswering | null> {
+    return this.findRequest((eb) => eb('r.id', '=', id));
+  }
+
+  /**
+   * The request with everything the form, the API and the reply parser need, in one statement:
+   * this runs for every link opened and every answer. The nested parts are built as JSON by
+   * PostgreSQL, so their timestamps come back as text and are read here.
+   */
+  private async findRequest(where: (eb: RequestExpressions) => Expression<SqlBool>): Promise<RequestForAnswering | null> {
+    const row = await this.database.db
+      .selectFrom('ReportRequest as r')
+      .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+      .innerJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
+      .innerJoin('Plan as p', 'p.id', 'rr.planId')
+      .select((eb) => [
+        'r.id',
+        'r.roundId',
+        'r.organisationId',
+        'r.tokenNonce',
+        'r.replyKey',
+        'r.status',
+        'r.expiresAt',
+        'r.answeredAt',
+        'r.late',
+        jsonBuildObject({
+          id: eb.ref('o.id'),
+          name: eb.ref('o.name'),
+          language: eb.ref('o.language'),
+          contacts: sql<
+            { email: string }[]
+          >`COALESCE((SELECT json_agg(json_build_object('email', c.email) ORDER BY c.id) FROM "Contact" c WHERE c."organisationId" = o.id), '[]'::json)`,
+        }).as('organisation'),
+        jsonBuildObject({
+          id: eb.ref('rr.id'),
+          year: eb.ref('rr.year'),
+          deadline: eb.ref('rr.deadline'),
+          graceUntil: eb.ref('rr.graceUntil'),
+          state: eb.ref('rr.state'),
+          plan: jsonBuildObject({ title: eb.ref('p.title') }),
+        }).as('round'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('RequestMilestone as rm')
+            .innerJoin('Milestone as m', 'm.id', 'rm.milestoneId')
+            .innerJoin('Contribution as ct', 'ct.id', 'm.contributionId')
+            .innerJoin('Goal as g', 'g.id', 'ct.goalId')
+            .leftJoin('Intervention as i', 'i.id', 'ct.interventionId')
+            .select((eb) => [
+              'rm.milestoneId',
+              'rm.number',
+              'rm.optional',
+              'rm.answeredAt',
+              'rm.draftState',
+              'rm.draftProgress',
+              'rm.draftComment',
+              'rm.draftEvidenceUrl',
+              'rm.draftSavedAt',
+              jsonBuildObject({
+                id: eb.ref('m.id'),
+                label: eb.ref('m.label'),
+                text: eb.ref('m.text'),
+                dueFrom: eb.ref('m.dueFrom'),
+                dueTo: eb.ref('m.dueTo'),
+                state: eb.ref('m.state'),
+                progress: eb.ref('m.progress'),
+                goalNumber: eb.ref('g.number'),
+                interventionCode: eb.ref('i.code'),
+              }).as('milestone'),
+              jsonObjectFrom(lastReportedUpdate(eb.ref('m.id'))).as('lastUpdate'),
+            ])
+            .whereRef('rm.requestId', '=', 'r.id')
+            .orderBy('rm.number'),
+        ).as('milestones'),
+      ])
+      .where(where)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      ...row,
+      round: { ...row.round, deadline: new Date(row.round.deadline), graceUntil: new Date(row.round.graceUntil) },
+      milestones: row.milestones.map(({ milestone, lastUpdate, ...asked }) => ({
+        ...asked,
+        answeredAt: asked.answeredAt === null ? null : new Date(asked.answeredAt),
+        draftSavedAt: asked.draftSavedAt === null ? null : new Date(asked.draftSavedAt),
+        milestone: {
+          id: milestone.id,
+          label: milestone.label,
+          text: milestone.text,
+          dueFrom: milestone.dueFrom,
+          dueTo: milestone.dueTo,
+          state: milestone.state,
+          progress: milestone.progress,
+          contribution: {
+            goal: { number: milestone.goalNumber },
+            intervention: milestone.interventionCode === null ? null : { code: milestone.interventionCode },
+          },
+          updates: lastUpdate ? [lastUpdate] : [],
+        },
+      })),
+    };
   }
 
   /** Saves the drafts of a request's milestones in one statement. */
   async saveDrafts(tx: Tx, requestId: number, drafts: Draft[], at: Date): Promise<void> {
     if (drafts.length === 0) return;
-    await tx.$executeRaw`
-      UPDATE "RequestMilestone" rm
-      SET "draftState" = d.state::"MilestoneState", "draftProgress" = d.progress, "draftComment" = d.comment,
-          "draftEvidenceUrl" = d."evidenceUrl", "draftSavedAt" = ${utc(at)}
-      FROM unnest(${drafts.map((d) => d.milestoneId)}::int[], ${drafts.map((d) => d.state)}::text[], ${drafts.map((d) => d.progress)}::int[],
-                  ${drafts.map((d) => d.comment)}::text[], ${drafts.map((d) => d.evidenceUrl)}::text[]) AS d("milestoneId", state, progress, comment, "evidenceUrl")
-      WHERE rm."requestId" = ${requestId} AND rm."milestoneId" = d."milestoneId"`;
+    await tx
+      .updateTable('RequestMilestone as rm')
+      .from(
+        sql<DraftRow>`unnest(${drafts.map((d) => d.milestoneId)}::int[], ${drafts.map((d) => d.state)}::"MilestoneState"[], ${drafts.map((d) => d.progress)}::int[], ${drafts.map((d) => d.comment)}::text[], ${drafts.map((d) => d.evidenceUrl)}::text[])`.as<'d'>(
+          sql`d("milestoneId", state, progress, comment, "evidenceUrl")`,
+        ),
+      )
+      .set((eb) => ({
+        draftState: eb.ref('d.state'),
+        draftProgress: eb.ref('d.progress'),
+        draftComment: eb.ref('d.comment'),
+        draftEvidenceUrl: eb.ref('d.evidenceUrl'),
+        draftSavedAt: at,
+      }))
+      .where('rm.requestId', '=', requestId)
+      .whereRef('rm.milestoneId', '=', 'd.milestoneId')
+      .execute();
   }
 
   /**
@@ -176,31 +226,61 @@ export class AnswersRepository {
     const { requestId, answers, context, final, confirmation } = submission;
     const { at, late } = context;
     const milestoneIds = answers.map((answer) => answer.milestoneId);
-    const statement = Prisma.sql`
-      WITH ${recordingAnswers(answers, context)},
-      answered AS (
-        UPDATE "RequestMilestone"
-        SET "answeredAt" = ${utc(at)}, "draftState" = NULL, "draftProgress" = NULL, "draftComment" = NULL, "draftEvidenceUrl" = NULL, "draftSavedAt" = NULL
-        WHERE "requestId" = ${requestId} AND "milestoneId" = ANY(${milestoneIds}::int[])
-        RETURNING "milestoneId"
-      ),
-      -- The statement's snapshot is from before the UPDATE above: what it answers is left out here.
-      remaining AS (
-        SELECT count(*)::int AS n FROM "RequestMilestone"
-        WHERE "requestId" = ${requestId} AND NOT optional AND "answeredAt" IS NULL AND NOT ("milestoneId" = ANY(${milestoneIds}::int[]))
-      ),
-      request AS (
-        UPDATE "ReportRequest"
-        SET status = 'answered', "answeredAt" = ${utc(at)}, late = ${late}, "updatedAt" = ${utc(new Date())}
-        WHERE id = ${requestId} AND (${final} OR (SELECT n FROM remaining) = 0)
-        RETURNING id
-      ),
-      ${confirmation ? outboxInsertion('confirmation', confirmation.message, confirmation.messageIdDomain, at) : Prisma.sql`confirmation AS (SELECT NULL::int AS id WHERE false)`}
-      -- The data-modifying CTEs (changed, history, answered, request) run whether or not they are read.
-      SELECT (SELECT n FROM remaining) AS unanswered, ARRAY(SELECT id FROM confirmation) AS "outboxIds"`;
-    const [row] = tx
-      ? await tx.$queryRaw<SubmissionRow[]>(statement)
-      : await this.prisma.query<SubmissionRow>(statement, { prepared: true });
-    return { complete: row!.unanswered === 0, outboxIds: row!.outboxIds };
+    const row = await withRecordedAnswers(tx ?? this.database.db, answers, context)
+      .with('answered', (qc) =>
+        qc
+          .updateTable('RequestMilestone')
+          .set({ answeredAt: at, draftState: null, draftProgress: null, draftComment: null, draftEvidenceUrl: null, draftSavedAt: null })
+          .where('requestId', '=', requestId)
+          .where('milestoneId', '=', (eb) => eb.fn.any(eb.val(milestoneIds)))
+          .returning('milestoneId'),
+      )
+      // The statement's snapshot is from before the UPDATE above: what it answers is left out here.
+      .with('remaining', (qc) =>
+        qc
+          .selectFrom('RequestMilestone')
+          .select(countAll().as('n'))
+          .where('requestId', '=', requestId)
+          .where('optional', '=', false)
+          .where('answeredAt', 'is', null)
+          .where((eb) => eb.not(eb('milestoneId', '=', eb.fn.any(eb.val(milestoneIds))))),
+      )
+      .with('request', (qc) =>
+        qc
+          .updateTable('ReportRequest')
+          .set({ status: 'answered', answeredAt: at, late, updatedAt: this.clock.now() })
+          .where('id', '=', requestId)
+          .where((eb) => eb.or([eb.val(final), eb(eb.selectFrom('remaining').select('n'), '=', 0)]))
+          .returning('id'),
+      )
+      .with('confirmation', (qc) =>
+        confirmation
+          ? qc
+              .insertInto('OutboxMessage')
+              .values(outboxValues(confirmation.message, confirmation.messageIdDomain, at))
+              .onConflict((oc) => oc.column('dedupeKey').doNothing())
+              .returning('id')
+          : qc
+              .selectFrom('OutboxMessage')
+              .select('id')
+              .where(sql<boolean>`false`),
+      )
+      // The data-modifying CTEs (changed, history, answered, request) run whether or not they are read.
+      .selectNoFrom((eb) => [
+        eb.selectFrom('remaining').select('n').as('unanswered'),
+        sql<number[]>`ARRAY(SELECT id FROM confirmation)`.as('outboxIds'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { complete: row.unanswered === 0, outboxIds: row.outboxIds };
   }
+}
+
+type RequestExpressions = ExpressionBuilder<DB & { r: ReportRequest }, 'r'>;
+
+interface DraftRow {
+  milestoneId: number;
+  state: MilestoneState | null;
+  progress: number | null;
+  comment: string | null;
+  evidenceUrl: string | null;
 }

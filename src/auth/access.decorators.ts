@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role } from '../generated/prisma/client.js';
+import type { Role } from '../generated/db/enums.js';
 
 export const ACCESS = 'handlingsplan:access';
 export type Access = { public: true } | { role: Role };

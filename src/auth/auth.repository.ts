@@ -1,57 +1,82 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
-import type { Language, Role } from '../generated/prisma/client.js';
+import { jsonBuildObject } from 'kysely/helpers/postgres';
+import { Clock } from '../common/clock.js';
+import { Database } from '../database/database.js';
+import type { Language, Role } from '../generated/db/enums.js';
 
 @Injectable()
 export class AuthRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
-  findUserByEmail(email: string) {
-    return this.prisma.user.findUnique({ where: { email } });
+  async findUserByEmail(email: string) {
+    return (await this.database.db.selectFrom('User').selectAll().where('email', '=', email).executeTakeFirst()) ?? null;
   }
 
   createUser(data: { email: string; name: string | null; role: Role; passwordHash: string; language: Language }) {
-    return this.prisma.user.create({ data });
+    return this.database.db
+      .insertInto('User')
+      .values({ ...data, createdAt: this.clock.now() })
+      .returning(['id', 'email', 'role'])
+      .executeTakeFirstOrThrow();
   }
 
   listUsers() {
-    return this.prisma.user.findMany({
-      orderBy: { email: 'asc' },
-      select: { id: true, email: true, name: true, role: true, language: true, lastLoginAt: true },
-    });
+    return this.database.db
+      .selectFrom('User')
+      .select(['id', 'email', 'name', 'role', 'language', 'lastLoginAt'])
+      .orderBy('email')
+      .execute();
   }
 
   async startSession(userId: number, tokenHash: string, csrf: string, expiresAt: Date, now: Date): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.session.create({ data: { userId, tokenHash, csrf, expiresAt } }),
-      this.prisma.user.update({ where: { id: userId }, data: { lastLoginAt: now } }),
+    await this.database.transaction(async (tx) => {
+      await tx.insertInto('Session').values({ userId, tokenHash, csrf, expiresAt, createdAt: now }).execute();
+      await tx.updateTable('User').set({ lastLoginAt: now }).where('id', '=', userId).execute();
       // Expired sessions are cleared whenever someone signs in: no separate job needed.
-      this.prisma.session.deleteMany({ where: { expiresAt: { lt: now } } }),
-    ]);
-  }
-
-  findSession(tokenHash: string) {
-    return this.prisma.session.findUnique({
-      where: { tokenHash },
-      include: { user: { select: { id: true, email: true, name: true, role: true, language: true } } },
+      await tx.deleteFrom('Session').where('expiresAt', '<', now).execute();
     });
   }
 
-  async endSession(tokenHash: string): Promise<void> {
-    await this.prisma.session.deleteMany({ where: { tokenHash } });
+  async findSession(tokenHash: string) {
+    const session = await this.database.db
+      .selectFrom('Session as s')
+      .innerJoin('User as u', 'u.id', 's.userId')
+      .selectAll('s')
+      .select((eb) =>
+        jsonBuildObject({
+          id: eb.ref('u.id'),
+          email: eb.ref('u.email'),
+          name: eb.ref('u.name'),
+          role: eb.ref('u.role'),
+          language: eb.ref('u.language'),
+        }).as('user'),
+      )
+      .where('s.tokenHash', '=', tokenHash)
+      .executeTakeFirst();
+    return session ?? null;
   }
 
-  createApiToken(data: { name: string; tokenHash: string; role: Role }) {
-    return this.prisma.apiToken.create({ data });
+  async endSession(tokenHash: string): Promise<void> {
+    await this.database.db.deleteFrom('Session').where('tokenHash', '=', tokenHash).execute();
+  }
+
+  async createApiToken(data: { name: string; tokenHash: string; role: Role }): Promise<void> {
+    await this.database.db
+      .insertInto('ApiToken')
+      .values({ ...data, createdAt: this.clock.now() })
+      .execute();
   }
 
   async findApiToken(tokenHash: string, now: Date) {
-    const token = await this.prisma.apiToken.findUnique({ where: { tokenHash } });
+    const token = await this.database.db.selectFrom('ApiToken').selectAll().where('tokenHash', '=', tokenHash).executeTakeFirst();
     if (!token || token.revokedAt) return null;
     // "Last used" is for spotting forgotten tokens, so minute precision is plenty; writing it on
     // every request would turn each read of an integration into a write.
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= 60_000) {
-      await this.prisma.apiToken.updateMany({ where: { id: token.id }, data: { lastUsedAt: now } });
+      await this.database.db.updateTable('ApiToken').set({ lastUsedAt: now }).where('id', '=', token.id).execute();
     }
     return token;
   }

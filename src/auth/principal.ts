@@ -1,4 +1,4 @@
-import type { Role } from '../generated/prisma/client.js';
+import type { Role } from '../generated/db/enums.js';
 
 /** Who is asking: a signed-in user, or an integration with an API token. */
 export interface Principal {

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { Language, Role } from '../generated/prisma/client.js';
+import type { Language, Role } from '../generated/db/enums.js';
 import { AuthRepository } from './auth.repository.js';
 import { sha256 } from './auth.service.js';
 import { hashPassword, passwordProblem } from './passwords.js';

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ClockModule } from '../common/clock.module.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { AuthRepository } from '../auth/auth.repository.js';
@@ -11,7 +12,7 @@ export class CliModule {
   static forEnvironment(env: Record<string, string | undefined>): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(env), DatabaseModule, PlanModule],
+      imports: [ConfigModule.forRoot(env), ClockModule, DatabaseModule, PlanModule],
       providers: [AuthRepository, UsersService],
     };
   }

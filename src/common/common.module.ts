@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { Clock } from './clock.js';
+import { ClockModule } from './clock.module.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SignedLinks } from './signed-links.js';
 
 @Global()
-@Module({ providers: [Clock, SignedLinks, RateLimiter], exports: [Clock, SignedLinks, RateLimiter] })
+@Module({ imports: [ClockModule], providers: [SignedLinks, RateLimiter], exports: [ClockModule, SignedLinks, RateLimiter] })
 export class CommonModule {}

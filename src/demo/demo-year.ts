@@ -8,12 +8,13 @@ import { UsersService } from '../auth/users.service.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/config.module.js';
 import { migrate } from '../database/migrator.js';
-import { PrismaService } from '../database/prisma.service.js';
+import { Database } from '../database/database.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import type { MilestoneStateName } from '../plan/plan-file.schema.js';
 import { PlanImportService } from '../plan/plan-import.service.js';
 import { RoundsService } from '../reporting/rounds.service.js';
+import { DemoRepository } from './demo.repository.js';
 
 /**
  * `npm run cli -- demo`: a separate database with the real plan and two generated reporting
@@ -66,16 +67,16 @@ export async function buildDemo(env: Record<string, string | undefined>, log: (l
     const at = (iso: string) => (current = new Date(iso));
 
     await app.get(PlanImportService).importFile(SEED_FILE);
-    const prisma = app.get(PrismaService);
-    await prisma.plan.updateMany({ data: { notes: { push: DEMO_NOTE } } });
+    const demo = new DemoRepository(app.get(Database), clock);
+    await demo.addPlanNote(DEMO_NOTE);
     const random = seeded(2021);
     const rounds: DemoResult['rounds'] = [];
     // The mail of the replayed year is rendered and written as .eml files as it is decided, like
     // any other; delivered later, requests and reminders would find their round closed.
     let written = 0;
     const flush = async () => {
-      const pending = await prisma.outboxMessage.findMany({ where: { status: 'pending' }, select: { id: true }, orderBy: { id: 'asc' } });
-      for (const { id } of pending) await app.get(MailDeliveryService).deliver(id);
+      const pending = await demo.pendingMessageIds();
+      for (const id of pending) await app.get(MailDeliveryService).deliver(id);
       written += pending.length;
     };
 
@@ -83,11 +84,11 @@ export async function buildDemo(env: Record<string, string | undefined>, log: (l
       at(`${year}-11-01T08:00:00Z`);
       const round = await app.get(RoundsService).create({ year, deadline: `${year}-12-01` });
       await flush();
-      const requests = await prisma.reportRequest.findMany({ where: { roundId: round.id, status: 'sent' }, select: { id: true } });
+      const requests = await demo.sentRequestIds(round.id);
       let answered = 0;
       let late = 0;
       const byEmail: number[] = [];
-      for (const { id } of requests) {
+      for (const id of requests) {
         const roll = random();
         if (roll < 0.2) continue; // missing
         const isLate = roll < 0.35;

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators.js';
-import { PrismaService } from '../database/prisma.service.js';
+import { Database } from '../database/database.js';
 import { RedisService } from '../queue/redis.service.js';
 
 @ApiTags('operations')
@@ -12,7 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly prisma: PrismaService,
+    private readonly database: Database,
     private readonly redis: RedisService,
   ) {}
 
@@ -31,7 +31,7 @@ export class HealthController {
         this.indicators
           .check('database')
           .attempt(async () => {
-            await this.prisma.$queryRaw`SELECT 1`;
+            await this.database.ping();
           })
           .withTimeout(3_000),
       () =>

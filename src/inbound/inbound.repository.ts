@@ -1,39 +1,83 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, type Tx } from '../database/prisma.service.js';
-import type { InboundStatus, Prisma } from '../generated/prisma/client.js';
+import { jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/postgres';
+import { countAll, Database, type Db } from '../database/database.js';
+import type { InboundStatus } from '../generated/db/enums.js';
+import type { ParsedReply } from './reply-parser/parse-reply.js';
+
+export interface NewInboundMessage {
+  messageId: string;
+  fromAddress: string;
+  subject: string;
+  requestId: number | null;
+  status: InboundStatus;
+  reason: string | null;
+  body: string;
+  /** The reading of the body; nothing (an empty object) when it was not read. */
+  parsed: ParsedReply | Record<string, never>;
+  applied: number;
+  receivedAt: Date;
+}
+
+/** How a reply in the review queue was decided. */
+export interface InboundResolution {
+  status: Extract<InboundStatus, 'accepted' | 'rejected'>;
+  applied?: number;
+  reviewedAt: Date;
+  reviewedBy: string;
+}
 
 @Injectable()
 export class InboundRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly database: Database) {}
 
   async exists(messageId: string): Promise<boolean> {
-    return (await this.prisma.inboundMessage.count({ where: { messageId } })) > 0;
+    const found = await this.database.db
+      .selectFrom('InboundMessage')
+      .select('id')
+      .where('messageId', '=', messageId)
+      .limit(1)
+      .executeTakeFirst();
+    return found !== undefined;
   }
 
-  async create(tx: Tx | undefined, data: Prisma.InboundMessageUncheckedCreateInput): Promise<number> {
-    const created = await (tx ?? this.prisma).inboundMessage.create({ data, select: { id: true } });
+  async create(data: NewInboundMessage, db: Db = this.database.db): Promise<number> {
+    const created = await db
+      .insertInto('InboundMessage')
+      .values({ ...data, parsed: JSON.stringify(data.parsed) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return created.id;
   }
 
-  find(id: number) {
-    return this.prisma.inboundMessage.findUnique({ where: { id } });
+  async find(id: number) {
+    return (await this.database.db.selectFrom('InboundMessage').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  async resolve(tx: Tx | undefined, id: number, data: Prisma.InboundMessageUpdateInput): Promise<void> {
-    await (tx ?? this.prisma).inboundMessage.update({ where: { id }, data });
+  async resolve(id: number, resolution: InboundResolution, db: Db = this.database.db): Promise<void> {
+    await db.updateTable('InboundMessage').set(resolution).where('id', '=', id).returning('id').executeTakeFirstOrThrow();
   }
 
-  list(status: InboundStatus | undefined, page: { skip: number; take: number }) {
-    const where = { status };
-    return this.prisma.$transaction([
-      this.prisma.inboundMessage.count({ where }),
-      this.prisma.inboundMessage.findMany({
-        where,
-        orderBy: { id: 'desc' },
-        skip: page.skip,
-        take: page.take,
-        include: { request: { select: { id: true, roundId: true, organisation: { select: { id: true, name: true } } } } },
-      }),
+  async list(status: InboundStatus | undefined, page: { skip: number; take: number }) {
+    let query = this.database.db.selectFrom('InboundMessage as i');
+    if (status !== undefined) query = query.where('i.status', '=', status);
+    const [counted, items] = await Promise.all([
+      query.select(countAll().as('total')).executeTakeFirstOrThrow(),
+      query
+        .selectAll('i')
+        .select((eb) =>
+          jsonObjectFrom(
+            eb
+              .selectFrom('ReportRequest as r')
+              .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+              .select((sub) => ['r.id', 'r.roundId', jsonBuildObject({ id: sub.ref('o.id'), name: sub.ref('o.name') }).as('organisation')])
+              .whereRef('r.id', '=', 'i.requestId'),
+          ).as('request'),
+        )
+        .orderBy('i.id', 'desc')
+        .offset(page.skip)
+        .limit(page.take)
+        .execute(),
     ]);
+    return [counted.total, items] as const;
   }
 }

@@ -1,18 +1,38 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
+import { z } from 'zod';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/config.module.js';
-import type { Tx } from '../database/prisma.service.js';
-import type { InboundStatus, Prisma } from '../generated/prisma/client.js';
+import type { Tx } from '../database/database.js';
+import type { InboundStatus } from '../generated/db/enums.js';
+import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
 import type { RequestForAnswering } from '../answers/answers.repository.js';
 import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
-import { InboundRepository } from './inbound.repository.js';
+import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
 
 export class MalformedMessage extends Error {}
+
+/**
+ * What review needs of the reading stored with a message (InboundMessage.parsed, a ParsedReply):
+ * its updates and the lines not understood. A message dropped before it was read has `{}`.
+ */
+const storedReading = z.object({
+  updates: z
+    .array(
+      z.object({
+        number: z.number(),
+        state: z.enum(MILESTONE_STATES),
+        progress: z.number().nullable(),
+        comment: z.string().nullable(),
+      }),
+    )
+    .default([]),
+  notUnderstood: z.array(z.string()).default([]),
+});
 
 export interface InboundOutcome {
   status: InboundStatus | 'duplicate';
@@ -63,10 +83,10 @@ export class InboundService {
         status,
         reason,
         body,
-        parsed: (parsed ?? {}) as Prisma.InputJsonValue,
+        parsed: parsed ?? {},
         applied,
         receivedAt: this.clock.now(),
-      }) satisfies Prisma.InboundMessageUncheckedCreateInput;
+      }) satisfies NewInboundMessage;
 
     const autoReply = this.autoReplyReason(mail, subject);
     if (autoReply) return this.store(record('dropped', autoReply, null, null));
@@ -106,7 +126,7 @@ export class InboundService {
     request: RequestForAnswering,
     parsed: ParsedReply,
     actor: string,
-    record: (status: InboundStatus, reason: string | null, applied: number) => Prisma.InboundMessageUncheckedCreateInput,
+    record: (status: InboundStatus, reason: string | null, applied: number) => NewInboundMessage,
   ): Promise<InboundOutcome> {
     const unclear = [...parsed.notUnderstood, ...parsed.ambiguous.map((a) => a.line)];
     const answers: NumberedAnswer[] = parsed.updates.map((u) => ({
@@ -124,7 +144,7 @@ export class InboundService {
         final: false,
         notUnderstood: unclear,
         alsoInTransaction: async (tx: Tx) => {
-          inboundId = await this.inbound.create(tx, record('applied', reason, answers.length));
+          inboundId = await this.inbound.create(record('applied', reason, answers.length), tx);
         },
       });
       return { status: 'applied', reason, inboundId, applied: answers.length };
@@ -138,8 +158,8 @@ export class InboundService {
     }
   }
 
-  private async store(data: Prisma.InboundMessageUncheckedCreateInput): Promise<InboundOutcome> {
-    const id = await this.inbound.create(undefined, data);
+  private async store(data: NewInboundMessage): Promise<InboundOutcome> {
+    const id = await this.inbound.create(data);
     if (data.status !== 'applied') this.logger.log(`inbound ${data.messageId} from ${data.fromAddress}: ${data.status} (${data.reason})`);
     return { status: data.status, reason: data.reason ?? null, inboundId: id, applied: 0 };
   }
@@ -197,12 +217,12 @@ export class InboundService {
     if (message.status !== 'in_review') throw new ConflictException(`Inbound message ${id} is ${message.status}, not waiting for review.`);
     const now = this.clock.now();
     if (decision === 'reject' || message.requestId === null) {
-      await this.inbound.resolve(undefined, id, { status: 'rejected', reviewedAt: now, reviewedBy: reviewer });
+      await this.inbound.resolve(id, { status: 'rejected', reviewedAt: now, reviewedBy: reviewer });
       return { status: 'rejected', reason: message.reason, inboundId: id, applied: 0 };
     }
     const request = (await this.requests.findById(message.requestId))!;
-    const parsed = message.parsed as unknown as ParsedReply;
-    if (!parsed.updates?.length)
+    const parsed = storedReading.parse(message.parsed);
+    if (!parsed.updates.length)
       throw new ConflictException(
         `Nothing in inbound message ${id} could be read, so there is nothing to accept; reject it and record the answer by hand.`,
       );
@@ -216,9 +236,9 @@ export class InboundService {
       channel: 'email_reply',
       actor: `${message.fromAddress} (accepted by ${reviewer})`,
       final: false,
-      notUnderstood: parsed.notUnderstood ?? [],
+      notUnderstood: parsed.notUnderstood,
       alsoInTransaction: (tx) =>
-        this.inbound.resolve(tx, id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }),
+        this.inbound.resolve(id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }, tx),
     });
     return { status: 'accepted', reason: message.reason, inboundId: id, applied: answers.length };
   }

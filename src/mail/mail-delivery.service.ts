@@ -21,6 +21,14 @@ const ROUND_BOUND_TEMPLATES = new Set(['status-request', 'reminder']);
  * failures (4xx, network, time-outs) are thrown back to BullMQ, which retries with exponential
  * backoff; a permanent refusal (5xx) is recorded and not retried.
  */
+/** A message given up as undeliverable (a permanent refusal, or every attempt used). */
+export interface Undeliverable {
+  requestId: number | null;
+  template: string;
+  reason: string;
+}
+export type UndeliverableListener = (message: Undeliverable) => Promise<void>;
+
 @Injectable()
 export class MailDeliveryService implements OnModuleInit {
   private readonly logger = new Logger(MailDeliveryService.name);
@@ -29,6 +37,7 @@ export class MailDeliveryService implements OnModuleInit {
    * statements (one each per batch instead of one each per message). A job still completes only
    * after its own message is recorded as sent.
    */
+  private readonly undeliverableListeners: UndeliverableListener[] = [];
   private readonly reads = new Coalescer((ids: number[]) => this.outbox.findForDelivery(ids));
   private readonly sentRecords = new Coalescer(async (rows: { id: number; subject: string; sentAt: Date }[]) => {
     await this.outbox.markSentMany(rows);
@@ -118,14 +127,28 @@ export class MailDeliveryService implements OnModuleInit {
   private async failed(outboxId: number, error: SmtpError, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<never> {
     const reason = describeSmtpError(error);
     if (isPermanent(error)) {
-      await this.outbox.markGivenUp(outboxId, 'failed', reason, true);
+      await this.giveUp(outboxId, reason);
       this.logger.warn(`outbox ${outboxId} refused permanently: ${reason}`);
       throw new UnrecoverableError(reason);
     }
     const lastAttempt = job !== undefined && job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (lastAttempt) await this.outbox.markGivenUp(outboxId, 'failed', `gave up after ${job.attemptsMade + 1} attempts: ${reason}`, true);
+    if (lastAttempt) await this.giveUp(outboxId, `gave up after ${job.attemptsMade + 1} attempts: ${reason}`);
     else await this.outbox.markAttemptFailed(outboxId, reason);
     throw Object.assign(new Error(reason), { cause: error });
+  }
+
+  /**
+   * Listens for messages given up as undeliverable: the module that asked for a message decides
+   * what that means for it (reporting records the request as bounced).
+   */
+  onUndeliverable(listener: UndeliverableListener): void {
+    this.undeliverableListeners.push(listener);
+  }
+
+  private async giveUp(outboxId: number, reason: string): Promise<void> {
+    const message = await this.outbox.markGivenUp(outboxId, 'failed', reason, true);
+    if (!message) return;
+    for (const listener of this.undeliverableListeners) await listener({ ...message, reason });
   }
 
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type Insertable } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { PrismaService, utc, type Sql } from '../database/prisma.service.js';
-import { Prisma, type Language, type OutboxStatus, type RoundState } from '../generated/prisma/client.js';
+import { Clock } from '../common/clock.js';
+import { countAll, Database, type Db } from '../database/database.js';
+import type { JsonObject } from '../database/json.js';
+import type { Language, OutboxStatus, RoundState } from '../generated/db/enums.js';
+import type { OutboxMessage } from '../generated/db/schema.js';
 
 export interface NewOutboxMessage {
   dedupeKey: string;
@@ -9,7 +13,7 @@ export interface NewOutboxMessage {
   language: Language;
   recipients: string[];
   replyTo?: string | null;
-  data: Prisma.InputJsonValue;
+  data: JsonObject;
   requestId?: number | null;
   roundId?: number | null;
 }
@@ -21,23 +25,32 @@ export interface DeliverableMessage {
   language: Language;
   recipients: string[];
   replyTo: string | null;
-  data: Prisma.JsonValue;
+  data: unknown;
   messageId: string;
   status: OutboxStatus;
   roundState: RoundState | null;
 }
 
+/** A message given up, with what the caller needs to record a bounce. */
+export interface GivenUpMessage {
+  requestId: number | null;
+  template: string;
+}
+
 /** The outbox table: decisions to send, written inside the caller's transaction. */
 @Injectable()
 export class OutboxRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Writes the messages that are not there yet (by dedupe key) and returns the ids of the new
    * ones: the same decision taken twice writes one message. One statement with the messages as one
    * JSON parameter, however many: a round's opening writes hundreds of digests at a time.
    */
-  async add(sql: Sql, messages: NewOutboxMessage[], messageIdDomain: string): Promise<number[]> {
+  async add(db: Db, messages: NewOutboxMessage[], messageIdDomain: string): Promise<number[]> {
     if (messages.length === 0) return [];
     const rows = messages.map((message) => ({
       dedupeKey: message.dedupeKey,
@@ -48,32 +61,70 @@ export class OutboxRepository {
       data: message.data,
       requestId: message.requestId ?? null,
       roundId: message.roundId ?? null,
-      messageId: `<${randomUUID()}@${messageIdDomain}>`,
+      messageId: newMessageId(messageIdDomain),
     }));
-    // Timestamps from here, not the columns' defaults: those follow the session's time zone, Prisma's writes are UTC.
-    const now = utc(new Date());
-    const created = await sql.query<{ id: number }>(Prisma.sql`
-      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "createdAt", "updatedAt")
-      SELECT m."dedupeKey", m.template, m.language, m.recipients, m."replyTo", m.data, m."requestId", m."roundId", m."messageId", ${now}, ${now}
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS m("dedupeKey" text, template text, language "Language", recipients text[], "replyTo" text, data jsonb, "requestId" int, "roundId" int, "messageId" text)
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING id`);
+    const now = this.clock.now();
+    const created = await db
+      .insertInto('OutboxMessage')
+      .columns([
+        'dedupeKey',
+        'template',
+        'language',
+        'recipients',
+        'replyTo',
+        'data',
+        'requestId',
+        'roundId',
+        'messageId',
+        'createdAt',
+        'updatedAt',
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom(
+            sql<OutboxRecord>`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`.as<'m'>(
+              sql`m("dedupeKey" text, template text, language "Language", recipients text[], "replyTo" text, data jsonb, "requestId" int, "roundId" int, "messageId" text)`,
+            ),
+          )
+          .select([
+            'm.dedupeKey',
+            'm.template',
+            'm.language',
+            'm.recipients',
+            'm.replyTo',
+            'm.data',
+            'm.requestId',
+            'm.roundId',
+            'm.messageId',
+            sql<Date>`${now}::timestamptz`.as('createdAt'),
+            sql<Date>`${now}::timestamptz`.as('updatedAt'),
+          ]),
+      )
+      .onConflict((oc) => oc.column('dedupeKey').doNothing())
+      .returning('id')
+      .execute();
     return created.map((row) => row.id);
   }
 
   /** Many messages in one statement, in the order of the ids (null where there is none). */
   async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
-    const rows = await this.prisma.query<DeliverableMessage>(
-      Prisma.sql`
-      SELECT m.id, m.template, m.language::text AS language, m.recipients, m."replyTo", m.data, m."messageId", m.status::text AS status,
-             rr.state::text AS "roundState"
-      FROM "OutboxMessage" m
-      LEFT JOIN "ReportRequest" r ON r.id = m."requestId"
-      LEFT JOIN "ReportingRound" rr ON rr.id = r."roundId"
-      WHERE m.id = ANY(${ids}::int[])`,
-      { prepared: true },
-    );
+    const rows = await this.database.db
+      .selectFrom('OutboxMessage as m')
+      .leftJoin('ReportRequest as r', 'r.id', 'm.requestId')
+      .leftJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
+      .select([
+        'm.id',
+        'm.template',
+        'm.language',
+        'm.recipients',
+        'm.replyTo',
+        'm.data',
+        'm.messageId',
+        'm.status',
+        'rr.state as roundState',
+      ])
+      .where('m.id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .execute();
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -81,85 +132,133 @@ export class OutboxRepository {
   /** Records many deliveries in one statement; a message no longer pending is left as it is. */
   async markSentMany(sent: { id: number; subject: string; sentAt: Date }[]): Promise<void> {
     if (sent.length === 0) return;
-    await this.prisma.query(
-      Prisma.sql`
-      UPDATE "OutboxMessage" o
-      SET status = 'sent', subject = t.subject, "sentAt" = t."sentAt" AT TIME ZONE 'UTC', attempts = o.attempts + 1, "lastError" = NULL, "updatedAt" = ${utc(new Date())}
-      FROM unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt.toISOString())}::timestamptz[]) AS t(id, subject, "sentAt")
-      WHERE o.id = t.id AND o.status = 'pending'`,
-      { prepared: true },
-    );
+    await this.database.db
+      .updateTable('OutboxMessage as o')
+      .from(
+        sql<{
+          id: number;
+          subject: string;
+          sentAt: Date;
+        }>`unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt)}::timestamptz[])`.as<'t'>(
+          sql`t(id, subject, "sentAt")`,
+        ),
+      )
+      .set((eb) => ({
+        status: 'sent',
+        subject: eb.ref('t.subject'),
+        sentAt: eb.ref('t.sentAt'),
+        attempts: eb('o.attempts', '+', 1),
+        lastError: null,
+        updatedAt: this.clock.now(),
+      }))
+      .whereRef('o.id', '=', 't.id')
+      .where('o.status', '=', 'pending')
+      .execute();
   }
 
-  findPendingIds(limit: number): Promise<number[]> {
-    return this.prisma.outboxMessage
-      .findMany({ where: { status: 'pending' }, select: { id: true }, orderBy: { id: 'asc' }, take: limit })
-      .then((rows) => rows.map((row) => row.id));
+  async findPendingIds(limit: number): Promise<number[]> {
+    const rows = await this.database.db
+      .selectFrom('OutboxMessage')
+      .select('id')
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   async markAttemptFailed(id: number, error: string): Promise<void> {
-    await this.prisma.outboxMessage.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error } });
+    await this.database.db
+      .updateTable('OutboxMessage')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), lastError: error, updatedAt: this.clock.now() }))
+      .where('id', '=', id)
+      .execute();
   }
 
-  /** Gives a message up; a request whose only status mail was refused is recorded as bounced. */
-  async markGivenUp(id: number, status: Extract<OutboxStatus, 'failed' | 'skipped'>, reason: string, countAttempt: boolean): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      const message = await tx.outboxMessage.update({
-        where: { id },
-        data: { status, lastError: reason, attempts: countAttempt ? { increment: 1 } : undefined },
-        select: { requestId: true, template: true },
-      });
-      if (status === 'failed' && message.requestId !== null && message.template !== 'answer-confirmation') {
-        await tx.reportRequest.updateMany({
-          where: { id: message.requestId, status: 'sent' },
-          data: { status: 'bounced', deliveryError: reason },
-        });
-      }
-    });
+  /** Gives a message up; returns what it was about (null when there is no such message). */
+  async markGivenUp(
+    id: number,
+    status: Extract<OutboxStatus, 'failed' | 'skipped'>,
+    reason: string,
+    countAttempt: boolean,
+  ): Promise<GivenUpMessage | null> {
+    const row = await this.database.db
+      .updateTable('OutboxMessage')
+      .set((eb) => ({
+        status,
+        lastError: reason,
+        attempts: countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
+        updatedAt: this.clock.now(),
+      }))
+      .where('id', '=', id)
+      .returning(['requestId', 'template'])
+      .executeTakeFirst();
+    return row ?? null;
   }
 
-  list(filter: { roundId?: number; status?: OutboxStatus; requestId?: number }, page: { skip: number; take: number }) {
-    const where = { roundId: filter.roundId, status: filter.status, requestId: filter.requestId };
-    return this.prisma.$transaction([
-      this.prisma.outboxMessage.count({ where }),
-      this.prisma.outboxMessage.findMany({
-        where,
-        orderBy: { id: 'desc' },
-        skip: page.skip,
-        take: page.take,
-        select: {
-          id: true,
-          template: true,
-          language: true,
-          recipients: true,
-          replyTo: true,
-          subject: true,
-          status: true,
-          attempts: true,
-          lastError: true,
-          roundId: true,
-          requestId: true,
-          messageId: true,
-          createdAt: true,
-          sentAt: true,
-        },
-      }),
+  async list(filter: { roundId?: number; status?: OutboxStatus; requestId?: number }, page: { skip: number; take: number }) {
+    let query = this.database.db.selectFrom('OutboxMessage');
+    if (filter.roundId !== undefined) query = query.where('roundId', '=', filter.roundId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.requestId !== undefined) query = query.where('requestId', '=', filter.requestId);
+    const [counted, items] = await Promise.all([
+      query.select(countAll().as('total')).executeTakeFirstOrThrow(),
+      query
+        .select([
+          'id',
+          'template',
+          'language',
+          'recipients',
+          'replyTo',
+          'subject',
+          'status',
+          'attempts',
+          'lastError',
+          'roundId',
+          'requestId',
+          'messageId',
+          'createdAt',
+          'sentAt',
+        ])
+        .orderBy('id', 'desc')
+        .offset(page.skip)
+        .limit(page.take)
+        .execute(),
     ]);
+    return [counted.total, items] as const;
   }
 }
 
+interface OutboxRecord {
+  dedupeKey: string;
+  template: string;
+  language: Language;
+  recipients: string[];
+  replyTo: string | null;
+  data: JsonObject;
+  requestId: number | null;
+  roundId: number | null;
+  messageId: string;
+}
+
+const newMessageId = (domain: string) => `<${randomUUID()}@${domain}>`;
+
 /**
- * The same decision as OutboxRepository.add for one message, as a common table expression named
- * `name` that returns the new id (none when the dedupe key is already there), for a repository
- * whose statement does more in the same breath (an answer's, src/answers/answers.repository.ts).
+ * One message as a row, for a repository whose statement writes it in the same breath as what
+ * caused it (an answer's confirmation): insert it with ON CONFLICT ("dedupeKey") DO NOTHING.
  */
-export function outboxInsertion(name: string, message: NewOutboxMessage, messageIdDomain: string, at: Date): Prisma.Sql {
-  return Prisma.sql`${Prisma.raw(name)} AS (
-      INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, "replyTo", data, "requestId", "roundId", "messageId", "createdAt", "updatedAt")
-      VALUES (${message.dedupeKey}, ${message.template}, ${message.language}::"Language", ${message.recipients}::text[], ${message.replyTo ?? null},
-              ${JSON.stringify(message.data)}::jsonb, ${message.requestId ?? null}::int, ${message.roundId ?? null}::int,
-              ${`<${randomUUID()}@${messageIdDomain}>`}, ${utc(at)}, ${utc(at)})
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING id
-    )`;
+export function outboxValues(message: NewOutboxMessage, messageIdDomain: string, at: Date): Insertable<OutboxMessage> {
+  return {
+    dedupeKey: message.dedupeKey,
+    template: message.template,
+    language: message.language,
+    recipients: message.recipients,
+    replyTo: message.replyTo ?? null,
+    data: JSON.stringify(message.data),
+    requestId: message.requestId ?? null,
+    roundId: message.roundId ?? null,
+    messageId: newMessageId(messageIdDomain),
+    createdAt: at,
+    updatedAt: at,
+  };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, type Tx } from '../database/prisma.service.js';
-import { Prisma } from '../generated/prisma/client.js';
+import { sql } from 'kysely';
+import { Clock } from '../common/clock.js';
+import { Database, type Db, type Tx } from '../database/database.js';
 import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
 import type { ContributionDraft, GoalDraft, OrganisationDraft, PlanDraft } from './plan-file.reader.js';
 
@@ -24,15 +25,18 @@ export class PlanImportConflict extends Error {}
  */
 @Injectable()
 export class PlanWriterRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
-  async write(draft: PlanDraft): Promise<ImportReport> {
-    return this.prisma.$transaction((tx) => new PlanWriter(tx, draft).write(), { timeout: 120_000, maxWait: 10_000 });
+  write(draft: PlanDraft): Promise<ImportReport> {
+    return this.database.transaction((tx) => new PlanWriter(tx, draft, this.clock.now()).write());
   }
 
   /** Numbers a plan's milestones in plan order again (after milestones were written by other means). */
-  renumber(planId: number, tx: Tx = this.prisma): Promise<number> {
-    return renumberPlan(tx, planId);
+  renumber(planId: number, db: Db = this.database.db): Promise<number> {
+    return renumberPlan(db, planId);
   }
 }
 
@@ -43,20 +47,25 @@ export class PlanWriterRepository {
  * must be the order the list promises. One statement; rows already in place are not written.
  * The migration 20261129060000_milestone_plan_order numbers existing plans the same way.
  */
-export async function renumberPlan(tx: Tx, planId: number): Promise<number> {
-  return tx.$executeRaw(Prisma.sql`
-    UPDATE "Milestone" m
-    SET "planOrder" = o.n
-    FROM (
-      SELECT m.id,
-             row_number() OVER (ORDER BY g.number, i.code COLLATE "C" NULLS FIRST, c.position, m.position, m.id)::int AS n
-      FROM "Milestone" m
-      JOIN "Contribution" c ON c.id = m."contributionId"
-      JOIN "Goal" g ON g.id = c."goalId"
-      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
-      WHERE m."planId" = ${planId}
-    ) o
-    WHERE o.id = m.id AND m."planOrder" IS DISTINCT FROM o.n`);
+export async function renumberPlan(db: Db, planId: number): Promise<number> {
+  const ordered = db
+    .selectFrom('Milestone as m')
+    .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+    .innerJoin('Goal as g', 'g.id', 'c.goalId')
+    .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+    .select([
+      'm.id',
+      sql<number>`row_number() OVER (ORDER BY g.number, i.code COLLATE "C" NULLS FIRST, c.position, m.position, m.id)::int`.as('n'),
+    ])
+    .where('m.planId', '=', planId);
+  const result = await db
+    .updateTable('Milestone as m')
+    .from(ordered.as('o'))
+    .set((eb) => ({ planOrder: eb.ref('o.n') }))
+    .whereRef('o.id', '=', 'm.id')
+    .where((eb) => eb('m.planOrder', 'is distinct from', eb.ref('o.n')))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 class PlanWriter {
@@ -67,16 +76,18 @@ class PlanWriter {
   private milestoneCount = 0;
   private contributionCount = 0;
 
+  /** `now` stamps every row the import writes. */
   constructor(
     private readonly tx: Tx,
     private readonly draft: PlanDraft,
+    private readonly now: Date,
   ) {
     this.warnings = [...draft.warnings];
   }
 
   async write(): Promise<ImportReport> {
-    const { tx, draft } = this;
-    const existing = await tx.plan.findUnique({ where: { slug: draft.slug }, select: { id: true } });
+    const { tx, draft, now } = this;
+    const existing = await tx.selectFrom('Plan').select('id').where('slug', '=', draft.slug).executeTakeFirst();
     const planFields = {
       title: draft.title,
       periodFrom: draft.period.from,
@@ -85,20 +96,35 @@ class PlanWriter {
       source: draft.source,
       notes: draft.notes,
     };
-    const plan = await tx.plan.upsert({ where: { slug: draft.slug }, create: { slug: draft.slug, ...planFields }, update: planFields });
+    const plan = await tx
+      .insertInto('Plan')
+      .values({ slug: draft.slug, ...planFields, createdAt: now, updatedAt: now })
+      .onConflict((oc) => oc.column('slug').doUpdateSet({ ...planFields, updatedAt: now }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
     for (const organisation of draft.organisations) await this.writeOrganisation(organisation);
-    await tx.planOrganisation.deleteMany({ where: { planId: plan.id } });
-    await tx.planOrganisation.createMany({
-      data: draft.organisations.map((organisation, position) => ({
-        planId: plan.id,
-        organisationId: this.organisationIds.get(organisation.name)!,
-        position,
-      })),
-    });
+    await tx.deleteFrom('PlanOrganisation').where('planId', '=', plan.id).execute();
+    const organisationIds = draft.organisations.map((organisation) => this.organisationIds.get(organisation.name)!);
+    await tx
+      .insertInto('PlanOrganisation')
+      .columns(['planId', 'organisationId', 'position'])
+      .expression((eb) =>
+        eb
+          .selectFrom(
+            sql<{
+              organisationId: number;
+              position: number;
+            }>`unnest(${organisationIds}::int[], ${organisationIds.map((_, position) => position)}::int[])`.as<'o'>(
+              sql`o("organisationId", position)`,
+            ),
+          )
+          .select((eb) => [eb.val(plan.id).as('planId'), 'o.organisationId', 'o.position']),
+      )
+      .execute();
 
     const existingMilestones = new Map(
-      (await tx.milestone.findMany({ where: { planId: plan.id }, select: { key: true, id: true } })).map((m) => [m.key, m.id]),
+      (await tx.selectFrom('Milestone').select(['key', 'id']).where('planId', '=', plan.id).execute()).map((m) => [m.key, m.id]),
     );
 
     const priorityNames: string[] = [];
@@ -106,11 +132,12 @@ class PlanWriter {
     const codes: string[] = [];
     for (const [position, priority] of draft.priorities.entries()) {
       priorityNames.push(priority.name);
-      const { id: priorityId } = await tx.priority.upsert({
-        where: { planId_name: { planId: plan.id, name: priority.name } },
-        create: { planId: plan.id, name: priority.name, position, notes: priority.notes },
-        update: { position, notes: priority.notes },
-      });
+      const { id: priorityId } = await tx
+        .insertInto('Priority')
+        .values({ planId: plan.id, name: priority.name, position, notes: priority.notes })
+        .onConflict((oc) => oc.columns(['planId', 'name']).doUpdateSet({ position, notes: priority.notes }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
       for (const [goalPosition, goal] of priority.goals.entries()) {
         goalNumbers.push(goal.number);
         const goalId = await this.writeGoal(plan.id, priorityId, goalPosition, goal);
@@ -124,11 +151,12 @@ class PlanWriter {
             partners: intervention.partners,
             notes: intervention.notes,
           };
-          const { id: interventionId } = await tx.intervention.upsert({
-            where: { planId_code: { planId: plan.id, code: intervention.code } },
-            create: { planId: plan.id, code: intervention.code, ...fields },
-            update: fields,
-          });
+          const { id: interventionId } = await tx
+            .insertInto('Intervention')
+            .values({ planId: plan.id, code: intervention.code, ...fields })
+            .onConflict((oc) => oc.columns(['planId', 'code']).doUpdateSet(fields))
+            .returning('id')
+            .executeTakeFirstOrThrow();
           await this.writeContributions(plan.id, goalId, interventionId, intervention.contributions, existingMilestones);
         }
       }
@@ -139,7 +167,7 @@ class PlanWriter {
     return {
       planId: plan.id,
       slug: draft.slug,
-      created: existing === null,
+      created: existing === undefined,
       counts: {
         organisations: draft.organisations.length,
         goals: goalNumbers.length,
@@ -153,26 +181,37 @@ class PlanWriter {
   }
 
   private async writeOrganisation(organisation: OrganisationDraft): Promise<void> {
-    const { tx } = this;
+    const { tx, now } = this;
     const fields = { kind: organisation.kind, language: organisation.language, notes: organisation.notes };
-    const { id } = await tx.organisation.upsert({
-      where: { name: organisation.name },
-      create: { name: organisation.name, ...fields },
-      update: fields,
-    });
+    const { id } = await tx
+      .insertInto('Organisation')
+      .values({ name: organisation.name, ...fields, createdAt: now, updatedAt: now })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ ...fields, updatedAt: now }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
     this.organisationIds.set(organisation.name, id);
 
     // Contacts are managed in the service once real addresses are known: a file adds the contacts
     // it lists and retires placeholders it no longer lists, but never removes a real address.
     if (organisation.contacts.length === 0) return;
-    const listed = new Set(organisation.contacts.map((contact) => contact.email));
-    await tx.contact.deleteMany({ where: { organisationId: id, placeholder: true, email: { notIn: [...listed] } } });
+    const listed = [...new Set(organisation.contacts.map((contact) => contact.email))];
+    await tx
+      .deleteFrom('Contact')
+      .where('organisationId', '=', id)
+      .where('placeholder', '=', true)
+      .where((eb) => eb.not(eb('email', '=', eb.fn.any(eb.val(listed)))))
+      .execute();
     for (const contact of organisation.contacts) {
-      await tx.contact.upsert({
-        where: { organisationId_email: { organisationId: id, email: contact.email } },
-        create: { organisationId: id, ...contact },
-        update: { name: contact.name ?? undefined },
-      });
+      // A contact already there keeps its name unless the file gives one.
+      await tx
+        .insertInto('Contact')
+        .values({ organisationId: id, ...contact, createdAt: now })
+        .onConflict((oc) =>
+          oc
+            .columns(['organisationId', 'email'])
+            .doUpdateSet((eb) => ({ name: eb.fn.coalesce(eb.val(contact.name), eb.ref('Contact.name')) })),
+        )
+        .execute();
     }
   }
 
@@ -187,22 +226,33 @@ class PlanWriter {
       budgetTotal: goal.budget?.total == null ? null : BigInt(goal.budget.total),
       notes: goal.notes,
     };
-    const { id } = await tx.goal.upsert({
-      where: { planId_number: { planId, number: goal.number } },
-      create: { planId, number: goal.number, ...fields },
-      update: fields,
-    });
+    const { id } = await tx
+      .insertInto('Goal')
+      .values({ planId, number: goal.number, ...fields })
+      .onConflict((oc) => oc.columns(['planId', 'number']).doUpdateSet(fields))
+      .returning('id')
+      .executeTakeFirstOrThrow();
     // Budget lines carry no history: replacing them is the simplest faithful update.
-    await tx.budgetLine.deleteMany({ where: { goalId: id } });
+    await tx.deleteFrom('BudgetLine').where('goalId', '=', id).execute();
     if (goal.budget) {
-      await tx.budgetLine.createMany({
-        data: goal.budget.lines.map((line, linePosition) => ({
-          goalId: id,
-          position: linePosition,
-          partner: line.partner,
-          amount: BigInt(line.amount),
-        })),
-      });
+      const lines = goal.budget.lines;
+      await tx
+        .insertInto('BudgetLine')
+        .columns(['goalId', 'position', 'partner', 'amount'])
+        .expression((eb) =>
+          eb
+            .selectFrom(
+              sql<{
+                position: number;
+                partner: string;
+                amount: bigint;
+              }>`unnest(${lines.map((_, position) => position)}::int[], ${lines.map((line) => line.partner)}::text[], ${lines.map((line) => BigInt(line.amount))}::int8[])`.as<'l'>(
+                sql`l(position, partner, amount)`,
+              ),
+            )
+            .select((eb) => [eb.val(id).as('goalId'), 'l.position', 'l.partner', 'l.amount']),
+        )
+        .execute();
     }
     return id;
   }
@@ -214,7 +264,7 @@ class PlanWriter {
     contributions: ContributionDraft[],
     existingMilestones: Map<string, number>,
   ): Promise<void> {
-    const { tx } = this;
+    const { tx, now } = this;
     for (const [position, contribution] of contributions.entries()) {
       this.contributionCount++;
       this.keptContributionKeys.add(contribution.key);
@@ -229,11 +279,12 @@ class PlanWriter {
         budgetCurrency: contribution.budget?.currency ?? null,
         notes: contribution.notes,
       };
-      const { id: contributionId } = await tx.contribution.upsert({
-        where: { planId_key: { planId, key: contribution.key } },
-        create: { planId, key: contribution.key, ...fields },
-        update: fields,
-      });
+      const { id: contributionId } = await tx
+        .insertInto('Contribution')
+        .values({ planId, key: contribution.key, ...fields })
+        .onConflict((oc) => oc.columns(['planId', 'key']).doUpdateSet(fields))
+        .returning('id')
+        .executeTakeFirstOrThrow();
 
       for (const [milestonePosition, milestone] of contribution.milestones.entries()) {
         this.milestoneCount++;
@@ -251,7 +302,12 @@ class PlanWriter {
         };
         const existingId = existingMilestones.get(milestone.key);
         if (existingId !== undefined) {
-          const current = await tx.milestone.update({ where: { id: existingId }, data: fields, select: { state: true } });
+          const current = await tx
+            .updateTable('Milestone')
+            .set({ ...fields, updatedAt: now })
+            .where('id', '=', existingId)
+            .returning('state')
+            .executeTakeFirstOrThrow();
           if (milestone.state && milestone.state !== current.state) {
             this.warnings.push(
               `Milestone ${milestone.key}: the file says "${milestone.state}", the recorded state "${current.state}" was kept (states change through reports).`,
@@ -261,13 +317,24 @@ class PlanWriter {
         }
         const state = milestone.state ?? 'not_started';
         const progress = milestone.progress ?? DEFAULT_PROGRESS[state];
-        const created = await tx.milestone.create({
-          data: { planId, key: milestone.key, ...fields, state, progress, stateChangedAt: state === 'not_started' ? null : new Date() },
-          select: { id: true },
-        });
+        const created = await tx
+          .insertInto('Milestone')
+          .values({
+            planId,
+            key: milestone.key,
+            ...fields,
+            state,
+            progress,
+            stateChangedAt: state === 'not_started' ? null : now,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
         if (state !== 'not_started') {
-          await tx.milestoneUpdate.create({
-            data: {
+          await tx
+            .insertInto('MilestoneUpdate')
+            .values({
               milestoneId: created.id,
               fromState: null,
               toState: state,
@@ -275,8 +342,9 @@ class PlanWriter {
               channel: 'import',
               actor: 'import',
               comment: 'State given in the imported plan file.',
-            },
-          });
+              createdAt: now,
+            })
+            .execute();
         }
       }
     }
@@ -287,23 +355,56 @@ class PlanWriter {
     kept: { priorityNames: string[]; goalNumbers: number[]; codes: string[] },
   ): Promise<ImportReport['removed']> {
     const { tx } = this;
-    const goneMilestones = { planId, key: { notIn: [...this.keptMilestoneKeys] } };
-    const reported = await tx.milestone.findMany({
-      where: { ...goneMilestones, updates: { some: { channel: { not: 'import' } } } },
-      select: { key: true },
-      orderBy: { key: 'asc' },
-    });
+    const keptMilestoneKeys = [...this.keptMilestoneKeys];
+    const reported = await tx
+      .selectFrom('Milestone as m')
+      .select('m.key')
+      .where('m.planId', '=', planId)
+      .where((eb) => eb.not(eb('m.key', '=', eb.fn.any(eb.val(keptMilestoneKeys)))))
+      .where((eb) =>
+        eb.exists(
+          eb.selectFrom('MilestoneUpdate as u').select('u.id').whereRef('u.milestoneId', '=', 'm.id').where('u.channel', '!=', 'import'),
+        ),
+      )
+      .orderBy('m.key')
+      .execute();
     if (reported.length > 0) {
       throw new PlanImportConflict(
         `The file no longer lists ${reported.length} milestone(s) that have reports recorded: ${reported.map((m) => m.key).join(', ')}. ` +
           'Keep them in the file (mark them cancelled through a report if they are dropped); history is never deleted by an import.',
       );
     }
-    const milestones = (await tx.milestone.deleteMany({ where: goneMilestones })).count;
-    const contributions = (await tx.contribution.deleteMany({ where: { planId, key: { notIn: [...this.keptContributionKeys] } } })).count;
-    const interventions = (await tx.intervention.deleteMany({ where: { planId, code: { notIn: kept.codes } } })).count;
-    const goals = (await tx.goal.deleteMany({ where: { planId, number: { notIn: kept.goalNumbers } } })).count;
-    const priorities = (await tx.priority.deleteMany({ where: { planId, name: { notIn: kept.priorityNames } } })).count;
-    return { milestones, contributions, interventions, goals, priorities };
+    const milestones = await tx
+      .deleteFrom('Milestone')
+      .where('planId', '=', planId)
+      .where((eb) => eb.not(eb('key', '=', eb.fn.any(eb.val(keptMilestoneKeys)))))
+      .executeTakeFirst();
+    const contributions = await tx
+      .deleteFrom('Contribution')
+      .where('planId', '=', planId)
+      .where((eb) => eb.not(eb('key', '=', eb.fn.any(eb.val([...this.keptContributionKeys])))))
+      .executeTakeFirst();
+    const interventions = await tx
+      .deleteFrom('Intervention')
+      .where('planId', '=', planId)
+      .where((eb) => eb.not(eb('code', '=', eb.fn.any(eb.val(kept.codes)))))
+      .executeTakeFirst();
+    const goals = await tx
+      .deleteFrom('Goal')
+      .where('planId', '=', planId)
+      .where((eb) => eb.not(eb('number', '=', eb.fn.any(eb.val(kept.goalNumbers)))))
+      .executeTakeFirst();
+    const priorities = await tx
+      .deleteFrom('Priority')
+      .where('planId', '=', planId)
+      .where((eb) => eb.not(eb('name', '=', eb.fn.any(eb.val(kept.priorityNames)))))
+      .executeTakeFirst();
+    return {
+      milestones: Number(milestones.numDeletedRows),
+      contributions: Number(contributions.numDeletedRows),
+      interventions: Number(interventions.numDeletedRows),
+      goals: Number(goals.numDeletedRows),
+      priorities: Number(priorities.numDeletedRows),
+    };
   }
 }

@@ -1,5 +1,4 @@
-import type { Milestone } from '../generated/prisma/client.js';
-import type { ContributionTree, GoalTree } from './plan.repository.js';
+import type { ContributionTree, GoalTree, MilestoneInContext, MilestoneRow } from './plan.repository.js';
 
 /** API shapes of the plan tree: BigInt amounts become numbers, relations become names and codes. */
 
@@ -28,7 +27,7 @@ export function presentContribution(contribution: ContributionTree) {
   };
 }
 
-export function presentMilestoneFields(milestone: Milestone) {
+export function presentMilestoneFields(milestone: MilestoneRow) {
   return {
     id: milestone.id,
     key: milestone.key,
@@ -45,21 +44,12 @@ export function presentMilestoneFields(milestone: Milestone) {
   };
 }
 
-type MilestoneWithContext = Milestone & {
-  contribution: {
-    key: string;
-    organisation: { id: number; name: string };
-    goal: { number: number };
-    intervention: { code: string } | null;
-  };
-};
-
-export function presentMilestone(milestone: MilestoneWithContext) {
+export function presentMilestone(milestone: MilestoneInContext) {
   return {
     ...presentMilestoneFields(milestone),
-    owner: milestone.contribution.organisation,
-    goal: milestone.contribution.goal.number,
-    intervention: milestone.contribution.intervention?.code ?? null,
-    contribution: milestone.contribution.key,
+    owner: { id: milestone.ownerId, name: milestone.ownerName },
+    goal: milestone.goalNumber,
+    intervention: milestone.interventionCode,
+    contribution: milestone.contributionKey,
   };
 }

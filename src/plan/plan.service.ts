@@ -70,7 +70,7 @@ export class PlanService {
     return goals.map((goal) => ({
       number: goal.number,
       title: goal.title,
-      priority: goal.priority.name,
+      priority: goal.priorityName,
       attainmentCriteria: goal.attainmentCriteria,
       budget: presentBudget(goal),
       interventions: goal.interventions,
@@ -84,7 +84,7 @@ export class PlanService {
     return {
       number: goal.number,
       title: goal.title,
-      priority: goal.priority.name,
+      priority: goal.priorityName,
       attainmentCriteria: goal.attainmentCriteria,
       budget: presentBudget(goal),
       notes: goal.notes,
@@ -105,7 +105,7 @@ export class PlanService {
     return {
       code: intervention.code,
       title: intervention.title,
-      goal: intervention.goal,
+      goal: { number: intervention.goalNumber, title: intervention.goalTitle },
       partners: intervention.partners,
       notes: intervention.notes,
       contributions: intervention.contributions.map(presentContribution),
@@ -114,13 +114,13 @@ export class PlanService {
 
   async organisations(planId: number) {
     const organisations = await this.plans.findOrganisations(planId);
-    return organisations.map(({ _count, ...organisation }) => ({
+    return organisations.map((organisation) => ({
       id: organisation.id,
       name: organisation.name,
       kind: organisation.kind,
       language: organisation.language,
       contacts: organisation.contacts.map((contact) => ({ email: contact.email, name: contact.name, placeholder: contact.placeholder })),
-      contributions: _count.contributions,
+      contributions: organisation.contributions,
       notes: organisation.notes,
     }));
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
-import { Prisma } from '../generated/prisma/client.js';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { Database } from '../database/database.js';
+import type { DB } from '../generated/db/schema.js';
 import type { Tally } from './attainment.formulas.js';
 import { OPEN_STATES } from './milestone-states.js';
 
@@ -42,27 +43,35 @@ export interface OverdueRow {
   lastCreatedAt: Date | null;
 }
 
-const contributionOutline = {
-  orderBy: { position: 'asc' },
-  select: { id: true, key: true, budgetAmount: true, budgetCurrency: true, organisation: { select: { id: true, name: true } } },
-} satisfies Prisma.Goal$contributionsArgs;
+export interface ContributionOutline {
+  id: number;
+  key: string;
+  budgetAmount: bigint | null;
+  budgetCurrency: string | null;
+  organisation: { id: number; name: string };
+}
 
-const goalOutline = {
-  id: true,
-  number: true,
-  title: true,
-  budgetTotal: true,
-  budgetCurrency: true,
-  priority: { select: { id: true, name: true } },
-  contributions: { ...contributionOutline, where: { interventionId: null } },
-  interventions: { orderBy: { position: 'asc' }, select: { id: true, code: true, title: true, contributions: contributionOutline } },
-} satisfies Prisma.GoalSelect;
+export interface GoalOutline {
+  id: number;
+  number: number;
+  title: string;
+  budgetTotal: bigint | null;
+  budgetCurrency: string | null;
+  priority: { id: number; name: string };
+  /** The goal's own contributions (its opening row), not under an intervention. */
+  contributions: ContributionOutline[];
+  interventions: { id: number; code: string; title: string; contributions: ContributionOutline[] }[];
+}
 
-export type GoalOutline = Prisma.GoalGetPayload<{ select: typeof goalOutline }>;
-export type ContributionOutline = GoalOutline['contributions'][number];
-
-/** An open state is one the overdue list and the overdue count look at; the array is a query parameter. */
-const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
+export interface PlanOutline {
+  id: number;
+  slug: string;
+  title: string;
+  currency: string;
+  periodFrom: number;
+  periodTo: number;
+  priorities: { id: number; name: string; goals: GoalOutline[] }[];
+}
 
 /**
  * Reads for the roll-ups. Figures are added up by PostgreSQL from the counts it keeps per
@@ -71,42 +80,121 @@ const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
  */
 @Injectable()
 export class AttainmentRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly database: Database) {}
 
   /**
-   * The plan's tree down to contributions (no milestones), for the figures to hang on. Loaded a
-   * level per statement: as one statement of nested JSON aggregates (relationJoins) the outline of
-   * 10,000 contributions took PostgreSQL four times as long (bench/RESULTS.md).
+   * The plan's tree down to contributions (no milestones), for the figures to hang on, a level per
+   * statement: as one statement of nested JSON aggregates the outline of a large plan took
+   * PostgreSQL four times as long.
    */
-  findPlanOutline(planId: number) {
-    return this.prisma.plan.findUnique({
-      where: { id: planId },
-      select: {
-        id: true,
-        slug: true,
-        title: true,
-        currency: true,
-        periodFrom: true,
-        periodTo: true,
-        priorities: {
-          orderBy: { position: 'asc' },
-          select: { id: true, name: true, goals: { orderBy: { position: 'asc' }, select: goalOutline } },
-        },
-      },
-    });
+  async findPlanOutline(planId: number): Promise<PlanOutline | null> {
+    const db = this.database.db;
+    const plan = await db
+      .selectFrom('Plan')
+      .select(['id', 'slug', 'title', 'currency', 'periodFrom', 'periodTo'])
+      .where('id', '=', planId)
+      .executeTakeFirst();
+    if (!plan) return null;
+    const [priorities, goals] = await Promise.all([
+      db.selectFrom('Priority').select(['id', 'name']).where('planId', '=', planId).orderBy('position').execute(),
+      this.goalOutlines((eb) => eb('g.planId', '=', planId)),
+    ]);
+    return {
+      ...plan,
+      priorities: priorities.map((priority) => ({ ...priority, goals: goals.filter((goal) => goal.priority.id === priority.id) })),
+    };
   }
 
-  findGoalOutline(planId: number, number: number) {
-    return this.prisma.goal.findUnique({ where: { planId_number: { planId, number } }, select: goalOutline });
+  async findGoalOutline(planId: number, number: number): Promise<GoalOutline | null> {
+    const [goal] = await this.goalOutlines((eb) => eb.and([eb('g.planId', '=', planId), eb('g.number', '=', number)]));
+    return goal ?? null;
+  }
+
+  /** Goals chosen by `where` (on the goal, `g`), with their interventions and contributions, in plan order. */
+  private async goalOutlines(
+    where: (eb: ExpressionBuilder<DB & { g: DB['Goal'] }, 'g'>) => ReturnType<ExpressionBuilder<DB, never>['and']>,
+  ) {
+    const db = this.database.db;
+    const goals = await db
+      .selectFrom('Goal as g')
+      .innerJoin('Priority as p', 'p.id', 'g.priorityId')
+      .select(['g.id', 'g.number', 'g.title', 'g.budgetTotal', 'g.budgetCurrency', 'p.id as priorityId', 'p.name as priorityName'])
+      .where(where)
+      .orderBy('g.position')
+      .execute();
+    if (goals.length === 0) return [];
+    const goalIds = goals.map((goal) => goal.id);
+    const [interventions, contributions] = await Promise.all([
+      db
+        .selectFrom('Intervention')
+        .select(['id', 'goalId', 'code', 'title'])
+        .where('goalId', '=', (eb) => eb.fn.any(eb.val(goalIds)))
+        .orderBy('position')
+        .execute(),
+      db
+        .selectFrom('Contribution as c')
+        .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+        .select([
+          'c.id',
+          'c.goalId',
+          'c.interventionId',
+          'c.key',
+          'c.budgetAmount',
+          'c.budgetCurrency',
+          'o.id as organisationId',
+          'o.name as organisationName',
+        ])
+        .where('c.goalId', '=', (eb) => eb.fn.any(eb.val(goalIds)))
+        .orderBy('c.position')
+        .execute(),
+    ]);
+    const outline = (c: (typeof contributions)[number]): ContributionOutline => ({
+      id: c.id,
+      key: c.key,
+      budgetAmount: c.budgetAmount,
+      budgetCurrency: c.budgetCurrency,
+      organisation: { id: c.organisationId, name: c.organisationName },
+    });
+    return goals.map((goal): GoalOutline => ({
+      id: goal.id,
+      number: goal.number,
+      title: goal.title,
+      budgetTotal: goal.budgetTotal,
+      budgetCurrency: goal.budgetCurrency,
+      priority: { id: goal.priorityId, name: goal.priorityName },
+      contributions: contributions.filter((c) => c.goalId === goal.id && c.interventionId === null).map(outline),
+      interventions: interventions
+        .filter((intervention) => intervention.goalId === goal.id)
+        .map((intervention) => ({
+          id: intervention.id,
+          code: intervention.code,
+          title: intervention.title,
+          contributions: contributions.filter((c) => c.interventionId === intervention.id).map(outline),
+        })),
+    }));
   }
 
   /** Organisations the plan declares or that own one of its contributions (the same set, unless edited by hand). */
-  findOrganisations(planId: number) {
-    return this.prisma.organisation.findMany({
-      where: { OR: [{ plans: { some: { planId } } }, { contributions: { some: { planId } } }] },
-      orderBy: { name: 'asc' },
-      select: { id: true, name: true },
-    });
+  findOrganisations(planId: number): Promise<{ id: number; name: string }[]> {
+    return this.database.db
+      .selectFrom('Organisation as o')
+      .select(['o.id', 'o.name'])
+      .where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('PlanOrganisation as po')
+              .select('po.planId')
+              .whereRef('po.organisationId', '=', 'o.id')
+              .where('po.planId', '=', planId),
+          ),
+          eb.exists(
+            eb.selectFrom('Contribution as c').select('c.id').whereRef('c.organisationId', '=', 'o.id').where('c.planId', '=', planId),
+          ),
+        ]),
+      )
+      .orderBy('o.name')
+      .execute();
   }
 
   /**
@@ -116,52 +204,62 @@ export class AttainmentRepository {
    * year, and GROUPING SETS adds those rows up the tree. With `goalId`, only that goal's subtree.
    */
   async tallies(planId: number, referenceYear: number, goalId?: number): Promise<TallyRow[]> {
-    const goalFilter = goalId === undefined ? Prisma.empty : Prisma.sql`AND c."goalId" = ${goalId}`;
-    const rows = await this.prisma.$queryRaw<(Omit<TallyRow, 'progressSum'> & { progressSum: number | bigint })[]>`
-      WITH per_contribution AS (
-        SELECT t."contributionId" AS id,
-               sum(t.count) AS total,
-               sum(t.count) FILTER (WHERE t.state = 'not_started') AS not_started,
-               sum(t.count) FILTER (WHERE t.state = 'in_progress') AS in_progress,
-               sum(t.count) FILTER (WHERE t.state = 'at_risk') AS at_risk,
-               sum(t.count) FILTER (WHERE t.state = 'delayed') AS delayed,
-               sum(t.count) FILTER (WHERE t.state = 'completed') AS completed,
-               sum(t.count) FILTER (WHERE t.state = 'cancelled') AS cancelled,
-               sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${openStates})) AS overdue,
-               sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled') AS progress_sum
-        FROM "MilestoneTally" t
-        JOIN "Contribution" c ON c.id = t."contributionId"
-        WHERE c."planId" = ${planId} ${goalFilter}
-        GROUP BY t."contributionId"
-        -- Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
-        HAVING sum(t.count) > 0
+    const db = this.database.db;
+    const counted = (state: string) => sql<number>`sum(t.count) FILTER (WHERE t.state = ${state}::"MilestoneState")`;
+    const rows = await db
+      .with('per_contribution', (qc) =>
+        qc
+          .selectFrom('MilestoneTally as t')
+          .innerJoin('Contribution as c', 'c.id', 't.contributionId')
+          .select([
+            't.contributionId as id',
+            sql<number>`sum(t.count)`.as('total'),
+            counted('not_started').as('not_started'),
+            counted('in_progress').as('in_progress'),
+            counted('at_risk').as('at_risk'),
+            counted('delayed').as('delayed'),
+            counted('completed').as('completed'),
+            counted('cancelled').as('cancelled'),
+            sql<number>`sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${OPEN_STATES}::"MilestoneState"[]))`.as(
+              'overdue',
+            ),
+            sql<number>`sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled')`.as('progress_sum'),
+          ])
+          .where('c.planId', '=', planId)
+          .$if(goalId !== undefined, (q) => q.where('c.goalId', '=', goalId!))
+          .groupBy('t.contributionId')
+          // Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
+          .having(sql<boolean>`sum(t.count) > 0`),
       )
-      SELECT CASE
+      .selectFrom('per_contribution as pc')
+      .innerJoin('Contribution as c', 'c.id', 'pc.id')
+      .innerJoin('Goal as g', 'g.id', 'c.goalId')
+      .select([
+        sql<TallyLevel>`CASE
                WHEN GROUPING(c.id) = 0 THEN 'contribution'
                WHEN GROUPING(c."interventionId") = 0 THEN 'intervention'
                WHEN GROUPING(c."goalId") = 0 THEN 'goal'
                WHEN GROUPING(g."priorityId") = 0 THEN 'priority'
                WHEN GROUPING(c."organisationId") = 0 THEN 'organisation'
                ELSE 'plan'
-             END AS level,
-             -- Columns outside the current grouping set are NULL, so this is the id of the group.
-             COALESCE(c.id, c."interventionId", c."goalId", g."priorityId", c."organisationId") AS id,
-             sum(pc.total)::int AS total,
-             coalesce(sum(pc.not_started), 0)::int AS not_started,
-             coalesce(sum(pc.in_progress), 0)::int AS in_progress,
-             coalesce(sum(pc.at_risk), 0)::int AS at_risk,
-             coalesce(sum(pc.delayed), 0)::int AS delayed,
-             coalesce(sum(pc.completed), 0)::int AS completed,
-             coalesce(sum(pc.cancelled), 0)::int AS cancelled,
-             coalesce(sum(pc.overdue), 0)::int AS overdue,
-             coalesce(sum(pc.progress_sum), 0)::float8 AS "progressSum"
-      FROM per_contribution pc
-      JOIN "Contribution" c ON c.id = pc.id
-      JOIN "Goal" g ON g.id = c."goalId"
-      GROUP BY GROUPING SETS ((c.id), (c."interventionId"), (c."goalId"), (g."priorityId"), (c."organisationId"), ())
-      -- Goal-level contributions (no intervention) form a NULL intervention group: not an intervention.
-      HAVING NOT (GROUPING(c."interventionId") = 0 AND c."interventionId" IS NULL)`;
-    return rows.map((row) => ({ ...row, progressSum: Number(row.progressSum) }));
+             END`.as('level'),
+        // Columns outside the current grouping set are NULL, so this is the id of the group.
+        sql<number | null>`COALESCE(c.id, c."interventionId", c."goalId", g."priorityId", c."organisationId")`.as('id'),
+        sql<number>`sum(pc.total)::int`.as('total'),
+        sql<number>`coalesce(sum(pc.not_started), 0)::int`.as('not_started'),
+        sql<number>`coalesce(sum(pc.in_progress), 0)::int`.as('in_progress'),
+        sql<number>`coalesce(sum(pc.at_risk), 0)::int`.as('at_risk'),
+        sql<number>`coalesce(sum(pc.delayed), 0)::int`.as('delayed'),
+        sql<number>`coalesce(sum(pc.completed), 0)::int`.as('completed'),
+        sql<number>`coalesce(sum(pc.cancelled), 0)::int`.as('cancelled'),
+        sql<number>`coalesce(sum(pc.overdue), 0)::int`.as('overdue'),
+        sql<number>`coalesce(sum(pc.progress_sum), 0)::float8`.as('progressSum'),
+      ])
+      .groupBy(sql`GROUPING SETS ((c.id), (c."interventionId"), (c."goalId"), (g."priorityId"), (c."organisationId"), ())`)
+      // Goal-level contributions (no intervention) form a NULL intervention group: not an intervention.
+      .having(sql<boolean>`NOT (GROUPING(c."interventionId") = 0 AND c."interventionId" IS NULL)`)
+      .execute();
+    return rows;
   }
 
   /**
@@ -173,71 +271,162 @@ export class AttainmentRepository {
    * the page only.
    */
   async findOverdue(filter: OverdueFilter, page: { skip: number; take: number }): Promise<{ total: number; rows: OverdueRow[] }> {
-    const found = await this.prisma.$queryRaw<(OverdueRow & { total: number })[]>`
-      WITH total AS (
-        SELECT coalesce(sum(t.count), 0)::int AS n
-        FROM "MilestoneTally" t
-        JOIN "Contribution" c ON c.id = t."contributionId"
-        ${goalAndInterventionJoins(filter)}
-        WHERE ${Prisma.join([Prisma.sql`c."planId" = ${filter.planId}`, Prisma.sql`t.state IN (${OPEN_STATE_LITERALS})`, Prisma.sql`t."dueTo" < ${filter.referenceYear}`, ...contributionFilters(filter)], ' AND ')}
-      ),
-      page AS (
-        SELECT m.id, m."dueTo", m."planOrder"
-        FROM "Milestone" m
-        ${overdueJoins(filter)}
-        WHERE ${overdueWhere(filter)}
-        ORDER BY ${OVERDUE_ORDER}
-        LIMIT ${page.take} OFFSET ${page.skip}
+    const db = this.database.db;
+    const found = await db
+      .with('total', (qc) =>
+        withContributionFilters(
+          qc
+            .selectFrom('MilestoneTally as t')
+            .innerJoin('Contribution as c', 'c.id', 't.contributionId')
+            .$if(filter.goalNumber !== undefined, (q) =>
+              q.innerJoin('Goal as g', 'g.id', 'c.goalId').where('g.number', '=', filter.goalNumber!),
+            )
+            .$if(filter.interventionCode !== undefined, (q) =>
+              q.innerJoin('Intervention as i', 'i.id', 'c.interventionId').where('i.code', '=', filter.interventionCode!),
+            )
+            .select(sql<number>`coalesce(sum(t.count), 0)::int`.as('n'))
+            .where('c.planId', '=', filter.planId)
+            .where(sql<boolean>`t.state IN (${OPEN_STATE_LITERALS})`)
+            .where('t.dueTo', '<', filter.referenceYear),
+          filter,
+        ),
       )
-      SELECT total.n AS total, m.id, m.key, m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, m.progress,
-             (${filter.referenceYear}::int - m."dueTo") AS "yearsLate",
-             o.id AS "organisationId", o.name AS "organisationName", g.number AS "goalNumber", i.code AS "interventionCode",
-             c.key AS "contributionKey",
-             u."toState"::text AS "lastState", u.comment AS "lastComment", u.channel::text AS "lastChannel",
-             u.actor AS "lastActor", u."createdAt" AS "lastCreatedAt"
-      -- The total comes back even when the page is empty: one row with no milestone in it.
-      FROM total
-      LEFT JOIN (
-        page p
-        JOIN "Milestone" m ON m.id = p.id
-        JOIN "Contribution" c ON c.id = m."contributionId"
-        JOIN "Organisation" o ON o.id = c."organisationId"
-        JOIN "Goal" g ON g.id = c."goalId"
-        LEFT JOIN "Intervention" i ON i.id = c."interventionId"
-        LEFT JOIN LATERAL (
-          SELECT * FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = p.id ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
-        ) u ON true
-      ) ON true
-      ORDER BY p."dueTo" ASC, p."planOrder" ASC, p.id ASC`;
+      .with('page', (qc) =>
+        qc
+          .selectFrom('Milestone as m')
+          .$if(hasContributionFilter(filter), (q) =>
+            withContributionFilters(
+              q
+                .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+                .$if(filter.goalNumber !== undefined, (q) =>
+                  q.innerJoin('Goal as g', 'g.id', 'c.goalId').where('g.number', '=', filter.goalNumber!),
+                )
+                .$if(filter.interventionCode !== undefined, (q) =>
+                  q.innerJoin('Intervention as i', 'i.id', 'c.interventionId').where('i.code', '=', filter.interventionCode!),
+                ),
+              filter,
+            ),
+          )
+          .select(['m.id', 'm.dueTo', 'm.planOrder'])
+          .where('m.planId', '=', filter.planId)
+          .where(sql<boolean>`m.state IN (${OPEN_STATE_LITERALS})`)
+          .where('m.dueTo', '<', filter.referenceYear)
+          .orderBy(OVERDUE_ORDER)
+          .limit(page.take)
+          .offset(page.skip),
+      )
+      .selectFrom('total')
+      // The total comes back even when the page is empty: one row with no milestone in it.
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('page as p')
+            .innerJoin('Milestone as m', 'm.id', 'p.id')
+            .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+            .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+            .innerJoin('Goal as g', 'g.id', 'c.goalId')
+            .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+            .leftJoinLateral(
+              (eb) =>
+                eb
+                  .selectFrom('MilestoneUpdate as mu')
+                  .select(['mu.toState', 'mu.comment', 'mu.channel', 'mu.actor', 'mu.createdAt'])
+                  .whereRef('mu.milestoneId', '=', 'p.id')
+                  .orderBy('mu.createdAt', 'desc')
+                  .orderBy('mu.id', 'desc')
+                  .limit(1)
+                  .as('u'),
+              (join) => join.onTrue(),
+            )
+            .select([
+              'm.id',
+              'm.key',
+              'm.label',
+              'm.text',
+              'm.dueFrom',
+              'p.dueTo',
+              'p.planOrder',
+              'm.state',
+              'm.progress',
+              sql<number>`(${filter.referenceYear}::int - m."dueTo")`.as('yearsLate'),
+              'o.id as organisationId',
+              'o.name as organisationName',
+              'g.number as goalNumber',
+              'i.code as interventionCode',
+              'c.key as contributionKey',
+              'u.toState as lastState',
+              'u.comment as lastComment',
+              'u.channel as lastChannel',
+              'u.actor as lastActor',
+              'u.createdAt as lastCreatedAt',
+            ])
+            .as('r'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('r')
+      .select('total.n as total')
+      .orderBy('r.dueTo')
+      .orderBy('r.planOrder')
+      .orderBy('r.id')
+      .execute();
     const total = found[0]?.total ?? 0;
-    const rows = found.filter((row) => row.id !== null).map(({ total: _total, ...row }) => row);
+    const rows: OverdueRow[] = [];
+    for (const { total: _total, planOrder: _order, ...row } of found) {
+      if (row.id === null || row.dueTo === null || row.key === null) continue;
+      rows.push({ ...row, id: row.id, key: row.key, dueTo: row.dueTo } as OverdueRow);
+    }
     return { total, rows };
   }
 
   findMilestone(id: number) {
-    return this.prisma.milestone.findUnique({
-      where: { id },
-      select: {
-        id: true,
-        key: true,
-        label: true,
-        text: true,
-        state: true,
-        progress: true,
-        contribution: {
-          select: {
-            organisation: { select: { id: true, name: true } },
-            goal: { select: { number: true } },
-            intervention: { select: { code: true } },
-          },
-        },
-      },
-    });
+    return this.database.db
+      .selectFrom('Milestone as m')
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+      .innerJoin('Goal as g', 'g.id', 'c.goalId')
+      .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+      .select([
+        'm.id',
+        'm.key',
+        'm.label',
+        'm.text',
+        'm.state',
+        'm.progress',
+        'o.id as organisationId',
+        'o.name as organisationName',
+        'g.number as goalNumber',
+        'i.code as interventionCode',
+      ])
+      .where('m.id', '=', id)
+      .executeTakeFirst()
+      .then((row) =>
+        row
+          ? {
+              id: row.id,
+              key: row.key,
+              label: row.label,
+              text: row.text,
+              state: row.state,
+              progress: row.progress,
+              contribution: {
+                organisation: { id: row.organisationId, name: row.organisationName },
+                goal: { number: row.goalNumber },
+                intervention: row.interventionCode === null ? null : { code: row.interventionCode },
+              },
+            }
+          : null,
+      );
   }
 
   /** Every update of a milestone, oldest first (the index on (milestoneId, createdAt) serves it). */
   findUpdates(milestoneId: number) {
-    return this.prisma.milestoneUpdate.findMany({ where: { milestoneId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return this.database.db
+      .selectFrom('MilestoneUpdate')
+      .selectAll()
+      .where('milestoneId', '=', milestoneId)
+      .orderBy('createdAt')
+      .orderBy('id')
+      .execute();
   }
 }
 
@@ -246,42 +435,17 @@ export class AttainmentRepository {
  * writes them: with a bind parameter the planner could not prove the index applies. They come from
  * a constant of the code, never from a request.
  */
-const OPEN_STATE_LITERALS = Prisma.raw(OPEN_STATES.map((state) => `'${state}'`).join(', '));
+const OPEN_STATE_LITERALS = sql.raw(OPEN_STATES.map((state) => `'${state}'`).join(', '));
 
-/**
- * Overdue: due before the reference year and in an open state. Written as `state IN (open states)`
- * rather than `NOT IN (completed, cancelled)` so the indexes on open milestones apply.
- */
-function overdueWhere(filter: OverdueFilter): Prisma.Sql {
-  const conditions = [
-    Prisma.sql`m."planId" = ${filter.planId}`,
-    Prisma.sql`m.state IN (${OPEN_STATE_LITERALS})`,
-    Prisma.sql`m."dueTo" < ${filter.referenceYear}`,
-  ];
-  return Prisma.join([...conditions, ...contributionFilters(filter)], ' AND ');
-}
+const hasContributionFilter = (filter: OverdueFilter) =>
+  filter.organisationId !== undefined || filter.goalNumber !== undefined || filter.interventionCode !== undefined;
 
-/** The filters are properties of a milestone's contribution (c), its goal (g) and intervention (i). */
-function contributionFilters(filter: OverdueFilter): Prisma.Sql[] {
-  const conditions: Prisma.Sql[] = [];
-  if (filter.organisationId !== undefined) conditions.push(Prisma.sql`c."organisationId" = ${filter.organisationId}`);
-  if (filter.goalNumber !== undefined) conditions.push(Prisma.sql`g.number = ${filter.goalNumber}`);
-  if (filter.interventionCode !== undefined) conditions.push(Prisma.sql`i.code = ${filter.interventionCode}`);
-  return conditions;
-}
-
-/** Only the tables a filter needs: without filters the page is read from the partial index alone. */
-function overdueJoins(filter: OverdueFilter): Prisma.Sql {
-  if (filter.organisationId === undefined && filter.goalNumber === undefined && filter.interventionCode === undefined) return Prisma.empty;
-  return Prisma.sql`JOIN "Contribution" c ON c.id = m."contributionId" ${goalAndInterventionJoins(filter)}`;
-}
-
-/** The goal (g) and intervention (i) of a contribution c, where a filter needs them. */
-function goalAndInterventionJoins(filter: OverdueFilter): Prisma.Sql {
-  const joins: Prisma.Sql[] = [];
-  if (filter.goalNumber !== undefined) joins.push(Prisma.sql`JOIN "Goal" g ON g.id = c."goalId"`);
-  if (filter.interventionCode !== undefined) joins.push(Prisma.sql`JOIN "Intervention" i ON i.id = c."interventionId"`);
-  return joins.length === 0 ? Prisma.empty : Prisma.join(joins, ' ');
+/** The organisation filter, on a query that has the contribution as `c`. */
+function withContributionFilters<Q extends SelectQueryBuilder<DB & { c: DB['Contribution'] }, 'c', object>>(
+  query: Q,
+  filter: OverdueFilter,
+): Q {
+  return filter.organisationId === undefined ? query : (query.where('c.organisationId', '=', filter.organisationId) as Q);
 }
 
 /**
@@ -290,4 +454,4 @@ function goalAndInterventionJoins(filter: OverdueFilter): Prisma.Sql {
  * position, which is what Milestone.planOrder numbers (kept by the plan import); the id as the last
  * word so pages never overlap, even for milestones not numbered yet (null, last).
  */
-const OVERDUE_ORDER = Prisma.raw('m."dueTo" ASC, m."planOrder" ASC, m.id ASC');
+const OVERDUE_ORDER = sql`m."dueTo" ASC, m."planOrder" ASC, m.id ASC`;

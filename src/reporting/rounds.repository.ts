@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService, utc, type Sql, type Tx } from '../database/prisma.service.js';
-import { Prisma, type Language, type RequestStatus, type RoundState } from '../generated/prisma/client.js';
+import { expressionBuilder, sql, type Expression, type Updateable } from 'kysely';
+import { jsonObjectFrom } from 'kysely/helpers/postgres';
+import { Clock } from '../common/clock.js';
+import { countAll, Database, type Db, type Tx } from '../database/database.js';
+import type { Language, RequestStatus, RoundState } from '../generated/db/enums.js';
+import type { DB, ReportingRound } from '../generated/db/schema.js';
 import { OPEN_STATES } from '../progress/milestone-states.js';
 
 /** What a digest shows of a milestone. */
@@ -70,11 +74,30 @@ export interface RequestSummary {
   outstanding: number;
 }
 
-const openStates = Prisma.sql`${OPEN_STATES}::"MilestoneState"[]`;
+/** What may change of a round (its updatedAt is set from the clock). */
+export type RoundChanges = Pick<Updateable<ReportingRound>, 'opensAt' | 'deadline' | 'graceUntil' | 'state' | 'openedAt' | 'closedAt'>;
+
 /** The plan's order: goal, intervention (goal-level contributions last), contribution, position. */
-const planOrder = Prisma.sql`g.number, i.position NULLS LAST, c.position, m.position, m.id`;
+const planOrder = sql`g.number, i.position NULLS LAST, c.position, m.position, m.id`;
 /** pg_advisory_xact_lock(ROUND_OPENING_LOCK, roundId): chunks of one round's opening, one at a time. */
 const ROUND_OPENING_LOCK = 72_707_371;
+const ACTIVE_STATES: RoundState[] = ['scheduled', 'open'];
+
+/**
+ * The latest comment on a milestone that did not come from an import (null if there is none):
+ * what a digest quotes.
+ */
+function lastComment(milestoneId: Expression<number>) {
+  return expressionBuilder<DB>()
+    .selectFrom('MilestoneUpdate as mu')
+    .select('mu.comment')
+    .where('mu.milestoneId', '=', milestoneId)
+    .where('mu.comment', 'is not', null)
+    .where('mu.channel', '<>', 'import')
+    .orderBy('mu.createdAt', 'desc')
+    .orderBy('mu.id', 'desc')
+    .limit(1);
+}
 
 /** A milestone of a request still waiting for answers, as the reminders read it (RoundsRepository.reminderRows). */
 export interface ReminderRow extends Omit<DigestMilestoneFields, 'lastComment'> {
@@ -91,96 +114,133 @@ export interface ReminderRow extends Omit<DigestMilestoneFields, 'lastComment'> 
 /** Rounds, their steps, requests and scope. */
 @Injectable()
 export class RoundsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
-  transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(run, { timeout: 120_000, maxWait: 10_000 });
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.database.transaction(work);
   }
 
-  /**
-   * A transaction on the pool, for the steps that write a digest per organisation (a chunk of an
-   * opening, a reminder): their statements carry hundreds or thousands of digests, which Prisma's
-   * engine would spend more CPU passing on than PostgreSQL spends writing.
-   */
-  sqlTransaction<T>(run: (sql: Sql) => Promise<T>): Promise<T> {
-    return this.prisma.sqlTransaction(run);
+  /** The round with its plan's id, title and period. */
+  async findRound(id: number) {
+    const round = await this.database.db
+      .selectFrom('ReportingRound as r')
+      .selectAll('r')
+      .select((eb) =>
+        jsonObjectFrom(
+          eb.selectFrom('Plan as p').select(['p.id', 'p.title', 'p.periodFrom', 'p.periodTo']).whereRef('p.id', '=', 'r.planId'),
+        )
+          .$notNull()
+          .as('plan'),
+      )
+      .where('r.id', '=', id)
+      .executeTakeFirst();
+    return round ?? null;
   }
 
-  findRound(id: number) {
-    return this.prisma.reportingRound.findUnique({
-      where: { id },
-      include: { plan: { select: { id: true, title: true, periodFrom: true, periodTo: true } } },
-    });
-  }
-
-  findRoundByYear(planId: number, year: number) {
-    return this.prisma.reportingRound.findUnique({ where: { planId_year: { planId, year } } });
+  async findRoundByYear(planId: number, year: number) {
+    const round = await this.database.db
+      .selectFrom('ReportingRound')
+      .selectAll()
+      .where('planId', '=', planId)
+      .where('year', '=', year)
+      .executeTakeFirst();
+    return round ?? null;
   }
 
   listRounds(planId: number) {
-    return this.prisma.reportingRound.findMany({ where: { planId }, orderBy: { year: 'desc' } });
+    return this.database.db.selectFrom('ReportingRound').selectAll().where('planId', '=', planId).orderBy('year', 'desc').execute();
   }
 
   findActiveRounds() {
-    return this.prisma.reportingRound.findMany({ where: { state: { in: ['scheduled', 'open'] } }, orderBy: { id: 'asc' } });
+    return this.database.db
+      .selectFrom('ReportingRound')
+      .selectAll()
+      .where('state', '=', (eb) => eb.fn.any(eb.val(ACTIVE_STATES)))
+      .orderBy('id', 'asc')
+      .execute();
   }
 
   /** Creates the round unless the plan already has one for that year (then returns null). */
   async createRound(data: { planId: number; year: number; opensAt: Date; deadline: Date; graceUntil: Date }) {
-    const [created] = await this.prisma.reportingRound.createManyAndReturn({ data: [data], skipDuplicates: true });
+    const now = this.clock.now();
+    const created = await this.database.db
+      .insertInto('ReportingRound')
+      .values({ ...data, createdAt: now, updatedAt: now })
+      .onConflict((oc) => oc.columns(['planId', 'year']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
     return created ?? null;
   }
 
-  async updateRound(id: number, data: Prisma.ReportingRoundUpdateInput, tx: Tx = this.prisma) {
-    return tx.reportingRound.update({ where: { id }, data });
+  async updateRound(id: number, data: RoundChanges, db: Db = this.database.db): Promise<void> {
+    await db
+      .updateTable('ReportingRound')
+      .set({ ...data, updatedAt: this.clock.now() })
+      .where('id', '=', id)
+      .execute();
   }
 
   /**
    * Records that a step is being carried out. Returns false when it already was: the unique key
    * (round, step) lets exactly one of several racing instances through, inside its transaction.
    */
-  async claimStep(sql: Sql, roundId: number, step: string): Promise<boolean> {
-    const claimed = await sql.query<{ id: number }>(Prisma.sql`
-      INSERT INTO "RoundStep" ("roundId", step, "doneAt") VALUES (${roundId}, ${step}, ${utc(new Date())})
-      ON CONFLICT ("roundId", step) DO NOTHING
-      RETURNING id`);
-    return claimed.length === 1;
+  async claimStep(db: Db, roundId: number, step: string): Promise<boolean> {
+    const claimed = await db
+      .insertInto('RoundStep')
+      .values({ roundId, step, doneAt: this.clock.now() })
+      .onConflict((oc) => oc.columns(['roundId', 'step']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return claimed !== undefined;
   }
 
   /** Removes a step's row; true for the one caller that removed it (of several racing instances). */
-  async unclaimStep(tx: Tx, roundId: number, step: string): Promise<boolean> {
-    const { count } = await tx.roundStep.deleteMany({ where: { roundId, step } });
-    return count === 1;
+  async unclaimStep(db: Db, roundId: number, step: string): Promise<boolean> {
+    const { numDeletedRows } = await db.deleteFrom('RoundStep').where('roundId', '=', roundId).where('step', '=', step).executeTakeFirst();
+    return numDeletedRows === 1n;
   }
 
   async doneSteps(roundId: number): Promise<Set<string>> {
-    const steps = await this.prisma.roundStep.findMany({ where: { roundId }, select: { step: true } });
+    const steps = await this.database.db.selectFrom('RoundStep').select('step').where('roundId', '=', roundId).execute();
     return new Set(steps.map((s) => s.step));
   }
 
-  async setRoundState(tx: Tx, roundId: number, from: RoundState[], data: Prisma.ReportingRoundUpdateManyMutationInput): Promise<boolean> {
-    const { count } = await tx.reportingRound.updateMany({ where: { id: roundId, state: { in: from } }, data });
-    return count === 1;
+  /** Changes the round if it is in one of the states `from`; true when it did. */
+  async setRoundState(db: Db, roundId: number, from: RoundState[], data: RoundChanges): Promise<boolean> {
+    const { numUpdatedRows } = await db
+      .updateTable('ReportingRound')
+      .set({ ...data, updatedAt: this.clock.now() })
+      .where('id', '=', roundId)
+      .where('state', '=', (eb) => eb.fn.any(eb.val(from)))
+      .executeTakeFirst();
+    return numUpdatedRows === 1n;
   }
 
   /**
    * The organisations a round asks, in the plan order of their first open milestone: those with an
    * open milestone due in or before the year (or undated). Ids only, so a large round costs little.
    */
-  async askedOrganisations(planId: number, year: number, tx: Tx = this.prisma): Promise<number[]> {
-    const rows = await tx.$queryRaw<{ id: number }[]>`
-      SELECT s."organisationId" AS id
-      FROM (
-        SELECT c."organisationId", m."dueTo", row_number() OVER (ORDER BY ${planOrder}) AS rn
-        FROM "Milestone" m
-        JOIN "Contribution" c ON c.id = m."contributionId"
-        JOIN "Goal" g ON g.id = c."goalId"
-        LEFT JOIN "Intervention" i ON i.id = c."interventionId"
-        WHERE m."planId" = ${planId} AND m.state = ANY(${openStates})
-      ) s
-      GROUP BY s."organisationId"
-      HAVING bool_or(s."dueTo" IS NULL OR s."dueTo" <= ${year})
-      ORDER BY min(s.rn)`;
+  async askedOrganisations(planId: number, year: number, db: Db = this.database.db): Promise<number[]> {
+    const rows = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('Milestone as m')
+          .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+          .innerJoin('Goal as g', 'g.id', 'c.goalId')
+          .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+          .select(['c.organisationId', 'm.dueTo', sql<bigint>`row_number() OVER (ORDER BY ${planOrder})`.as('rn')])
+          .where('m.planId', '=', planId)
+          .where('m.state', '=', (eb) => eb.fn.any(eb.val(OPEN_STATES)))
+          .as('s'),
+      )
+      .select('s.organisationId as id')
+      .groupBy('s.organisationId')
+      .having((eb) => eb.fn<boolean>('bool_or', [eb.or([eb('s.dueTo', 'is', null), eb('s.dueTo', '<=', year)])]))
+      .orderBy((eb) => eb.fn.min('s.rn'))
+      .execute();
     return rows.map((row) => row.id);
   }
 
@@ -188,16 +248,24 @@ export class RoundsRepository {
    * Serialises the chunks of one round's opening across instances (held until the transaction
    * ends), so two instances finishing the same opening take turns instead of doing each other's work.
    */
-  async lockOpening(sql: Sql, roundId: number): Promise<void> {
-    await sql.query(Prisma.sql`SELECT pg_advisory_xact_lock(${ROUND_OPENING_LOCK}::int, ${roundId}::int)`);
+  async lockOpening(db: Db, roundId: number): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(${ROUND_OPENING_LOCK}::int, ${roundId}::int)`.execute(db);
   }
 
   /** Of these organisations, those without a request in the round yet. */
-  async withoutRequest(sql: Sql, roundId: number, organisationIds: number[]): Promise<number[]> {
-    const rows = await sql.query<{ id: number }>(Prisma.sql`
-      SELECT o.id FROM unnest(${organisationIds}::int[]) WITH ORDINALITY AS o(id, n)
-      WHERE NOT EXISTS (SELECT 1 FROM "ReportRequest" r WHERE r."roundId" = ${roundId} AND r."organisationId" = o.id)
-      ORDER BY o.n`);
+  async withoutRequest(db: Db, roundId: number, organisationIds: number[]): Promise<number[]> {
+    const rows = await db
+      .selectFrom(sql<{ id: number; n: bigint }>`unnest(${organisationIds}::int[]) WITH ORDINALITY`.as<'o'>(sql`o(id, n)`))
+      .select('o.id')
+      .where(({ exists, not, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('ReportRequest as r').select('r.id').where('r.roundId', '=', roundId).whereRef('r.organisationId', '=', 'o.id'),
+          ),
+        ),
+      )
+      .orderBy('o.n')
+      .execute();
     return rows.map((row) => row.id);
   }
 
@@ -205,82 +273,141 @@ export class RoundsRepository {
    * The open milestones of these organisations in a plan, in plan order, with what a digest shows
    * of each. One statement however many: the ids travel as one array parameter.
    */
-  async scope(sql: Sql, planId: number, year: number, organisationIds: number[]): Promise<ScopeRow[]> {
-    return sql.query<ScopeRow>(Prisma.sql`
-      SELECT m.id AS "milestoneId", c."organisationId", (m."dueTo" IS NULL OR m."dueTo" <= ${year}) AS required,
-             m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, g.number AS "goalNumber", i.code AS "interventionCode",
-             lc.comment AS "lastComment"
-      FROM "Milestone" m
-      JOIN "Contribution" c ON c.id = m."contributionId"
-      JOIN "Goal" g ON g.id = c."goalId"
-      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
-      LEFT JOIN LATERAL (
-        SELECT mu.comment FROM "MilestoneUpdate" mu
-        WHERE mu."milestoneId" = m.id AND mu.comment IS NOT NULL AND mu.channel <> 'import'
-        ORDER BY mu."createdAt" DESC, mu.id DESC LIMIT 1
-      ) lc ON true
-      WHERE m."planId" = ${planId} AND m.state = ANY(${openStates}) AND c."organisationId" = ANY(${organisationIds}::int[])
-      ORDER BY ${planOrder}`);
+  scope(db: Db, planId: number, year: number, organisationIds: number[]): Promise<ScopeRow[]> {
+    return db
+      .selectFrom('Milestone as m')
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Goal as g', 'g.id', 'c.goalId')
+      .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+      .select((eb) => [
+        'm.id as milestoneId',
+        'c.organisationId',
+        eb
+          .or([eb('m.dueTo', 'is', null), eb('m.dueTo', '<=', year)])
+          .$castTo<boolean>()
+          .as('required'),
+        'm.label',
+        'm.text',
+        'm.dueFrom',
+        'm.dueTo',
+        'm.state',
+        'g.number as goalNumber',
+        'i.code as interventionCode',
+        lastComment(eb.ref('m.id')).as('lastComment'),
+      ])
+      .where('m.planId', '=', planId)
+      .where('m.state', '=', (eb) => eb.fn.any(eb.val(OPEN_STATES)))
+      .where('c.organisationId', '=', (eb) => eb.fn.any(eb.val(organisationIds)))
+      .orderBy(planOrder)
+      .execute();
   }
 
-  organisationsWithContacts(sql: Sql, ids: number[]): Promise<OrganisationWithContacts[]> {
-    return sql.query<OrganisationWithContacts>(Prisma.sql`
-      SELECT o.id, o.name, o.language::text AS language,
-             coalesce(array_agg(ct.email ORDER BY ct.id) FILTER (WHERE ct.id IS NOT NULL), '{}') AS contacts
-      FROM "Organisation" o LEFT JOIN "Contact" ct ON ct."organisationId" = o.id
-      WHERE o.id = ANY(${ids}::int[])
-      GROUP BY o.id`);
+  organisationsWithContacts(db: Db, ids: number[]): Promise<OrganisationWithContacts[]> {
+    return db
+      .selectFrom('Organisation as o')
+      .leftJoin('Contact as ct', 'ct.organisationId', 'o.id')
+      .select([
+        'o.id',
+        'o.name',
+        'o.language',
+        sql<string[]>`coalesce(array_agg(ct.email ORDER BY ct.id) FILTER (WHERE ct.id IS NOT NULL), '{}')`.as('contacts'),
+      ])
+      .where('o.id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .groupBy('o.id')
+      .execute();
   }
 
   /**
    * Writes the requests of organisations that have none in the round yet and returns those it
    * wrote: a second attempt at the same organisations (a resumed or concurrent opening) writes nothing.
    */
-  createRequests(
-    sql: Sql,
+  async createRequests(
+    db: Db,
     roundId: number,
     expiresAt: Date,
     requests: NewRequest[],
   ): Promise<{ id: number; organisationId: number; status: RequestStatus }[]> {
-    if (requests.length === 0) return Promise.resolve([]);
+    if (requests.length === 0) return [];
     const column = <K extends keyof NewRequest>(key: K) => requests.map((request) => request[key]);
-    const now = utc(new Date());
-    return sql.query(Prisma.sql`
-      INSERT INTO "ReportRequest" ("roundId", "organisationId", "tokenNonce", "tokenHash", "replyKey", "expiresAt", status, "createdAt", "updatedAt")
-      SELECT ${roundId}, t.o, t.n, t.h, t.k, ${utc(expiresAt)}, t.s::"RequestStatus", ${now}, ${now}
-      FROM unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::text[])
-        WITH ORDINALITY AS t(o, n, h, k, s, ord)
-      ORDER BY t.ord
-      ON CONFLICT ("roundId", "organisationId") DO NOTHING
-      RETURNING id, "organisationId", status::text AS status`);
+    const now = this.clock.now();
+    return db
+      .insertInto('ReportRequest')
+      .columns(['roundId', 'organisationId', 'tokenNonce', 'tokenHash', 'replyKey', 'expiresAt', 'status', 'createdAt', 'updatedAt'])
+      .expression((eb) =>
+        eb
+          .selectFrom(
+            sql<NewRequestRecord>`unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::"RequestStatus"[]) WITH ORDINALITY`.as<'t'>(
+              sql`t("organisationId", "tokenNonce", "tokenHash", "replyKey", status, ord)`,
+            ),
+          )
+          .select([
+            sql<number>`${roundId}::int`.as('roundId'),
+            't.organisationId',
+            't.tokenNonce',
+            't.tokenHash',
+            't.replyKey',
+            sql<Date>`${expiresAt}::timestamptz`.as('expiresAt'),
+            't.status',
+            sql<Date>`${now}::timestamptz`.as('createdAt'),
+            sql<Date>`${now}::timestamptz`.as('updatedAt'),
+          ])
+          .orderBy('t.ord'),
+      )
+      .onConflict((oc) => oc.columns(['roundId', 'organisationId']).doNothing())
+      .returning(['id', 'organisationId', 'status'])
+      .execute();
   }
 
   async createRequestMilestones(
-    sql: Sql,
+    db: Db,
     rows: { requestId: number; milestoneId: number; number: number; optional: boolean }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await sql.query(Prisma.sql`
-      INSERT INTO "RequestMilestone" ("requestId", "milestoneId", number, optional)
-      SELECT * FROM unnest(${rows.map((r) => r.requestId)}::int[], ${rows.map((r) => r.milestoneId)}::int[], ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.optional)}::boolean[])`);
+    await db
+      .insertInto('RequestMilestone')
+      .columns(['requestId', 'milestoneId', 'number', 'optional'])
+      .expression((eb) =>
+        eb
+          .selectFrom(
+            sql<{
+              requestId: number;
+              milestoneId: number;
+              number: number;
+              optional: boolean;
+            }>`unnest(${rows.map((r) => r.requestId)}::int[], ${rows.map((r) => r.milestoneId)}::int[], ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.optional)}::boolean[])`.as<'t'>(
+              sql`t("requestId", "milestoneId", number, optional)`,
+            ),
+          )
+          .select(['t.requestId', 't.milestoneId', 't.number', 't.optional']),
+      )
+      .execute();
   }
 
   /** Every request of a round with its required and outstanding milestones, in request order. */
-  requestSummaries(roundId: number, tx: Tx = this.prisma): Promise<RequestSummary[]> {
-    return tx.$queryRaw<RequestSummary[]>`
-      SELECT r.id, o.name, r.status::text AS status, r.late,
-             count(rm."milestoneId") FILTER (WHERE NOT rm.optional)::int AS required,
-             count(rm."milestoneId") FILTER (WHERE NOT rm.optional AND rm."answeredAt" IS NULL)::int AS outstanding
-      FROM "ReportRequest" r
-      JOIN "Organisation" o ON o.id = r."organisationId"
-      LEFT JOIN "RequestMilestone" rm ON rm."requestId" = r.id
-      WHERE r."roundId" = ${roundId}
-      GROUP BY r.id, o.name
-      ORDER BY r.id`;
+  requestSummaries(roundId: number, db: Db = this.database.db): Promise<RequestSummary[]> {
+    return db
+      .selectFrom('ReportRequest as r')
+      .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+      .leftJoin('RequestMilestone as rm', 'rm.requestId', 'r.id')
+      .select([
+        'r.id',
+        'o.name',
+        'r.status',
+        'r.late',
+        sql<number>`count(rm."milestoneId") FILTER (WHERE NOT rm.optional)::int`.as('required'),
+        sql<number>`count(rm."milestoneId") FILTER (WHERE NOT rm.optional AND rm."answeredAt" IS NULL)::int`.as('outstanding'),
+      ])
+      .where('r.roundId', '=', roundId)
+      .groupBy(['r.id', 'o.name'])
+      .orderBy('r.id')
+      .execute();
   }
 
-  async countRequests(tx: Tx, roundId: number, status?: RequestStatus): Promise<number> {
-    return tx.reportRequest.count({ where: { roundId, status } });
+  async countRequests(db: Db, roundId: number, status?: RequestStatus): Promise<number> {
+    let query = db.selectFrom('ReportRequest').select(countAll().as('count')).where('roundId', '=', roundId);
+    if (status !== undefined) query = query.where('status', '=', status);
+    const { count } = await query.executeTakeFirstOrThrow();
+    return count;
   }
 
   /**
@@ -288,70 +415,146 @@ export class RoundsRepository {
    * one chased milestone unanswered), optionally of one organisation: every milestone of such a
    * request, in request and number order, with what its digest shows.
    */
-  reminderRows(sql: Sql, roundId: number, organisationId?: number): Promise<ReminderRow[]> {
-    return sql.query<ReminderRow>(Prisma.sql`
-      SELECT r.id AS "requestId", r."organisationId", r.status::text AS status, r."tokenNonce", r."replyKey",
-             rm."milestoneId", rm.number, rm.optional, rm."answeredAt",
-             m.label, m.text, m."dueFrom", m."dueTo", m.state::text AS state, g.number AS "goalNumber", i.code AS "interventionCode"
-      FROM "ReportRequest" r
-      JOIN "RequestMilestone" rm ON rm."requestId" = r.id
-      JOIN "Milestone" m ON m.id = rm."milestoneId"
-      JOIN "Contribution" c ON c.id = m."contributionId"
-      JOIN "Goal" g ON g.id = c."goalId"
-      LEFT JOIN "Intervention" i ON i.id = c."interventionId"
-      WHERE r."roundId" = ${roundId} AND r.status = 'sent' ${organisationId === undefined ? Prisma.empty : Prisma.sql`AND r."organisationId" = ${organisationId}`}
-        AND EXISTS (SELECT 1 FROM "RequestMilestone" x WHERE x."requestId" = r.id AND NOT x.optional AND x."answeredAt" IS NULL)
-      ORDER BY r.id, rm.number`);
+  reminderRows(db: Db, roundId: number, organisationId?: number): Promise<ReminderRow[]> {
+    let query = db
+      .selectFrom('ReportRequest as r')
+      .innerJoin('RequestMilestone as rm', 'rm.requestId', 'r.id')
+      .innerJoin('Milestone as m', 'm.id', 'rm.milestoneId')
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Goal as g', 'g.id', 'c.goalId')
+      .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+      .select([
+        'r.id as requestId',
+        'r.organisationId',
+        'r.status',
+        'r.tokenNonce',
+        'r.replyKey',
+        'rm.milestoneId',
+        'rm.number',
+        'rm.optional',
+        'rm.answeredAt',
+        'm.label',
+        'm.text',
+        'm.dueFrom',
+        'm.dueTo',
+        'm.state',
+        'g.number as goalNumber',
+        'i.code as interventionCode',
+      ])
+      .where('r.roundId', '=', roundId)
+      .where('r.status', '=', 'sent');
+    if (organisationId !== undefined) query = query.where('r.organisationId', '=', organisationId);
+    return query
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('RequestMilestone as x')
+            .select('x.requestId')
+            .whereRef('x.requestId', '=', 'r.id')
+            .where('x.optional', '=', false)
+            .where('x.answeredAt', 'is', null),
+        ),
+      )
+      .orderBy('r.id')
+      .orderBy('rm.number')
+      .execute();
   }
 
   /**
    * The latest comment on each milestone asked about in a round (optionally of one organisation),
    * for the reminders. Selected by round in one statement, so its size has no limit.
    */
-  async lastComments(sql: Sql, roundId: number, organisationId?: number): Promise<Map<number, string>> {
-    const rows = await sql.query<{ milestoneId: number; comment: string }>(Prisma.sql`
-      SELECT DISTINCT ON (mu."milestoneId") mu."milestoneId", mu.comment
-      FROM "MilestoneUpdate" mu
-      JOIN "RequestMilestone" rm ON rm."milestoneId" = mu."milestoneId"
-      JOIN "ReportRequest" r ON r.id = rm."requestId"
-      WHERE r."roundId" = ${roundId} ${organisationId === undefined ? Prisma.empty : Prisma.sql`AND r."organisationId" = ${organisationId}`}
-        AND mu.comment IS NOT NULL AND mu.channel <> 'import'
-      ORDER BY mu."milestoneId", mu."createdAt" DESC, mu.id DESC`);
-    return new Map(rows.map((row) => [row.milestoneId, row.comment]));
+  async lastComments(db: Db, roundId: number, organisationId?: number): Promise<Map<number, string>> {
+    let query = db
+      .selectFrom('RequestMilestone as rm')
+      .innerJoin('ReportRequest as r', 'r.id', 'rm.requestId')
+      .select((eb) => ['rm.milestoneId', lastComment(eb.ref('rm.milestoneId')).as('comment')])
+      .where('r.roundId', '=', roundId);
+    if (organisationId !== undefined) query = query.where('r.organisationId', '=', organisationId);
+    const rows = await query.execute();
+    const comments = new Map<number, string>();
+    for (const row of rows) if (row.comment !== null) comments.set(row.milestoneId, row.comment);
+    return comments;
   }
 
-  async extendRequests(tx: Tx, roundId: number, expiresAt: Date): Promise<void> {
-    await tx.reportRequest.updateMany({ where: { roundId }, data: { expiresAt } });
+  async extendRequests(db: Db, roundId: number, expiresAt: Date): Promise<void> {
+    await db.updateTable('ReportRequest').set({ expiresAt, updatedAt: this.clock.now() }).where('roundId', '=', roundId).execute();
+  }
+
+  /**
+   * Records that a request's mail bounced: the request becomes "bounced", with the reason, if it
+   * was still "sent" (an answered request stays answered).
+   */
+  async recordBounce(requestId: number, reason: string): Promise<void> {
+    await this.database.db
+      .updateTable('ReportRequest')
+      .set({ status: 'bounced', deliveryError: reason, updatedAt: this.clock.now() })
+      .where('id', '=', requestId)
+      .where('status', '=', 'sent')
+      .execute();
   }
 
   /**
    * Every request of a round, counted in the database: how many milestones it asks about and how
-   * many are answered, how many reminders went out and when it last got mail. One statement on the
-   * pool, one row per request; loading each request's milestones and messages took 1.3 s for a
-   * round of 10,000 organisations (bench/RESULTS.md, 27).
+   * many are answered, how many reminders went out and when it last got mail. One statement, one
+   * row per request.
    */
   roundRequests(roundId: number): Promise<RoundRequestRow[]> {
-    return this.prisma.query<RoundRequestRow>(Prisma.sql`
-      SELECT r.id, r.status::text AS status, r."answeredAt", r.late, r."deliveryError", r."replyKey",
-             o.id AS "organisationId", o.name AS "organisationName", o.language::text AS "organisationLanguage",
-             coalesce(rm.required, 0) AS required, coalesce(rm.answered, 0) AS answered, coalesce(rm.optional, 0) AS optional,
-             coalesce(m.reminders, 0) AS "remindersSent", m."lastMessageAt"
-      FROM "ReportRequest" r
-      JOIN "Organisation" o ON o.id = r."organisationId"
-      LEFT JOIN (
-        SELECT "requestId",
-               (count(*) FILTER (WHERE NOT optional))::int AS required,
-               (count(*) FILTER (WHERE NOT optional AND "answeredAt" IS NOT NULL))::int AS answered,
-               (count(*) FILTER (WHERE optional))::int AS optional
-        FROM "RequestMilestone" WHERE "requestId" IN (SELECT id FROM "ReportRequest" WHERE "roundId" = ${roundId})
-        GROUP BY "requestId"
-      ) rm ON rm."requestId" = r.id
-      LEFT JOIN (
-        SELECT "requestId", (count(*) FILTER (WHERE template = 'reminder' AND status = 'sent'))::int AS reminders, max("sentAt") AS "lastMessageAt"
-        FROM "OutboxMessage" WHERE "requestId" IN (SELECT id FROM "ReportRequest" WHERE "roundId" = ${roundId})
-        GROUP BY "requestId"
-      ) m ON m."requestId" = r.id
-      WHERE r."roundId" = ${roundId}
-      ORDER BY o.name, r.id`);
+    const roundRequestIds = expressionBuilder<DB>().selectFrom('ReportRequest').select('id').where('roundId', '=', roundId);
+    return this.database.db
+      .selectFrom('ReportRequest as r')
+      .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('RequestMilestone')
+            .select([
+              'requestId',
+              sql<number>`(count(*) FILTER (WHERE NOT optional))::int`.as('required'),
+              sql<number>`(count(*) FILTER (WHERE NOT optional AND "answeredAt" IS NOT NULL))::int`.as('answered'),
+              sql<number>`(count(*) FILTER (WHERE optional))::int`.as('optional'),
+            ])
+            .where('requestId', 'in', roundRequestIds)
+            .groupBy('requestId')
+            .as('rm'),
+        (join) => join.onRef('rm.requestId', '=', 'r.id'),
+      )
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('OutboxMessage')
+            .select([
+              'requestId',
+              sql<number>`(count(*) FILTER (WHERE template = 'reminder' AND status = 'sent'))::int`.as('reminders'),
+              (eb) => eb.fn.max('sentAt').as('lastMessageAt'),
+            ])
+            .where('requestId', 'in', roundRequestIds)
+            .groupBy('requestId')
+            .as('m'),
+        (join) => join.onRef('m.requestId', '=', 'r.id'),
+      )
+      .select((eb) => [
+        'r.id',
+        'r.status',
+        'r.answeredAt',
+        'r.late',
+        'r.deliveryError',
+        'r.replyKey',
+        'o.id as organisationId',
+        'o.name as organisationName',
+        'o.language as organisationLanguage',
+        eb.fn.coalesce('rm.required', eb.lit(0)).as('required'),
+        eb.fn.coalesce('rm.answered', eb.lit(0)).as('answered'),
+        eb.fn.coalesce('rm.optional', eb.lit(0)).as('optional'),
+        eb.fn.coalesce('m.reminders', eb.lit(0)).as('remindersSent'),
+        'm.lastMessageAt',
+      ])
+      .where('r.roundId', '=', roundId)
+      .orderBy('o.name')
+      .orderBy('r.id')
+      .execute();
   }
+}
+
+interface NewRequestRecord extends NewRequest {
+  ord: bigint;
 }

@@ -1,10 +1,10 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { addDays, Clock } from '../common/clock.js';
 import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
-import { viaPrisma, type Sql, type Tx } from '../database/prisma.service.js';
-import type { Language, ReportingRound } from '../generated/prisma/client.js';
+import type { Tx } from '../database/database.js';
+import type { Language } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
 import { PlanService } from '../plan/plan.service.js';
@@ -75,7 +75,7 @@ function toDigestRequests(
  * unique (round, step) row, so a step happens once however many instances race for it.
  */
 @Injectable()
-export class RoundsService {
+export class RoundsService implements OnModuleInit {
   private readonly logger = new Logger(RoundsService.name);
 
   constructor(
@@ -88,11 +88,18 @@ export class RoundsService {
     private readonly clock: Clock,
   ) {}
 
+  /** A status mail refused for good marks its request bounced; a refused confirmation does not. */
+  onModuleInit(): void {
+    this.delivery.onUndeliverable(async ({ requestId, template, reason }) => {
+      if (requestId !== null && template !== 'answer-confirmation') await this.rounds.recordBounce(requestId, reason);
+    });
+  }
+
   private get timeZone(): string {
     return this.config.get('TZ');
   }
 
-  async create(input: CreateRound): Promise<ReportingRound> {
+  async create(input: CreateRound): Promise<RoundWithPlan> {
     const planId = await this.plans.resolvePlanId(input.plan);
     const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
     if (input.year < plan.periodFrom || input.year > plan.periodTo) {
@@ -142,8 +149,8 @@ export class RoundsService {
     if (round.state === 'closed') throw new ConflictException(`Round ${roundId} is closed.`);
     const now = this.clock.now();
     const claimed = await this.rounds.transaction(async (tx) => {
-      if (!(await this.rounds.claimStep(viaPrisma(tx), roundId, 'open'))) return false;
-      await this.rounds.claimStep(viaPrisma(tx), roundId, OPENING);
+      if (!(await this.rounds.claimStep(tx, roundId, 'open'))) return false;
+      await this.rounds.claimStep(tx, roundId, OPENING);
       await this.rounds.setRoundState(tx, roundId, ['scheduled'], { state: 'open', openedAt: now });
       return true;
     });
@@ -169,7 +176,7 @@ export class RoundsService {
     let messages = 0;
     for (let i = 0; i < asked.length; i += this.openingChunkSize) {
       const chunk = asked.slice(i, i + this.openingChunkSize);
-      const written = await this.rounds.sqlTransaction((sql) => this.openChunk(sql, round, chunk));
+      const written = await this.rounds.transaction((tx) => this.openChunk(tx, round, chunk));
       await this.delivery.enqueue(written.outboxIds);
       requests += written.requests;
       messages += written.outboxIds.length;
@@ -178,7 +185,7 @@ export class RoundsService {
       if (!(await this.rounds.unclaimStep(tx, round.id, OPENING))) return [];
       if ((await this.rounds.countRequests(tx, round.id, 'no_contact')) === 0) return [];
       return this.outbox.add(
-        viaPrisma(tx),
+        tx,
         [await this.secretariatSummary(tx, round, 'pending-summary', `round:${round.id}:no-contact`)],
         this.messageIdDomain(),
       );
@@ -192,11 +199,11 @@ export class RoundsService {
    * no request in the round yet and still has something due, its request, the milestones it is
    * asked about and its digest in the outbox — all of it or nothing.
    */
-  private async openChunk(sql: Sql, round: RoundWithPlan, organisationIds: number[]): Promise<{ outboxIds: number[]; requests: number }> {
-    await this.rounds.lockOpening(sql, round.id);
-    const todo = await this.rounds.withoutRequest(sql, round.id, organisationIds);
+  private async openChunk(tx: Tx, round: RoundWithPlan, organisationIds: number[]): Promise<{ outboxIds: number[]; requests: number }> {
+    await this.rounds.lockOpening(tx, round.id);
+    const todo = await this.rounds.withoutRequest(tx, round.id, organisationIds);
     if (todo.length === 0) return { outboxIds: [], requests: 0 };
-    const scope = await this.rounds.scope(sql, round.planId, round.year, todo);
+    const scope = await this.rounds.scope(tx, round.planId, round.year, todo);
     const byOrganisation = new Map<number, ScopeRow[]>();
     for (const row of scope) {
       const rows = byOrganisation.get(row.organisationId);
@@ -205,7 +212,7 @@ export class RoundsService {
     }
     // Only organisations with something due are asked; later milestones ride along as optional.
     const asked = todo.filter((id) => byOrganisation.get(id)?.some((row) => row.required));
-    const organisations = new Map((await this.rounds.organisationsWithContacts(sql, asked)).map((o) => [o.id, o]));
+    const organisations = new Map((await this.rounds.organisationsWithContacts(tx, asked)).map((o) => [o.id, o]));
     const planned = new Map(
       asked.map((organisationId) => {
         const nonce = this.links.newNonce();
@@ -223,7 +230,7 @@ export class RoundsService {
         return [organisationId, request];
       }),
     );
-    const created = (await this.rounds.createRequests(sql, round.id, round.graceUntil, [...planned.values()])).sort((a, b) => a.id - b.id);
+    const created = (await this.rounds.createRequests(tx, round.id, round.graceUntil, [...planned.values()])).sort((a, b) => a.id - b.id);
 
     const digests: DigestRequest[] = created.map((request) => {
       const rows = byOrganisation.get(request.organisationId)!;
@@ -244,7 +251,7 @@ export class RoundsService {
       };
     });
     await this.rounds.createRequestMilestones(
-      sql,
+      tx,
       digests.flatMap((request) =>
         request.milestones.map((row) => ({
           requestId: request.id,
@@ -257,7 +264,7 @@ export class RoundsService {
     const messages = digests
       .filter((request) => request.status === 'sent')
       .map((request) => this.digest(round, request, 'status-request', `round:${round.id}:request:${request.id}:status-request`));
-    const outboxIds = await this.outbox.add(sql, messages, this.messageIdDomain());
+    const outboxIds = await this.outbox.add(tx, messages, this.messageIdDomain());
     return { outboxIds, requests: created.length };
   }
 
@@ -391,30 +398,23 @@ export class RoundsService {
     return { reminderDays: this.config.get('REMINDER_DAYS'), escalationDays: this.config.get('ESCALATION_DAYS'), timeZone: this.timeZone };
   }
 
-  /**
-   * One step in one transaction; returns the number of messages, or -1 when another instance did it.
-   * A reminder, a digest for every organisation still owing answers, is written on the pool.
-   */
+  /** One step in one transaction; returns the number of messages, or -1 when another instance did it. */
   private async runStep(round: RoundWithPlan, step: RoundStepName, now: Date): Promise<number> {
     const offset = reminderOffset(step);
-    const outboxIds =
-      offset !== null
-        ? await this.rounds.sqlTransaction(async (sql) => {
-            if (!(await this.rounds.claimStep(sql, round.id, step))) return null;
-            return this.reminders(sql, round, `reminder:${offset}`, { step: offset > 0 ? 'overdue' : 'before', daysLeft: -offset });
-          })
-        : await this.rounds.transaction(async (tx) => {
-            if (!(await this.rounds.claimStep(viaPrisma(tx), round.id, step))) return null;
-            if (step === 'close') {
-              await this.rounds.setRoundState(tx, round.id, ['open'], { state: 'closed', closedAt: now });
-              return [];
-            }
-            return this.outbox.add(
-              viaPrisma(tx),
-              [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)],
-              this.messageIdDomain(),
-            );
-          });
+    const outboxIds = await this.rounds.transaction(async (tx) => {
+      if (!(await this.rounds.claimStep(tx, round.id, step))) return null;
+      if (offset !== null)
+        return this.reminders(tx, round, `reminder:${offset}`, { step: offset > 0 ? 'overdue' : 'before', daysLeft: -offset });
+      if (step === 'close') {
+        await this.rounds.setRoundState(tx, round.id, ['open'], { state: 'closed', closedAt: now });
+        return [];
+      }
+      return this.outbox.add(
+        tx,
+        [await this.secretariatSummary(tx, round, 'escalation', `round:${round.id}:escalation`)],
+        this.messageIdDomain(),
+      );
+    });
     if (outboxIds === null) return -1;
     await this.delivery.enqueue(outboxIds);
     return outboxIds.length;
@@ -422,21 +422,21 @@ export class RoundsService {
 
   /** Reminders to every organisation that still owes answers; those that have answered get none. */
   private async reminders(
-    sql: Sql,
+    tx: Tx,
     round: RoundWithPlan,
     step: string,
     reminder: { step: 'before' | 'overdue'; daysLeft: number },
     organisationId?: number,
   ): Promise<number[]> {
-    const rows = await this.rounds.reminderRows(sql, round.id, organisationId);
+    const rows = await this.rounds.reminderRows(tx, round.id, organisationId);
     if (rows.length === 0) return [];
-    const organisations = await this.rounds.organisationsWithContacts(sql, [...new Set(rows.map((row) => row.organisationId))]);
-    const comments = await this.rounds.lastComments(sql, round.id, organisationId);
+    const organisations = await this.rounds.organisationsWithContacts(tx, [...new Set(rows.map((row) => row.organisationId))]);
+    const comments = await this.rounds.lastComments(tx, round.id, organisationId);
     const requests = toDigestRequests(rows, new Map(organisations.map((o) => [o.id, o])), comments);
     const messages = requests.map((request) =>
       this.digest(round, request, 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder),
     );
-    return this.outbox.add(sql, messages, this.messageIdDomain());
+    return this.outbox.add(tx, messages, this.messageIdDomain());
   }
 
   /** "Send the reminder now" from the secretariat: to everyone missing, or to one organisation. */
@@ -445,9 +445,9 @@ export class RoundsService {
     if (round.state !== 'open') throw new ConflictException(`Round ${roundId} is ${round.state}; reminders go out only while it is open.`);
     const now = this.clock.now();
     const daysLeft = Math.ceil((round.deadline.getTime() - now.getTime()) / 86_400_000);
-    const outboxIds = await this.rounds.sqlTransaction((sql) =>
+    const outboxIds = await this.rounds.transaction((tx) =>
       this.reminders(
-        sql,
+        tx,
         round,
         `reminder:manual:${now.toISOString()}`,
         { step: daysLeft > 0 ? 'before' : 'overdue', daysLeft },
@@ -480,7 +480,7 @@ export class RoundsService {
     if (round.state === 'closed') return round;
     const now = this.clock.now();
     await this.rounds.transaction(async (tx) => {
-      await this.rounds.claimStep(viaPrisma(tx), roundId, 'close');
+      await this.rounds.claimStep(tx, roundId, 'close');
       await this.rounds.setRoundState(tx, roundId, ['scheduled', 'open'], { state: 'closed', closedAt: now });
     });
     return this.get(roundId);

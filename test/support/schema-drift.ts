@@ -20,6 +20,8 @@ interface DmmfField {
   relationFromFields?: string[];
   relationToFields?: string[];
   relationOnDelete?: string;
+  /** A `@db.…` attribute, e.g. ['Timestamptz', ['3']]. */
+  nativeType?: [string, string[]] | null;
 }
 interface DmmfModel {
   name: string;
@@ -72,7 +74,12 @@ export function factsFromSchema(schemaPath: string): Set<string> {
         }
         continue;
       }
-      const type = field.kind === 'enum' ? field.type : (SCALAR_TYPES[field.type] ?? `unsupported ${field.type}`);
+      const type =
+        field.kind === 'enum'
+          ? field.type
+          : field.nativeType
+            ? field.nativeType[0].toLowerCase()
+            : (SCALAR_TYPES[field.type] ?? `unsupported ${field.type}`);
       const nullability = field.isRequired || field.isList ? 'not null' : 'null';
       // Prisma lists are nullable columns without NOT NULL; compare them as the migration writes them.
       const listNullability = field.isList ? 'null' : nullability;
