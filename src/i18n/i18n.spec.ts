@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { REPORT_LANGUAGES } from '../annual-report/annual-report.content.js';
 import { LANGUAGES } from '../plan/plan-file.schema.js';
 import {
   DEFAULT_I18N_DIR,
@@ -75,6 +76,17 @@ describe('the texts in templates/i18n', () => {
     expect(used('mail').filter((use) => !mail.has(use.split(': ')[1]!))).toEqual([]);
     expect(used('pages').filter((use) => !pages.has(use.split(': ')[1]!))).toEqual([]);
     expect(used('mail').length + used('pages').length).toBeGreaterThan(100);
+  });
+
+  it('has every key the report renderers ask for, in every report language', () => {
+    expect([...NAMESPACES.report]).toEqual([...REPORT_LANGUAGES]);
+    const english = new Set(Object.keys(messagesOf(raw('en', 'report'))));
+    const render = resolve(import.meta.dirname, '../annual-report/render');
+    const used = readdirSync(render)
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) => [...readFileSync(join(render, file), 'utf8').matchAll(/\bt\((?:lang, )?'([\w.]+)'/g)].map((m) => m[1]!));
+    expect(used.length).toBeGreaterThan(50);
+    expect(used.filter((key) => !english.has(key))).toEqual([]);
   });
 });
 
