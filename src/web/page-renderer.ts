@@ -31,7 +31,10 @@ export class PageRenderer {
     this.hbs.registerHelper('or', (a: unknown, b: unknown) => a || b);
     this.hbs.registerHelper('percentWidth', (value: unknown) => (typeof value === 'number' ? Math.round(value * 100) : 0));
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
-    this.hbs.registerHelper('percent', (value: unknown) => (typeof value === 'number' ? `${Math.round(value * 1000) / 10} %` : '–'));
+    // A ratio as the page's language writes a percentage, to one decimal: "48,6 %" (da, sv, nb, fi), "48.6%" (en).
+    this.hbs.registerHelper('percent', (value: unknown, options: Handlebars.HelperOptions) =>
+      typeof value === 'number' ? i18n.percent((options.data as { language: string }).language, value, { maximumFractionDigits: 1 }) : '–',
+    );
     for (const file of readdirSync(join(PAGES_DIR, 'partials'))) {
       this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(PAGES_DIR, 'partials', file), 'utf8'));
     }
