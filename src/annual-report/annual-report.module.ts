@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { I18nModule } from '../i18n/i18n.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PlanModule } from '../plan/plan.module.js';
 import { ProgressModule } from '../progress/progress.module.js';
@@ -9,7 +10,7 @@ import { AnnualReportRenderer } from './render/annual-report.renderer.js';
 
 /** The annual status report: content model, renderers (HTML, PDF, DOCX, XLSX), storage, job and API. */
 @Module({
-  imports: [PlanModule, ProgressModule, MailModule],
+  imports: [PlanModule, ProgressModule, MailModule, I18nModule],
   controllers: [AnnualReportController],
   providers: [AnnualReportRepository, AnnualReportRenderer, AnnualReportService],
   exports: [AnnualReportService],

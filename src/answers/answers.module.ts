@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { I18nModule } from '../i18n/i18n.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import { AnswerFormController } from './answer-form.controller.js';
@@ -7,7 +8,7 @@ import { AnswersRepository } from './answers.repository.js';
 import { AnswersService } from './answers.service.js';
 
 @Module({
-  imports: [MailModule],
+  imports: [MailModule, I18nModule],
   controllers: [AnswerFormController, AnswersApiController],
   providers: [AnswersRepository, AnswersService, PageRenderer],
   exports: [AnswersService, AnswersRepository],

@@ -1,44 +1,55 @@
+import { DateTime, type DateTimeMaybeValid } from 'luxon';
+
 /**
- * Calendar arithmetic in the configured time zone (TZ, Europe/Copenhagen by default), with no
- * library: a deadline "2026-12-01" means the end of that day where the secretariat sits, and a
- * reminder goes out at nine in the morning there, not at midnight UTC.
+ * Calendar arithmetic in the configured time zone (TZ, Europe/Copenhagen by default): a deadline
+ * "2026-12-01" means the end of that day where the secretariat sits, and a reminder goes out at nine
+ * in the morning there, not at midnight UTC. Luxon knows the zones' rules; a date or time that does
+ * not exist on the calendar (2026-02-30, 25:00) is refused with a RangeError, never rolled over.
  */
 
-/** The offset of `timeZone` from UTC at `instant`, in minutes (e.g. 60 for CET, 120 for CEST). */
-function offsetMinutes(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(instant);
-  const name = parts.find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
-  const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
-  if (!match) return 0;
-  const minutes = Number(match[2]) * 60 + Number(match[3] ?? 0);
-  return match[1] === '-' ? -minutes : minutes;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function valid(value: DateTimeMaybeValid, input: string): DateTime<true> {
+  if (!value.isValid) throw new RangeError(`${input} is not a valid date: ${value.invalidExplanation ?? value.invalidReason}`);
+  return value;
 }
 
-/** The instant of a wall-clock time in `timeZone`. */
+/** A calendar date (YYYY-MM-DD) as the start of that day in `timeZone`. */
+function day(date: string, timeZone: string): DateTime<true> {
+  if (!DAY.test(date)) throw new RangeError(`${date} is not a date (YYYY-MM-DD)`);
+  return valid(DateTime.fromFormat(date, 'yyyy-MM-dd', { zone: timeZone }), date);
+}
+
+/**
+ * The instant of a wall-clock time (HH:mm[:ss[.SSS]]) in `timeZone`. A time skipped when the clocks
+ * go forward is read as the same time after the change (02:30 is 03:30 summer time); a time that
+ * happens twice when they go back is the later one.
+ */
 export function zonedTime(date: string, time: string, timeZone: string): Date {
-  const asUtc = new Date(`${date}T${time}Z`);
-  // Two passes settle the offset even on the day a daylight-saving change happens.
-  let instant = new Date(asUtc.getTime() - offsetMinutes(asUtc, timeZone) * 60_000);
-  instant = new Date(asUtc.getTime() - offsetMinutes(instant, timeZone) * 60_000);
-  return instant;
+  day(date, timeZone);
+  return valid(DateTime.fromISO(`${date}T${time}`, { zone: timeZone }), `${date}T${time}`).toJSDate();
 }
 
 /** The calendar date (YYYY-MM-DD) of an instant in `timeZone`. */
 export function localDate(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return valid(DateTime.fromJSDate(instant, { zone: timeZone }), String(instant)).toISODate();
 }
 
+/** The date `days` calendar days after `date` (before, when negative), whatever the time zone. */
 export function addCalendarDays(date: string, days: number): string {
-  const day = new Date(`${date}T12:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + days);
-  return day.toISOString().slice(0, 10);
+  return day(date, 'UTC').plus({ days }).toISODate();
 }
 
-export const startOfDay = (date: string, timeZone: string) => zonedTime(date, '00:00:00.000', timeZone);
-export const endOfDay = (date: string, timeZone: string) => zonedTime(date, '23:59:59.999', timeZone);
+/** The first instant of a calendar day in `timeZone` (its first existing one, where the day starts with a gap). */
+export const startOfDay = (date: string, timeZone: string): Date => day(date, timeZone).startOf('day').toJSDate();
+/** The last millisecond of a calendar day in `timeZone`. */
+export const endOfDay = (date: string, timeZone: string): Date => day(date, timeZone).endOf('day').toJSDate();
 
-/** A date-only value means a whole day: its start for an opening, its end for a deadline. */
+/**
+ * A date-only value means a whole day: its start for an opening, its end for a deadline. Anything
+ * else must be an ISO 8601 date-time; one without an offset is wall-clock time in `timeZone`.
+ */
 export function parseDayOrInstant(value: string, edge: 'start' | 'end', timeZone: string): Date {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return edge === 'start' ? startOfDay(value, timeZone) : endOfDay(value, timeZone);
-  return new Date(value);
+  if (DAY.test(value)) return edge === 'start' ? startOfDay(value, timeZone) : endOfDay(value, timeZone);
+  return valid(DateTime.fromISO(value, { zone: timeZone }), value).toJSDate();
 }

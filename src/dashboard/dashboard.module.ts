@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AnnualReportModule } from '../annual-report/annual-report.module.js';
+import { I18nModule } from '../i18n/i18n.module.js';
 import { InboundModule } from '../inbound/inbound.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PlanModule } from '../plan/plan.module.js';
@@ -10,7 +11,7 @@ import { DashboardController } from './dashboard.controller.js';
 import { DashboardRepository } from './dashboard.repository.js';
 
 @Module({
-  imports: [AnnualReportModule, PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule],
+  imports: [AnnualReportModule, PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule, I18nModule],
   controllers: [DashboardController],
   providers: [DashboardRepository, PageRenderer],
 })

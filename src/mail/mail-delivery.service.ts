@@ -157,7 +157,7 @@ export class MailDeliveryService implements OnModuleInit {
   }
 }
 
-interface SmtpError extends Error {
+export interface SmtpError extends Error {
   code?: string;
   responseCode?: number;
   response?: string;
@@ -167,7 +167,7 @@ export function isPermanent(error: SmtpError): boolean {
   return typeof error.responseCode === 'number' && error.responseCode >= 500 && error.responseCode < 600;
 }
 
-function describeSmtpError(error: SmtpError): string {
+export function describeSmtpError(error: SmtpError): string {
   if (error.code === 'ECOMPOSE') return error.message.slice(0, 300);
   if (error.code === 'ETIMEDOUT') return `timed out: the SMTP server did not answer (${error.message})`;
   if (error.responseCode) return `SMTP ${error.responseCode}: ${(error.response ?? error.message).slice(0, 300)}`;

@@ -99,6 +99,16 @@ export class RoundsService implements OnModuleInit {
     return this.config.get('TZ');
   }
 
+  /** A date of the request; one that is not on the calendar (2026-02-30) is the caller's mistake, not ours. */
+  private parseDate(field: string, value: string, edge: 'start' | 'end'): Date {
+    try {
+      return parseDayOrInstant(value, edge, this.timeZone);
+    } catch (error) {
+      if (error instanceof RangeError) throw new BadRequestException(`${field}: ${error.message}.`);
+      throw error;
+    }
+  }
+
   async create(input: CreateRound): Promise<RoundWithPlan> {
     const planId = await this.plans.resolvePlanId(input.plan);
     const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
@@ -106,10 +116,10 @@ export class RoundsService implements OnModuleInit {
       throw new BadRequestException(`year: ${input.year} is outside the plan period ${plan.periodFrom}-${plan.periodTo}.`);
     }
     const now = this.clock.now();
-    const opensAt = input.opensAt ? parseDayOrInstant(input.opensAt, 'start', this.timeZone) : now;
-    const deadline = parseDayOrInstant(input.deadline, 'end', this.timeZone);
+    const opensAt = input.opensAt ? this.parseDate('opensAt', input.opensAt, 'start') : now;
+    const deadline = this.parseDate('deadline', input.deadline, 'end');
     const graceUntil = input.graceUntil
-      ? parseDayOrInstant(input.graceUntil, 'end', this.timeZone)
+      ? this.parseDate('graceUntil', input.graceUntil, 'end')
       : addDays(deadline, this.config.get('GRACE_DAYS'));
     if (deadline <= opensAt)
       throw new BadRequestException(`deadline: ${deadline.toISOString()} is not after the opening ${opensAt.toISOString()}.`);
@@ -461,11 +471,11 @@ export class RoundsService implements OnModuleInit {
   async extend(roundId: number, input: { deadline: string; graceUntil?: string }) {
     const round = await this.get(roundId);
     if (round.state === 'closed') throw new ConflictException(`Round ${roundId} is closed and cannot be extended.`);
-    const deadline = parseDayOrInstant(input.deadline, 'end', this.timeZone);
+    const deadline = this.parseDate('deadline', input.deadline, 'end');
     if (deadline <= round.deadline)
       throw new BadRequestException(`deadline: the new deadline must be after the current one (${round.deadline.toISOString()}).`);
     const graceUntil = input.graceUntil
-      ? parseDayOrInstant(input.graceUntil, 'end', this.timeZone)
+      ? this.parseDate('graceUntil', input.graceUntil, 'end')
       : addDays(deadline, this.config.get('GRACE_DAYS'));
     if (graceUntil < deadline) throw new BadRequestException('graceUntil: the grace window cannot end before the deadline.');
     await this.rounds.transaction(async (tx) => {

@@ -1,40 +1,40 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_TEMPLATES_DIR } from '../mail/templates/mail-renderer.js';
+import { I18n, toLanguage, type Namespace, type Params } from '../i18n/i18n.js';
 import { registerHelpers } from '../mail/templates/helpers.js';
-import { MAIL_LANGUAGES, type Language } from '../mail/templates/mail-data.js';
-import { toLanguage, Translations, type Strings } from '../mail/templates/translations.js';
 
 export const PAGES_DIR = resolve(import.meta.dirname, '../../templates/pages');
 
 /**
+ * Where the pages look a key up, in order: the secretariat's pages, the answer form, then the
+ * mail texts, so a state is called the same in a mail and on a page.
+ */
+export const PAGE_NAMESPACES: readonly Namespace[] = ['dashboard', 'form', 'mail'];
+
+/**
  * Server-rendered pages (the answer form, and the secretariat's pages). Its own Handlebars
- * instance, with the mail helpers (t, date, number, state, due) over the mail strings plus the
- * page strings in templates/pages/i18n, so a state is called the same in a mail and on a page.
- * HTML is escaped everywhere; no template uses triple braces except for the rendered body.
+ * instance, with the mail helpers (t, date, number, state, due) over the page and mail texts of
+ * templates/i18n (see PAGE_NAMESPACES). HTML is escaped everywhere; no template uses triple
+ * braces except for the rendered body.
  */
 @Injectable()
 export class PageRenderer {
   private readonly hbs = Handlebars.create();
-  private readonly translations: Translations;
   private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
   private readonly layout: Handlebars.TemplateDelegate;
 
-  constructor() {
-    const mail = Translations.load(join(DEFAULT_TEMPLATES_DIR, 'i18n'));
-    const pages = Translations.load(join(PAGES_DIR, 'i18n'));
-    const strings = Object.fromEntries(
-      MAIL_LANGUAGES.map((language) => [language, { ...mail.strings[language], ...pages.strings[language] }]),
-    ) as Record<Language, Strings>;
-    this.translations = new Translations(strings);
-    registerHelpers(this.hbs, this.translations);
+  constructor(@Inject(I18n) private readonly i18n: I18n) {
+    registerHelpers(this.hbs, i18n, PAGE_NAMESPACES);
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.hbs.registerHelper('or', (a: unknown, b: unknown) => a || b);
     this.hbs.registerHelper('percentWidth', (value: unknown) => (typeof value === 'number' ? Math.round(value * 100) : 0));
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
-    this.hbs.registerHelper('percent', (value: unknown) => (typeof value === 'number' ? `${Math.round(value * 1000) / 10} %` : '–'));
+    // A ratio as the page's language writes a percentage, to one decimal: "48,6 %" (da, sv, nb, fi), "48.6%" (en).
+    this.hbs.registerHelper('percent', (value: unknown, options: Handlebars.HelperOptions) =>
+      typeof value === 'number' ? i18n.percent((options.data as { language: string }).language, value, { maximumFractionDigits: 1 }) : '–',
+    );
     for (const file of readdirSync(join(PAGES_DIR, 'partials'))) {
       this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(PAGES_DIR, 'partials', file), 'utf8'));
     }
@@ -54,7 +54,7 @@ export class PageRenderer {
     return this.layout({ ...data, title }, { data: { ...privateData, body } });
   }
 
-  t(language: string, key: string, params?: Record<string, unknown>): string {
-    return this.translations.translate(toLanguage(language), key, params);
+  t(language: string, key: string, params?: Params): string {
+    return this.i18n.t(toLanguage(language), key, params, PAGE_NAMESPACES);
   }
 }

@@ -100,11 +100,14 @@ describe('composing mail on threads of its own', () => {
   it('fails the messages of a thread that dies, and carries on with a new one', async () => {
     await threads.compose(digestRequest(1)); // both threads exist from the test before; make sure of the first
     const inFlight = Array.from({ length: 200 }, (_, i) => threads.compose(digestRequest(100 + i)));
-    const victim = (threads as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads[0]!;
-    await victim.worker.terminate();
+    // Killed from outside, as an out-of-memory error or a crash in native code would: through the pool's list of its threads.
+    const victim = (threads as unknown as { pool: { threads: { terminate(): Promise<number> }[] } }).pool.threads[0]!;
+    await victim.terminate();
     const outcomes = await Promise.allSettled(inFlight);
     const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(failed.length).toBeGreaterThan(0);
+    // Only what the dead thread was composing fails: the messages waiting for a thread are composed.
+    expect(failed.length).toBeLessThan(inFlight.length / 2);
     for (const outcome of failed) expect(String((outcome as PromiseRejectedResult).reason)).toMatch(/mail compose thread exited/);
     // The next messages go to a fresh thread in the dead one's place.
     const after = await Promise.all(Array.from({ length: 6 }, (_, i) => threads.compose(digestRequest(200 + i))));

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';
 import { outboxSettled } from '../support/outbox.js';
+import { settled } from '../support/settled.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
@@ -72,7 +73,7 @@ describe('queues on a Redis Cluster', () => {
     expect((await worker.app.get(RoundScheduler).tick()).steps.map((s) => s.step)).toEqual(['reminder:-7']);
     await outboxSettled(db.url);
     await smtp.waitFor(5);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settled(worker, { smtp });
     expect(smtp.received).toHaveLength(5);
     expect(new Set(smtp.received.map((mail) => mail.messageId)).size).toBe(5);
     expect(subjects).toHaveLength(3);

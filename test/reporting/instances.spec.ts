@@ -5,6 +5,7 @@ import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { outboxSettled } from '../support/outbox.js';
+import { settled } from '../support/settled.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
@@ -91,7 +92,7 @@ describe('several instances, and Redis losing its data', () => {
       expect(requeued).toBe(5);
       await outboxSettled(db.url);
       await smtp.waitFor(5);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await settled(worker, { smtp });
       expect(smtp.received).toHaveLength(5);
       expect(new Set(smtp.received.map((m) => m.messageId)).size).toBe(5);
       // A second reconciliation finds nothing left to do.

@@ -5,6 +5,7 @@ import { RoundsService } from '../../src/reporting/rounds.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { outboxSettled } from '../support/outbox.js';
+import { settled } from '../support/settled.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
@@ -135,19 +136,36 @@ describe('opening a round in chunks', () => {
       apps.push(app);
       return app;
     };
+    /** `n` instances on the shared database: started once and kept for the next test (starting one costs more than a test). */
+    const instances = async (n: number) => {
+      while (apps.length < n) await start();
+      return apps.slice(0, n);
+    };
+
+    // Each test starts with no round and no mail, whichever ran before it.
+    beforeEach(async () => {
+      if (apps[0]) await settled(apps[0], { smtp, ms: 30_000 });
+      await sql(db.url, `DELETE FROM "ReportingRound"`);
+      await sql(db.url, `DELETE FROM "OutboxMessage"`);
+      smtp.clear();
+      for (const app of apps) app.clock.set('2024-11-01T08:00:00Z');
+    });
 
     it('an opening that fails in its third chunk leaves two whole chunks, and the tick finishes it once', async () => {
-      const first = await start();
+      const [first, ...others] = (await instances(3)) as [TestApp, TestApp, TestApp];
       // The third chunk dies after writing its requests: its transaction must take them back.
       const repository = first.app.get(RoundsRepository);
-      const write = repository.createRequestMilestones.bind(repository);
+      const write = repository.createRequestMilestones;
       let chunks = 0;
       repository.createRequestMilestones = async (...args) => {
         if (++chunks === 3) throw new Error('the process died here');
-        return write(...args);
+        return write.apply(repository, args);
       };
-      await first.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(500);
-      repository.createRequestMilestones = write;
+      try {
+        await first.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(500);
+      } finally {
+        repository.createRequestMilestones = write; // the instance is shared with the next test
+      }
 
       const [{ id: roundId, state }] = await sql<{ id: number; state: string }>(db.url, `SELECT id, state::text FROM "ReportingRound"`);
       expect(state).toBe('open');
@@ -155,7 +173,6 @@ describe('opening a round in chunks', () => {
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "RoundStep" WHERE step = 'opening'`)).toBe(1);
 
       // Three instances tick at once (the one that failed among them): the opening is finished once.
-      const others = [await start(), await start()];
       const steps = (await Promise.all([first, ...others].map((app) => app.app.get(RoundScheduler).tick()))).flatMap((r) => r.steps);
       expect(steps).toEqual([]); // finishing an opening is not a new step; 'open' happened once
       await expectCompleteOpening(db.url, roundId!, 23, 3);
@@ -174,23 +191,19 @@ describe('opening a round in chunks', () => {
       // Nothing more on later ticks or a second POST …/open.
       await first.api.post(`/api/rounds/${roundId}/open`).expect(200);
       await first.app.get(RoundScheduler).tick();
-      await outboxSettled(db.url, 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await settled(first, { smtp, ms: 30_000 });
       expect(distinct()).toBe(21);
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "OutboxMessage"`)).toBe(21);
     }, 120_000);
 
     it('a round opened by four instances at once in chunks writes every request once', async () => {
-      await sql(db.url, `DELETE FROM "ReportingRound"`);
-      await sql(db.url, `DELETE FROM "OutboxMessage"`);
-      smtp.clear();
-      while (apps.length < 4) await start();
-      const round = (await apps[0]!.api.post('/api/rounds').send({ year: 2025, opensAt: '2024-11-02', deadline: '2025-12-01' }).expect(201))
+      const four = await instances(4);
+      const round = (await four[0]!.api.post('/api/rounds').send({ year: 2025, opensAt: '2024-11-02', deadline: '2025-12-01' }).expect(201))
         .body;
       expect(round.state).toBe('scheduled');
-      for (const app of apps) app.clock.set('2024-11-02T08:00:00Z');
+      for (const app of four) app.clock.set('2024-11-02T08:00:00Z');
       // Due in 2025 or before: all three milestones of each organisation are asked about.
-      const steps = (await Promise.all(apps.map((app) => app.app.get(RoundScheduler).tick()))).flatMap((r) => r.steps);
+      const steps = (await Promise.all(four.map((app) => app.app.get(RoundScheduler).tick()))).flatMap((r) => r.steps);
       expect(steps).toEqual([{ round: round.id, step: 'open', messages: expect.any(Number) }]);
       await expectCompleteOpening(db.url, round.id, 23, 3);
       await outboxSettled(db.url, 30_000);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { settled } from '../support/settled.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
@@ -66,7 +67,9 @@ describe('a worker killed in the middle of a send', () => {
       if (Date.now() > deadline) throw new Error(`only ${n} of ${total} messages were delivered`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    await new Promise((resolve) => setTimeout(resolve, 4_500)); // let a held message land, if any
+    // Quiet before counting: no job left in the queues, and the message the killed worker had in
+    // flight, if it reached the server, answered (it is held 4 s) or cut off.
+    await settled(t, { smtp, ms: 20_000 });
     const copies = new Map<string, number>();
     for (const mail of smtp.received) copies.set(mail.messageId!, (copies.get(mail.messageId!) ?? 0) + 1);
     const ids = await sql<{ messageId: string }>(t.db.url, `SELECT "messageId" FROM "OutboxMessage"`);
@@ -74,7 +77,6 @@ describe('a worker killed in the middle of a send', () => {
       expect(copies.get(messageId)).toBeGreaterThanOrEqual(1);
       expect(copies.get(messageId)).toBeLessThanOrEqual(2);
     }
-    // Only messages that were in flight when the worker died can have arrived twice.
     // Only messages that were in flight when the worker died can have arrived twice.
     expect(smtp.received.length).toBeLessThanOrEqual(total + inFlight);
   });

@@ -18,6 +18,8 @@ export class TestSmtpServer {
   behaviour: SmtpBehaviour = 'accept';
   /** How many messages began to arrive (DATA), accepted or not. */
   dataStarted = 0;
+  /** Messages begun and not answered yet (accepted, refused, or cut off by a client that went away). */
+  receiving = 0;
   private refusals = 0;
   private server!: SMTPServer;
   port = 0;
@@ -41,8 +43,22 @@ export class TestSmtpServer {
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         this.dataStarted++;
+        this.receiving++;
+        let ended = false;
+        // A client that dies before the end of its message: smtp-server destroys the stream and no 'end' comes.
+        stream.on('close', () => {
+          if (!ended) this.receiving--;
+        });
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', async () => {
+          ended = true;
+          try {
+            await answer();
+          } finally {
+            this.receiving--;
+          }
+        });
+        const answer = async () => {
           const behaviour = this.behaviour;
           // "holdMs": keep the message, but answer only after a while (a send caught in flight).
           if (typeof behaviour === 'object' && 'holdMs' in behaviour) await new Promise((resolve) => setTimeout(resolve, behaviour.holdMs));
@@ -57,7 +73,7 @@ export class TestSmtpServer {
           parsed.envelopeTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);
           this.received.push(parsed);
           callback();
-        });
+        };
       },
     });
     // A client that dies mid-conversation resets its socket; that is the client's problem, not the test's.

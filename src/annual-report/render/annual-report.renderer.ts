@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../../config/config.module.js';
+import { I18n } from '../../i18n/i18n.js';
 import type { AnnualReportContent, ReportFormat } from '../annual-report.content.js';
 import { HtmlReport } from './html-report.js';
 import { ReportLabels } from './report-labels.js';
@@ -13,8 +14,9 @@ export interface RenderedReport {
 }
 
 /**
- * Every format of a report, from its snapshot only. The labels and the template are read once,
- * at boot, so a missing translation or a broken template stops the service rather than a report.
+ * Every format of a report, from its snapshot only. The texts (I18nModule) and the template are
+ * read once, at boot, so a malformed text file or a broken template stops the service rather than
+ * a report.
  * The PDF, DOCX and XLSX renderers are loaded on first use instead: playwright-core, docx and
  * exceljs together weigh well over 100 MiB of memory, and an API process never renders a report.
  */
@@ -23,8 +25,11 @@ export class AnnualReportRenderer {
   readonly labels: ReportLabels;
   private readonly html = new HtmlReport();
 
-  constructor(private readonly config: AppConfig) {
-    this.labels = ReportLabels.load(config.get('TZ'));
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(I18n) i18n: I18n,
+  ) {
+    this.labels = new ReportLabels(i18n);
   }
 
   renderHtml(content: AnnualReportContent): string {

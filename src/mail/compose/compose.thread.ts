@@ -1,17 +1,20 @@
 /**
- * A mail composing thread (started by ComposeThreads): renders templates and builds MIME for the
- * delivery worker, whose own thread keeps to the queue, the database and the SMTP sockets.
- * Messages: { id, request } in; { id, message } or { id, error } out.
+ * A mail composing thread of ComposeThreads' piscina pool: renders templates and builds MIME for the
+ * delivery worker, whose own thread keeps to the queue, the database and the SMTP sockets. A message
+ * that cannot be composed is answered with its error, not thrown, so that a task the pool rejects
+ * always means that the thread itself failed.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { MessageComposer, type ComposeRequest } from './message-composer.js';
+import { workerData } from 'node:worker_threads';
+import { MessageComposer, type ComposedMessage, type ComposeRequest } from './message-composer.js';
 
-const port = parentPort!;
+export type ComposeReply = { message: ComposedMessage } | { error: { message: string; stack?: string } };
+
 const composer = new MessageComposer((workerData as { templatesDir?: string }).templatesDir);
 
-port.on('message', ({ id, request }: { id: number; request: ComposeRequest }) => {
-  composer.compose(request).then(
-    (message) => port.postMessage({ id, message }),
-    (error: Error) => port.postMessage({ id, error: { message: error.message, stack: error.stack } }),
-  );
-});
+export default async function compose(request: ComposeRequest): Promise<ComposeReply> {
+  try {
+    return { message: await composer.compose(request) };
+  } catch (error) {
+    return { error: { message: (error as Error).message, stack: (error as Error).stack } };
+  }
+}

@@ -1,7 +1,7 @@
 import type Handlebars from 'handlebars';
+import { toLanguage, type I18n, type Namespace } from '../../i18n/i18n.js';
 import { MILESTONE_STATES } from '../../plan/plan-file.schema.js';
 import type { DigestMilestone } from './mail-data.js';
-import { toLanguage, type Translations } from './translations.js';
 
 /**
  * The helpers every mail template can use. The renderer passes the language and the output format
@@ -28,29 +28,35 @@ export interface MailPrivateData {
 
 const languageOf = (options: Options) => toLanguage((options.data as MailPrivateData | undefined)?.language);
 
-export function registerHelpers(hbs: HandlebarsEnv, translations: Translations): void {
+/**
+ * Texts come from the I18n (src/i18n) in the namespaces given, looked up in order: the mails read
+ * "mail", the pages their own namespaces and then "mail", so a state is called the same in both.
+ */
+export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: readonly Namespace[] = ['mail']): void {
+  const translate = i18n.translator(namespaces);
+
   /** {{t "key" name=value}}; with count=n the key's plural form for n is used. */
   hbs.registerHelper('t', (key: unknown, options: Options) => {
     if (typeof key !== 'string') throw new Error(`The t helper needs a key, got ${String(key)}`);
-    return translations.translate(languageOf(options), key, options.hash);
+    return translate(languageOf(options), key, options.hash);
   });
 
-  hbs.registerHelper('date', (value: unknown, options: Options) => translations.formatDate(languageOf(options), value));
+  hbs.registerHelper('date', (value: unknown, options: Options) => i18n.date(languageOf(options), value));
 
-  hbs.registerHelper('number', (value: unknown, options: Options) => translations.formatNumber(languageOf(options), value));
+  hbs.registerHelper('number', (value: unknown, options: Options) => i18n.number(languageOf(options), value));
 
-  hbs.registerHelper('state', (value: unknown, options: Options) => translations.translate(languageOf(options), `state.${String(value)}`));
+  hbs.registerHelper('state', (value: unknown, options: Options) => translate(languageOf(options), `state.${String(value)}`));
 
   /** "2021", "2023–2024", or the language's "no year set". */
   hbs.registerHelper('due', (milestone: Pick<DigestMilestone, 'dueFrom' | 'dueTo'>, options: Options) => {
     const { dueFrom, dueTo } = milestone;
-    if (dueFrom === null || dueFrom === undefined) return translations.translate(languageOf(options), 'due.none');
+    if (dueFrom === null || dueFrom === undefined) return translate(languageOf(options), 'due.none');
     return dueTo === null || dueTo === undefined || dueTo === dueFrom ? String(dueFrom) : `${dueFrom}–${dueTo}`;
   });
 
   /** The words a reply may use for each state, in the mail's language, in the plan's order. */
   hbs.registerHelper('replyWords', (options: Options) =>
-    MILESTONE_STATES.map((state) => ({ state, word: translations.translate(languageOf(options), `reply_word.${state}`) })),
+    MILESTONE_STATES.map((state) => ({ state, word: translate(languageOf(options), `reply_word.${state}`) })),
   );
 
   /**

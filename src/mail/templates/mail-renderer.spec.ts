@@ -14,11 +14,11 @@ import {
   type ReportReadyData,
   type SecretariatSummaryData,
 } from './mail-data.js';
+import { DEFAULT_I18N_DIR, I18n, messagesOf, placeholdersOf, resolveTimeZone, type Message } from '../../i18n/i18n.js';
 import { DEFAULT_TEMPLATES_DIR, MailRenderer } from './mail-renderer.js';
 import { oneLine } from './subjects.js';
-import { placeholdersOf, resolveTimeZone, Translations, type Message } from './translations.js';
 
-// Midday UTC, so the day is the same in any zone the tests run in; the zone itself is tested on Translations.
+// Midday UTC, so the day is the same in any zone the tests run in; the zone itself is tested on I18n.
 const round = { year: 2026, deadline: new Date('2026-12-01T12:00:00Z'), graceUntil: new Date('2026-12-15T12:00:00Z') };
 const plan = { title: 'Nordisk handlingsplan 2021-24' };
 
@@ -124,8 +124,10 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
   'report-ready': reportReady(),
 };
 
-const i18nDir = join(DEFAULT_TEMPLATES_DIR, 'i18n');
-const stringsOf = (language: Language): Record<string, Message> => JSON.parse(readFileSync(join(i18nDir, `${language}.json`), 'utf8'));
+const i18nDir = DEFAULT_I18N_DIR;
+// The mail texts of a language, plural forms ("key_one", "key_other") grouped under their key.
+const stringsOf = (language: Language): Record<string, Message> =>
+  messagesOf(JSON.parse(readFileSync(join(i18nDir, language, 'mail.json'), 'utf8')));
 const LOCALES: Record<Language, string> = { da: 'da', sv: 'sv', nb: 'nb', fi: 'fi', en: 'en' };
 
 describe('MailRenderer', () => {
@@ -279,12 +281,12 @@ describe('MailRenderer', () => {
     });
 
     it('shows deadlines in the configured zone, Copenhagen by default', () => {
-      const translations = Translations.load(i18nDir, 'Europe/Copenhagen');
+      const translations = I18n.load({ dir: i18nDir, timeZone: 'Europe/Copenhagen' });
       // 23:30 UTC on 30 November is already 1 December in Copenhagen.
-      expect(translations.formatDate('da', new Date('2026-11-30T23:30:00Z'))).toBe('1. december 2026');
-      expect(translations.formatDate('da', '2026-11-30T23:30:00Z')).toBe('1. december 2026');
-      expect(Translations.load(i18nDir, 'UTC').formatDate('da', new Date('2026-11-30T23:30:00Z'))).toBe('30. november 2026');
-      expect(() => translations.formatDate('da', 'not a date')).toThrow('Not a date');
+      expect(translations.date('da', new Date('2026-11-30T23:30:00Z'))).toBe('1. december 2026');
+      expect(translations.date('da', '2026-11-30T23:30:00Z')).toBe('1. december 2026');
+      expect(I18n.load({ dir: i18nDir, timeZone: 'UTC' }).date('da', new Date('2026-11-30T23:30:00Z'))).toBe('30. november 2026');
+      expect(() => translations.date('da', 'not a date')).toThrow('Not a date');
       expect(resolveTimeZone(undefined)).toBe('Europe/Copenhagen');
       expect(resolveTimeZone('')).toBe('Europe/Copenhagen');
       expect(resolveTimeZone('Not/A_Zone')).toBe('Europe/Copenhagen');
@@ -448,17 +450,23 @@ describe('MailRenderer', () => {
 
     describe('with a changed copy of the templates', () => {
       let dir: string;
+      let texts: string;
       beforeEach(() => {
         dir = mkdtempSync(join(tmpdir(), 'mail-templates-'));
         cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
+        texts = mkdtempSync(join(tmpdir(), 'mail-texts-'));
+        cpSync(DEFAULT_I18N_DIR, texts, { recursive: true });
       });
-      afterEach(() => rmSync(dir, { recursive: true, force: true }));
+      afterEach(() => {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(texts, { recursive: true, force: true });
+      });
 
       it('falls back to English for a key a language lacks', () => {
-        const file = join(dir, 'i18n', 'sv.json');
+        const file = join(texts, 'sv', 'mail.json');
         const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
         writeFileSync(file, JSON.stringify(rest));
-        const { text } = new MailRenderer(dir).render('status-request', 'sv', digest());
+        const { text } = new MailRenderer(dir, texts).render('status-request', 'sv', digest());
         expect(text).toContain('Kind regards,\nSekretariatet');
       });
 

@@ -2,13 +2,16 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_I18N_DIR, i18n, I18n, toLanguage, type Params } from '../../i18n/i18n.js';
 import { registerHelpers, type Format, type MailPrivateData } from './helpers.js';
 import { MAIL_TEMPLATE_NAMES, type Language, type MailData, type MailTemplateName, type RenderedMail } from './mail-data.js';
 import { oneLine, SUBJECTS, type SubjectText } from './subjects.js';
-import { toLanguage, Translations, type Params } from './translations.js';
 
 /** Provide this token to read the templates from somewhere else (tests, a deployment's own texts). */
 export const MAIL_TEMPLATES_DIR = Symbol('MAIL_TEMPLATES_DIR');
+
+/** Provide this token to read the texts (templates/i18n/<language>/mail.json) from somewhere else. */
+export const MAIL_I18N_DIR = Symbol('MAIL_I18N_DIR');
 
 /**
  * templates/mail at the repository root. This file is src/mail/templates/ or, compiled,
@@ -27,7 +30,8 @@ type Compiled = Handlebars.TemplateDelegate;
  * Each mail is templates/mail/<name>.html.hbs and <name>.text.hbs, wrapped in
  * layouts/base.<format>.hbs, with partials/<partial>.<format>.hbs available as {{> partial}}: the
  * same partial name gives the HTML or the text version, so both templates read alike. Texts come
- * from i18n/<language>.json through the helpers (see helpers.ts).
+ * from templates/i18n/<language>/mail.json through the helpers (see helpers.ts and src/i18n). The
+ * compose threads build their own MailRenderer, which reads the same files.
  *
  * The data may have been through JSON (the outbox stores it), so dates can arrive as ISO strings:
  * templates format every date with the date helper, which takes both.
@@ -39,14 +43,18 @@ type Compiled = Handlebars.TemplateDelegate;
 @Injectable()
 export class MailRenderer {
   private readonly hbs = Handlebars.create();
-  private readonly translations: Translations;
+  private readonly i18n: I18n;
   private readonly templates = new Map<MailTemplateName, Record<Format, Compiled>>();
   private readonly layouts: Record<Format, Compiled>;
   private readonly partials: Record<Format, Record<string, Compiled>> = { html: {}, text: {} };
 
-  constructor(@Optional() @Inject(MAIL_TEMPLATES_DIR) templatesDir: string = DEFAULT_TEMPLATES_DIR) {
-    this.translations = Translations.load(join(templatesDir, 'i18n'));
-    registerHelpers(this.hbs, this.translations);
+  constructor(
+    @Optional() @Inject(MAIL_TEMPLATES_DIR) templatesDir: string = DEFAULT_TEMPLATES_DIR,
+    @Optional() @Inject(MAIL_I18N_DIR) i18nDir: string = DEFAULT_I18N_DIR,
+  ) {
+    // Dates in the zone of TZ, as the compose threads (which have no configuration) show them too.
+    this.i18n = i18nDir === DEFAULT_I18N_DIR ? i18n() : I18n.load({ dir: i18nDir });
+    registerHelpers(this.hbs, this.i18n, ['mail']);
     const compile = (file: string, format: Format) => this.compile(join(templatesDir, file), format);
 
     this.layouts = { html: compile('layouts/base.html.hbs', 'html'), text: compile('layouts/base.text.hbs', 'text') };
@@ -64,14 +72,14 @@ export class MailRenderer {
     const lang = toLanguage(language);
     const subjectOf = SUBJECTS[name] as (data: MailData[N]) => SubjectText;
     const { key, params } = subjectOf(data);
-    const subject = oneLine(this.translations.translate(lang, key, params));
+    const subject = oneLine(this.i18n.t(lang, key, params, 'mail'));
     const [html, text] = FORMATS.map((format) => this.renderFormat(name, format, lang, subject, data));
     return { subject, html: html!, text: tidyText(text!) };
   }
 
   /** A mail text outside a template, e.g. the reply words (reply_word.<state>) for the reply reader. */
   translate(language: Language, key: string, params?: Params): string {
-    return this.translations.translate(toLanguage(language), key, params);
+    return this.i18n.t(toLanguage(language), key, params, 'mail');
   }
 
   private renderFormat(name: MailTemplateName, format: Format, language: Language, subject: string, data: object): string {

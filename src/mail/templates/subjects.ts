@@ -1,5 +1,5 @@
 import type { MailData, MailTemplateName } from './mail-data.js';
-import type { Params } from './translations.js';
+import type { Params } from '../../i18n/i18n.js';
 
 /**
  * Which text is each mail's subject and what fills it. Kept in code rather than a template so the
