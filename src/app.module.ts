@@ -14,6 +14,7 @@ import { PlanModule } from './plan/plan.module.js';
 import { ProgressModule } from './progress/progress.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
+import { SchedulerModule } from './scheduler/scheduler.module.js';
 
 /** The service: infrastructure first, then the capabilities, then the doors. */
 @Module({
@@ -29,6 +30,7 @@ import { ReportingModule } from './reporting/reporting.module.js';
     PlanModule,
     MailModule,
     ReportingModule,
+    SchedulerModule,
     AnswersModule,
     InboundModule,
     HealthModule,

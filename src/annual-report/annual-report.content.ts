@@ -1,7 +1,7 @@
 import type { Figures } from '../progress/attainment.formulas.js';
 import type { AttainmentService } from '../progress/attainment.service.js';
 import type { PlanService } from '../plan/plan.service.js';
-import { MILESTONE_STATES, type MilestoneStateName } from '../plan/plan-file.schema.js';
+import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 
 /**
  * The content model of the annual status report: everything any format shows, as plain JSON.

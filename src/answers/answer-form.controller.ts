@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/access.decorators.js';
-import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
 import {

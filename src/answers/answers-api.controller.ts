@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { Public } from '../auth/access.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { AnswersService } from './answers.service.js';
 
 const submission = z.strictObject({

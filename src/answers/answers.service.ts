@@ -6,8 +6,8 @@ import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { UpdateChannel } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
-import type { MilestoneStateName } from '../plan/plan-file.schema.js';
-import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
+import type { MilestoneStateName } from '../common/milestone-states.js';
+import { DEFAULT_PROGRESS } from '../common/milestone-states.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
 

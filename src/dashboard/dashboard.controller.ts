@@ -13,7 +13,7 @@ import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { InboundRepository } from '../inbound/inbound.repository.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
-import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
 import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';

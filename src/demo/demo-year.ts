@@ -11,7 +11,7 @@ import { migrate } from '../database/migrator.js';
 import { Database } from '../database/database.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
-import type { MilestoneStateName } from '../plan/plan-file.schema.js';
+import type { MilestoneStateName } from '../common/milestone-states.js';
 import { PlanImportService } from '../plan/plan-import.service.js';
 import { RoundsService } from '../reporting/rounds.service.js';
 import { DemoRepository } from './demo.repository.js';

@@ -2,7 +2,6 @@ import i18next, { type i18n as I18next, type TOptions } from 'i18next';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { LANGUAGES } from '../plan/plan-file.schema.js';
 
 /**
  * The service's one translation system: every text a person reads (mails, the answer form, the
@@ -20,6 +19,8 @@ import { LANGUAGES } from '../plan/plan-file.schema.js';
  * picks the form with Intl.PluralRules from the `count` parameter.
  */
 
+/** The languages the service speaks, mail and pages alike. */
+export const LANGUAGES = ['da', 'sv', 'nb', 'fi', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** Which languages each namespace is written in; a language without a namespace reads English. */

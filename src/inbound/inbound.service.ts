@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { InboundStatus } from '../generated/db/enums.js';
-import { MILESTONE_STATES } from '../plan/plan-file.schema.js';
+import { MILESTONE_STATES } from '../common/milestone-states.js';
 import type { RequestForAnswering } from '../answers/answers.repository.js';
 import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';

@@ -1,13 +1,8 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { readDueLabel } from './due-label.js';
-import {
-  planFileSchema,
-  type ContributionEntry,
-  type MilestoneStateName,
-  type OrganisationEntry,
-  type PlanFile,
-} from './plan-file.schema.js';
+import { planFileSchema, type ContributionEntry, type OrganisationEntry, type PlanFile } from './plan-file.schema.js';
+import { type MilestoneStateName } from '../common/milestone-states.js';
 
 /** One thing wrong with a plan file, with the place it was found. */
 export interface PlanProblem {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../i18n/i18n.js';
+import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 
 /**
  * The plan file: what `plan import` reads and `plan export` writes (YAML or JSON, same shape).
@@ -13,10 +15,9 @@ const amount = z.number().int('must be a whole amount').nonnegative('must not be
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter currency code such as DKK or EUR');
 
 export const ORGANISATION_KINDS = ['border_committee', 'institution', 'thematic_group', 'secretariat'] as const;
-export const LANGUAGES = ['da', 'sv', 'nb', 'fi', 'en'] as const;
+export { LANGUAGES };
 export const MILESTONE_KINDS = ['milestone', 'deliverable'] as const;
-export const MILESTONE_STATES = ['not_started', 'in_progress', 'at_risk', 'delayed', 'completed', 'cancelled'] as const;
-export type MilestoneStateName = (typeof MILESTONE_STATES)[number];
+export { MILESTONE_STATES, type MilestoneStateName };
 
 const contact = z.union([
   z.string().email('must be an email address'),

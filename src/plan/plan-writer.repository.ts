@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { Clock } from '../common/clock.js';
 import { Database, type Db, type Tx } from '../database/database.js';
-import { DEFAULT_PROGRESS } from '../progress/milestone-states.js';
+import { DEFAULT_PROGRESS } from '../common/milestone-states.js';
 import type { ContributionDraft, GoalDraft, OrganisationDraft, PlanDraft } from './plan-file.reader.js';
 
 export interface ImportReport {

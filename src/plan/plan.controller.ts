@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { paginationSchema } from '../common/pagination.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import { MILESTONE_STATES } from './plan-file.schema.js';
+import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanExportService } from './plan-export.service.js';
 import { PlanService } from './plan.service.js';
 

@@ -1,4 +1,4 @@
-import type { MilestoneStateName } from '../plan/plan-file.schema.js';
+import type { MilestoneStateName } from '../common/milestone-states.js';
 
 /**
  * The attainment figures and the plain-English formulas that explain them. Everything here works

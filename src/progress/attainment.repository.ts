@@ -3,7 +3,7 @@ import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import { Database } from '../database/database.js';
 import type { DB } from '../generated/db/schema.js';
 import type { Tally } from './attainment.formulas.js';
-import { OPEN_STATES } from './milestone-states.js';
+import { OPEN_STATES } from '../common/milestone-states.js';
 
 export type TallyLevel = 'contribution' | 'intervention' | 'goal' | 'priority' | 'organisation' | 'plan';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MILESTONE_STATES, type MilestoneStateName } from '../plan/plan-file.schema.js';
+import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 
 /**
  * One answer about one milestone, from any channel (the form, an email reply, the API, the

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { countAll, Database, type Db, type Tx } from '../database/database.js';
 import type { Language, RequestStatus, RoundState } from '../generated/db/enums.js';
 import type { DB, ReportingRound } from '../generated/db/schema.js';
-import { OPEN_STATES } from '../progress/milestone-states.js';
+import { OPEN_STATES } from '../common/milestone-states.js';
 
 /** What a digest shows of a milestone. */
 export interface DigestMilestoneFields {

@@ -3,7 +3,7 @@ import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { I18n, toLanguage, type Namespace, type Params } from '../i18n/i18n.js';
-import { registerHelpers } from '../mail/templates/helpers.js';
+import { registerHelpers } from '../i18n/template-helpers.js';
 
 export const PAGES_DIR = resolve(import.meta.dirname, '../../templates/pages');
 

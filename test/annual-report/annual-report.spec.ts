@@ -12,7 +12,7 @@ import { HtmlReport } from '../../src/annual-report/render/html-report.js';
 import { reportView } from '../../src/annual-report/render/report-view.js';
 import { SignedLinks } from '../../src/common/signed-links.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
-import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
+import { RoundScheduler } from '../../src/scheduler/round-scheduler.js';
 import { startTestApp, type Api, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { settled, until } from '../support/settled.js';

@@ -1,7 +1,7 @@
 import { validateConfiguration } from '../../src/config/configuration.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { QueueService } from '../../src/queue/queue.service.js';
-import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
+import { RoundScheduler } from '../../src/scheduler/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { QueueService } from '../../src/queue/queue.service.js';
-import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
+import { RoundScheduler } from '../../src/scheduler/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { outboxSettled } from '../support/outbox.js';

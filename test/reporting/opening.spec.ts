@@ -1,5 +1,5 @@
 import { generatePlan, roundShape } from '../../bench/lib/generate.js';
-import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
+import { RoundScheduler } from '../../src/scheduler/round-scheduler.js';
 import { RoundsRepository } from '../../src/reporting/rounds.repository.js';
 import { RoundsService } from '../../src/reporting/rounds.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';

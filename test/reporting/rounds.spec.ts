@@ -1,5 +1,5 @@
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
-import { RoundScheduler } from '../../src/reporting/round-scheduler.js';
+import { RoundScheduler } from '../../src/scheduler/round-scheduler.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { outboxSettled } from '../support/outbox.js';
 import { settled } from '../support/settled.js';

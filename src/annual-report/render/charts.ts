@@ -1,4 +1,4 @@
-import type { MilestoneStateName } from '../../plan/plan-file.schema.js';
+import type { MilestoneStateName } from '../../common/milestone-states.js';
 
 /**
  * The report's two charts as inline SVG strings, drawn here rather than by a chart library: they

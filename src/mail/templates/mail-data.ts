@@ -1,4 +1,5 @@
-import { LANGUAGES, type MilestoneStateName } from '../../plan/plan-file.schema.js';
+import { LANGUAGES } from '../../i18n/i18n.js';
+import { type MilestoneStateName } from '../../common/milestone-states.js';
 
 /**
  * What each mail template is rendered from. The callers build these from the database; the

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MILESTONE_STATES } from '../../plan/plan-file.schema.js';
+import { MILESTONE_STATES } from '../../common/milestone-states.js';
 import {
   MAIL_LANGUAGES,
   MAIL_TEMPLATE_NAMES,

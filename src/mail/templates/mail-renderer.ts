@@ -3,7 +3,7 @@ import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_I18N_DIR, i18n, I18n, toLanguage, type Params } from '../../i18n/i18n.js';
-import { registerHelpers, type Format, type MailPrivateData } from './helpers.js';
+import { registerHelpers, type Format, type MailPrivateData } from '../../i18n/template-helpers.js';
 import { MAIL_TEMPLATE_NAMES, type Language, type MailData, type MailTemplateName, type RenderedMail } from './mail-data.js';
 import { oneLine, SUBJECTS, type SubjectText } from './subjects.js';
 

@@ -1,7 +1,6 @@
 import type Handlebars from 'handlebars';
-import { toLanguage, type I18n, type Namespace } from '../../i18n/i18n.js';
-import { MILESTONE_STATES } from '../../plan/plan-file.schema.js';
-import type { DigestMilestone } from './mail-data.js';
+import { toLanguage, type I18n, type Namespace } from './i18n.js';
+import { MILESTONE_STATES } from '../common/milestone-states.js';
 
 /**
  * The helpers every mail template can use. The renderer passes the language and the output format
@@ -48,7 +47,7 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
   hbs.registerHelper('state', (value: unknown, options: Options) => translate(languageOf(options), `state.${String(value)}`));
 
   /** "2021", "2023–2024", or the language's "no year set". */
-  hbs.registerHelper('due', (milestone: Pick<DigestMilestone, 'dueFrom' | 'dueTo'>, options: Options) => {
+  hbs.registerHelper('due', (milestone: { dueFrom: number | null; dueTo: number | null }, options: Options) => {
     const { dueFrom, dueTo } = milestone;
     if (dueFrom === null || dueFrom === undefined) return translate(languageOf(options), 'due.none');
     return dueTo === null || dueTo === undefined || dueTo === dueFrom ? String(dueFrom) : `${dueFrom}–${dueTo}`;
@@ -63,7 +62,7 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
    * What the reply examples refer to: the first milestone's number, and a label from the plan when
    * one has a year or number in it (so the example shows labels work), otherwise another number.
    */
-  hbs.registerHelper('replyRefs', (milestones: Pick<DigestMilestone, 'number' | 'label'>[]) => {
+  hbs.registerHelper('replyRefs', (milestones: { number: number; label: string | null }[]) => {
     const first = milestones[0];
     const labelled = milestones.find((m) => m !== first && m.label !== null && /\d/.test(m.label));
     const second = labelled?.label?.trim().replace(/\s*:$/, '') ?? milestones.at(-1)?.number;

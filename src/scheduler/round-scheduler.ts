@@ -3,7 +3,7 @@ import { AnnualReportService } from '../annual-report/annual-report.service.js';
 import { Clock } from '../common/clock.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { QueueService } from '../queue/queue.service.js';
-import { RoundsService } from './rounds.service.js';
+import { RoundsService } from '../reporting/rounds.service.js';
 
 /**
  * The tick: a BullMQ job scheduler (one in Redis however many instances run) that advances the

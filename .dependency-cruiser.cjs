@@ -1,0 +1,49 @@
+/**
+ * The layering the README describes, checked in CI (`npm run lint:deps`). A module may import
+ * from its own floor's ground and from floors below, never from above nor from a sibling wing.
+ *   ground:    config, database, common, queue, auth, i18n, web, generated
+ *   plan:      the plan's tree, which everything above reads
+ *   wings:     progress, mail                  (know nothing of each other)
+ *   workflows: reporting, answers, annual-report (know nothing of each other)
+ *   doors:     inbound, dashboard, scheduler, operations, health, cli, demo
+ */
+const GROUND = '^src/(config|database|common|queue|auth|i18n|web|generated)/';
+const WINGS = ['progress', 'mail'];
+const WORKFLOWS = ['reporting', 'answers', 'annual-report'];
+const DOORS = ['inbound', 'dashboard', 'scheduler', 'operations', 'health', 'cli', 'demo'];
+const any = (names) => `^src/(${names.join('|')})/`;
+
+const siblings = (names, floor) =>
+  names.map((name) => ({
+    name: `${floor}-${name}-to-sibling`,
+    comment: `${name} is a ${floor}: it does not import another ${floor}`,
+    severity: 'error',
+    from: { path: `^src/${name}/` },
+    to: { path: any(names.filter((other) => other !== name)) },
+  }));
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'ground-looks-down-only',
+      comment: 'the ground floor imports nothing above it',
+      severity: 'error',
+      from: { path: GROUND },
+      to: { path: any(['plan', ...WINGS, ...WORKFLOWS, ...DOORS]) },
+    },
+    { name: 'plan-below-wings', severity: 'error', from: { path: '^src/plan/' }, to: { path: any([...WINGS, ...WORKFLOWS, ...DOORS]) } },
+    { name: 'wings-below-workflows', severity: 'error', from: { path: any(WINGS) }, to: { path: any([...WORKFLOWS, ...DOORS]) } },
+    { name: 'workflows-below-doors', severity: 'error', from: { path: any(WORKFLOWS) }, to: { path: any(DOORS) } },
+    ...siblings(WINGS, 'wing'),
+    ...siblings(WORKFLOWS, 'workflow'),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    includeOnly: '^src/',
+    exclude: { path: ['\\.spec\\.ts$', '^src/generated/'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
