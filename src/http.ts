@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import helmet from 'helmet';
 import { AppConfig } from './config/config.module.js';
 import { QUEUE_BOARD_PATH, QueueBoard } from './operations/queue-board.js';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +11,10 @@ export function configureHttp(app: INestApplication): INestApplication {
   app.enableShutdownHooks();
   const http = app as NestExpressApplication;
   http.disable('x-powered-by');
+  // Every response: nosniff, no framing (DENY), no referrer (answer links carry their token in the
+  // URL), HSTS and the rest of helmet's defaults. The Content-Security-Policy is each HTML page's
+  // own (answer form, dashboard, annual report); Swagger UI and bull-board need their own scripts.
+  http.use(helmet({ contentSecurityPolicy: false, frameguard: { action: 'deny' } }));
   // Raw messages for the inbound-mail webhook; larger than INBOUND_MAX_BYTES is a 413.
   http.use('/api/inbound/email', express.raw({ type: 'message/rfc822', limit: app.get(AppConfig).get('INBOUND_MAX_BYTES') }));
   const document = SwaggerModule.createDocument(

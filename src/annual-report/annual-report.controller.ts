@@ -97,7 +97,6 @@ export class AnnualReportController {
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       );
     }
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     return new StreamableFile(Buffer.from(content), {
       type: CONTENT_TYPES[kind],
       disposition: kind === 'html' ? `inline; filename="${filename}"` : `attachment; filename="${filename}"`,

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/access.decorators.js';
+import { readCookie } from '../common/cookies.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
@@ -75,7 +76,8 @@ export class AnswerFormController {
   }
 
   private async resolve(token: string, req: Request, res: Response): Promise<RequestForAnswering | null> {
-    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'X-Frame-Options': 'DENY' });
+    // No referrer and no framing come from helmet (src/http.ts).
+    res.set({ 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' });
     res.set(
       'Content-Security-Policy',
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -176,14 +178,6 @@ function readForm(body: Record<string, unknown>, request: RequestForAnswering): 
       },
     ];
   });
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
 }
 
 function sameValue(a: string, b: string): boolean {

@@ -1,6 +1,6 @@
 import { BadRequestException, GoneException, HttpException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { RateLimiter, type AttemptLimit } from '../common/rate-limiter.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
@@ -71,29 +71,32 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
  */
 @Injectable()
 export class AnswersService {
+  /** Unknown tokens per client address. */
+  private readonly wrongLinks: AttemptLimit;
+
   constructor(
     private readonly requests: AnswersRepository,
     private readonly delivery: MailDeliveryService,
     private readonly links: SignedLinks,
-    private readonly limiter: RateLimiter,
+    limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.wrongLinks = limiter.limit('token', config.get('TOKEN_FAILURES_PER_IP'), 15 * 60);
+  }
 
   /**
    * Resolves a presented token, counting failures per client so guessing is slowed to a stop. A
    * client known to be blocked is refused before the lookup, whatever it presents; a valid link
-   * costs no Redis round trip (see RateLimiter.isKnownBlocked).
+   * costs no Redis round trip (see AttemptLimit.blocked).
    */
   async requestForToken(token: string, client: string): Promise<RequestForAnswering> {
-    if (this.limiter.isKnownBlocked('token', client)) throw new TooManyAttempts();
+    if (this.wrongLinks.blocked(client)) throw new TooManyAttempts();
     const request = TOKEN.test(token) ? await this.requests.findByTokenHash(SignedLinks.hash(token)) : null;
     // Looked up by hash; still compared in constant time against the token derived from the nonce.
     if (!request || !this.links.matches(token, request.tokenNonce)) {
-      // The failure that reaches the limit is still answered as unknown; what follows is refused.
-      const limit = this.config.get('TOKEN_FAILURES_PER_IP');
-      const failures = await this.limiter.countFailure('token', client, limit, 15 * 60);
-      throw failures > limit ? new TooManyAttempts() : new UnknownLink();
+      // The failure that takes the last point is still answered as unknown; what follows is refused.
+      throw (await this.wrongLinks.take(client)) ? new UnknownLink() : new TooManyAttempts();
     }
     return request;
   }

@@ -2,19 +2,12 @@ import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import { readCookie } from '../common/cookies.js';
 import { ACCESS, type Access } from './access.decorators.js';
 import { AuthService } from './auth.service.js';
 import { atLeast, type Principal } from './principal.js';
 
 export const SESSION_COOKIE = 'hp_session';
-
-export function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 

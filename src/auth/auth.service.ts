@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { Clock } from '../common/clock.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { RateLimiter, type AttemptLimit } from '../common/rate-limiter.js';
 import { AuthRepository } from './auth.repository.js';
 import { verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
@@ -20,33 +20,37 @@ export class SignInRefused extends Error {
 /** Sign-in, sessions and API tokens. Secrets are random; only their hashes are stored. */
 @Injectable()
 export class AuthService {
+  private readonly emailAttempts: AttemptLimit;
+  private readonly addressAttempts: AttemptLimit;
+
   constructor(
     private readonly repository: AuthRepository,
-    private readonly limiter: RateLimiter,
+    limiter: RateLimiter,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.emailAttempts = limiter.limit('login-email', LOGIN_FAILURES, LOGIN_WINDOW_SECONDS);
+    this.addressAttempts = limiter.limit('login-ip', LOGIN_FAILURES * 4, LOGIN_WINDOW_SECONDS);
+  }
 
   /**
-   * Checks a password. Failures are counted per email and per client address; after five the
-   * account (from anywhere) and the address are refused for a quarter of an hour.
+   * Checks a password. Failures are counted per email and per client address; after five for an
+   * email the account (from anywhere) is refused for a quarter of an hour, after twenty from an
+   * address the address is.
    */
   async signIn(emailInput: string, password: string, client: string): Promise<{ token: string; expiresAt: Date }> {
     const email = emailInput.trim().toLowerCase();
-    if (
-      (await this.limiter.isBlocked('login-email', email, LOGIN_FAILURES)) ||
-      (await this.limiter.isBlocked('login-ip', client, LOGIN_FAILURES * 4))
-    ) {
+    // An attempt takes its points before the password is checked, so that attempts made in
+    // parallel cannot all be checked; a success gives them back. The address is only charged for
+    // attempts the email's limit lets through.
+    if (!(await this.emailAttempts.take(email)) || !(await this.addressAttempts.take(client))) {
       throw new SignInRefused('locked');
     }
     const user = await this.repository.findUserByEmail(email);
     // Without a user, a password is still checked against a dummy hash, so timing reveals nothing.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      await this.limiter.recordFailure('login-email', email, LOGIN_WINDOW_SECONDS);
-      await this.limiter.recordFailure('login-ip', client, LOGIN_WINDOW_SECONDS);
-      throw new SignInRefused('invalid');
-    }
-    await this.limiter.reset('login-email', email);
+    if (!user || !ok) throw new SignInRefused('invalid');
+    await this.emailAttempts.reset(email);
+    await this.addressAttempts.giveBack(client);
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000);

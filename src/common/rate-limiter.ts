@@ -1,78 +1,80 @@
 import { Injectable } from '@nestjs/common';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppConfig } from '../config/config.module.js';
 import { RedisService } from '../queue/redis.service.js';
 
-/** Blocked subjects this process has seen, at most this many (the oldest go first). */
-const KNOWN_BLOCKED_MAX = 10_000;
+/** Keys refused from memory, at most this many per limit (the oldest go first). */
+const BLOCKED_HERE_MAX = 10_000;
 
-/**
- * Counts failures per key in Redis (shared by every instance) within a fixed window. Used to
- * slow down guessing: answer-link tokens, and sign-in passwords.
- *
- * A process also remembers the subjects it saw blocked, until their window ends, so that a hot
- * path can refuse them without asking Redis and ask Redis only when something fails: an answer
- * with a valid link then costs no Redis round trip at all. Another instance learns of a block with
- * the subject's next failure there.
- */
+/** Makes attempt limits counted in Redis, under the queue prefix, on the shared connection. */
 @Injectable()
 export class RateLimiter {
-  private readonly knownBlocked = new Map<string, number>();
-
   constructor(
     private readonly redis: RedisService,
     private readonly config: AppConfig,
   ) {}
 
-  private key(scope: string, subject: string): string {
-    return `${this.config.get('QUEUE_PREFIX')}:ratelimit:${scope}:${subject}`;
+  /** `points` attempts per key in a window of `windowSeconds`, which the key's first attempt opens. */
+  limit(scope: string, points: number, windowSeconds: number): AttemptLimit {
+    return new AttemptLimit(
+      new RateLimiterRedis({
+        storeClient: this.redis.client,
+        keyPrefix: `${this.config.get('QUEUE_PREFIX')}:ratelimit:${scope}`,
+        points,
+        duration: windowSeconds,
+      }),
+    );
   }
+}
 
-  async isBlocked(scope: string, subject: string, limit: number): Promise<boolean> {
-    const count = Number((await this.redis.client.get(this.key(scope, subject))) ?? 0);
-    return count >= limit;
-  }
+/**
+ * Attempts per key, counted atomically in Redis and so shared by every instance. A process also
+ * remembers the keys it saw use up their points, until their window ends, so that a hot path can
+ * refuse them without asking Redis (`blocked`) and ask Redis only when something fails. Another
+ * instance learns of a block with the key's next attempt there.
+ */
+export class AttemptLimit {
+  private readonly blockedUntil = new Map<string, number>();
 
-  async recordFailure(scope: string, subject: string, windowSeconds: number): Promise<number> {
-    return (await this.increment(this.key(scope, subject), windowSeconds)).count;
-  }
+  constructor(private readonly limiter: RateLimiterRedis) {}
 
-  /** One failure more in the subject's window (which the first failure opens), and how long the window has left. */
-  private async increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }> {
-    const [[, count], , [, ttl]] = (await this.redis.client.multi().incr(key).expire(key, windowSeconds, 'NX').pttl(key).exec()) as [
-      [null, number],
-      [null, number],
-      [null, number],
-    ];
-    return { count, remainingMs: ttl > 0 ? ttl : windowSeconds * 1000 };
-  }
-
-  /** Without I/O: whether this process has seen the subject blocked in a window that has not ended. */
-  isKnownBlocked(scope: string, subject: string): boolean {
-    const key = this.key(scope, subject);
-    const until = this.knownBlocked.get(key);
+  /** Without I/O: whether this process has seen the key use up its points in a window that has not ended. */
+  blocked(key: string): boolean {
+    const until = this.blockedUntil.get(key);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
-    this.knownBlocked.delete(key);
+    this.blockedUntil.delete(key);
     return false;
   }
 
-  /**
-   * Records a failure and returns the failures in the window so far. Once they reach `limit` the
-   * subject is blocked, as isBlocked says, and this process remembers it until the window's end
-   * (see isKnownBlocked).
-   */
-  async countFailure(scope: string, subject: string, limit: number, windowSeconds: number): Promise<number> {
-    const key = this.key(scope, subject);
-    const { count, remainingMs } = await this.increment(key, windowSeconds);
-    if (count >= limit) {
-      if (this.knownBlocked.size >= KNOWN_BLOCKED_MAX) this.knownBlocked.delete(this.knownBlocked.keys().next().value!);
-      this.knownBlocked.set(key, Date.now() + remainingMs);
+  /** Takes a point for an attempt: false if none was left, and the attempt is refused. */
+  async take(key: string): Promise<boolean> {
+    if (this.blocked(key)) return false;
+    try {
+      const result = await this.limiter.consume(key);
+      if (result.remainingPoints === 0) this.remember(key, result.msBeforeNext);
+      return true;
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      this.remember(key, error.msBeforeNext);
+      return false;
     }
-    return count;
   }
 
-  async reset(scope: string, subject: string): Promise<void> {
-    this.knownBlocked.delete(this.key(scope, subject));
-    await this.redis.client.del(this.key(scope, subject));
+  /** Gives back the point an attempt took (it succeeded, and only failures should count). */
+  async giveBack(key: string): Promise<void> {
+    this.blockedUntil.delete(key);
+    await this.limiter.reward(key);
+  }
+
+  /** Forgets the key's attempts. */
+  async reset(key: string): Promise<void> {
+    this.blockedUntil.delete(key);
+    await this.limiter.delete(key);
+  }
+
+  private remember(key: string, ms: number): void {
+    if (this.blockedUntil.size >= BLOCKED_HERE_MAX) this.blockedUntil.delete(this.blockedUntil.keys().next().value!);
+    this.blockedUntil.set(key, Date.now() + ms);
   }
 }

@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AnnualReportService } from '../annual-report/annual-report.service.js';
 import { Public, RequireRole } from '../auth/access.decorators.js';
-import { SESSION_COOKIE, readCookie, type AuthenticatedRequest } from '../auth/auth.guard.js';
+import { SESSION_COOKIE, type AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
 import { atLeast, type Principal } from '../auth/principal.js';
 import { Clock } from '../common/clock.js';
+import { readCookie } from '../common/cookies.js';
 import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { InboundRepository } from '../inbound/inbound.repository.js';
@@ -432,7 +433,8 @@ export class DashboardController {
   }
 
   private send(res: Response, status: number, page: string, language: string, titleKey: string, data: Record<string, unknown>) {
-    res.set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
+    // DENY comes from helmet (src/http.ts); the dashboard sends its Referer only within the site.
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' });
     res.set(
       'Content-Security-Policy',
       "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",

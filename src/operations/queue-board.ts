@@ -3,9 +3,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { readCookie, SESSION_COOKIE } from '../auth/auth.guard.js';
+import { SESSION_COOKIE } from '../auth/auth.guard.js';
 import { AuthService } from '../auth/auth.service.js';
 import { atLeast } from '../auth/principal.js';
+import { readCookie } from '../common/cookies.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
 

@@ -65,6 +65,12 @@ describe('answering through the personal link', () => {
     const headers = (await http.get(`/r/${kvarken}`)).headers;
     expect(headers['referrer-policy']).toBe('no-referrer');
     expect(headers['cache-control']).toBe('no-store');
+    expect(headers['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['x-robots-tag']).toBe('noindex');
   });
 
   it('refuses a POST without the CSRF value it was served with, and changes nothing', async () => {
@@ -74,6 +80,14 @@ describe('answering through the personal link', () => {
     await http
       .post(`/r/${kvarken}`)
       .set('Cookie', cookie)
+      .type('form')
+      .send({ action: 'submit', state_1: 'completed', csrf: 'forged' })
+      .expect(403);
+    // A malformed cookie (bad percent-encoding) is a mismatch like any other, not a server error.
+    await http.get(`/r/${kvarken}`).set('Cookie', 'hp_session=%ZZ; hp_answer_csrf=%ZZ').expect(200);
+    await http
+      .post(`/r/${kvarken}`)
+      .set('Cookie', 'hp_session=%ZZ; hp_answer_csrf=%ZZ')
       .type('form')
       .send({ action: 'submit', state_1: 'completed', csrf: 'forged' })
       .expect(403);

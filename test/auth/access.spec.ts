@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { AuthService, SignInRefused } from '../../src/auth/auth.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
+import { RateLimiter } from '../../src/common/rate-limiter.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { bearer, startTestApp, type TestApp } from '../support/app.js';
 import { cli } from '../support/cli.js';
@@ -140,6 +142,90 @@ describe('who may do what', () => {
     const { cookie, csrf } = await session('sek@norden.test');
     await http.post('/logout').set('Cookie', cookie).type('form').send({ _csrf: csrf }).expect(303);
     await http.get('/').set('Cookie', cookie).expect(303);
+  });
+
+  it('lets 40 parallel wrong passwords check no more than the limit, and refuses the right one while locked', async () => {
+    const email = 'parallel@norden.test';
+    await t.app.get(UsersService).createUser({ email, password: PASSWORD, role: 'viewer' });
+    const attempt = (password: string) =>
+      http
+        .post('/login')
+        .type('form')
+        .send({ email, password })
+        .then((response) => response.status);
+    const wrong = Array.from({ length: 40 }, (_, i) => attempt(`wrong ${i}`));
+    // Once a refusal has come back the limit is used up; the right password arrives while the
+    // passwords let through may still be being checked.
+    const refused = wrong.map((status) => status.then((s) => (s === 429 ? s : new Promise<never>(() => {}))));
+    await Promise.race([...refused, Promise.all(wrong)]);
+    const right = await attempt(PASSWORD);
+    const statuses = await Promise.all(wrong);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5); // checked, and wrong
+    expect(statuses.filter((s) => s === 429)).toHaveLength(35); // refused unchecked
+    expect(right).toBe(429);
+  });
+
+  it('refuses an address after twenty wrong passwords, however many arrive at once, and does not count successes', async () => {
+    const auth = t.app.get(AuthService);
+    // The address's count as the service keeps it, filled up to 18 of its 20 without 18 slow password checks.
+    const addresses = t.app.get(RateLimiter).limit('login-ip', 20, 15 * 60);
+    const fill = async (client: string, n: number) => {
+      for (let i = 0; i < n; i++) await addresses.take(client);
+    };
+    const reasonOf = (attempt: Promise<unknown>) =>
+      attempt.then(
+        () => 'signed in',
+        (error: SignInRefused) => error.reason,
+      );
+
+    await fill('192.0.2.77', 18);
+    const reasons = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => reasonOf(auth.signIn(`nobody${i}@norden.test`, 'wrong password', '192.0.2.77'))),
+    );
+    expect(reasons.filter((r) => r === 'invalid')).toHaveLength(2);
+    expect(reasons.filter((r) => r === 'locked')).toHaveLength(8);
+    expect(await reasonOf(auth.signIn('view@norden.test', PASSWORD, '192.0.2.77'))).toBe('locked');
+
+    await fill('192.0.2.78', 19);
+    expect(await reasonOf(auth.signIn('view@norden.test', PASSWORD, '192.0.2.78'))).toBe('signed in');
+    expect(await reasonOf(auth.signIn('view@norden.test', 'wrong password', '192.0.2.78'))).toBe('invalid'); // the 20th
+    expect(await reasonOf(auth.signIn('view@norden.test', PASSWORD, '192.0.2.78'))).toBe('locked');
+  });
+
+  it('answers a malformed cookie (bad percent-encoding) like no cookie, never with a 5xx', async () => {
+    const cookie = 'hp_session=%ZZ; hp_answer_csrf=%E0%A4%A';
+    expect((await http.get('/health').set('Cookie', cookie)).status).toBe(200);
+    expect((await http.get('/login').set('Cookie', cookie)).status).toBe(200);
+    const overview = await http.get('/').set('Cookie', cookie);
+    expect(overview.status).toBe(303);
+    expect(overview.headers.location).toBe('/login?next=%2F');
+    expect((await http.get('/admin/queues').set('Cookie', cookie)).status).toBe(303);
+    expect((await http.get(`/r/${'Z'.repeat(43)}`).set('Cookie', cookie)).status).toBe(404);
+    const post = await http
+      .post(`/r/${'Z'.repeat(43)}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ csrf: 'x' });
+    expect(post.status).toBe(404);
+    expect((await http.post('/logout').set('Cookie', cookie)).status).toBe(303);
+  });
+
+  it('sends each dashboard page with its Content-Security-Policy and no framing', async () => {
+    const { cookie } = await session('sek@norden.test');
+    for (const response of [await http.get('/login').expect(200), await http.get('/rounds').set('Cookie', cookie).expect(200)]) {
+      expect(response.headers['content-security-policy']).toBe(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['referrer-policy']).toBe('same-origin');
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+    // Every other response has the same protections, from helmet.
+    const health = await http.get('/health').expect(200);
+    expect(health.headers['x-frame-options']).toBe('DENY');
+    expect(health.headers['x-content-type-options']).toBe('nosniff');
+    expect(health.headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('records when a token was last used, to the minute, without a write on every request', async () => {

@@ -1,0 +1,10 @@
+import { parse } from 'cookie';
+import type { Request } from 'express';
+
+/**
+ * A cookie sent with the request. A value that is not valid percent-encoding (hp_session=%ZZ) is
+ * read as it was sent rather than failing the request; it then simply matches nothing.
+ */
+export function readCookie(req: Request, name: string): string | undefined {
+  return parse(req.headers.cookie ?? '')[name];
+}
