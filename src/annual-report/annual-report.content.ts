@@ -1,5 +1,6 @@
 import type { Figures } from '../progress/attainment.formulas.js';
 import type { AttainmentService } from '../progress/attainment.service.js';
+import { requestStanding } from '../reporting/request-standing.js';
 import type { PlanService } from '../plan/plan.service.js';
 import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 
@@ -225,15 +226,11 @@ export const asOfDay = (year: number) => `${year}-12-31`;
 /** A round still scheduled or open may yet change the figures. */
 export const isPreliminary = (round: { state: string } | null) => round !== null && round.state !== 'closed';
 
-/**
- * How one organisation stands in a round, as RoundsService.detail counts it: answered when the
- * request is marked answered or every required milestone is; late when that answer was late.
- */
+/** How one organisation stands in a round (the one rule, requestStanding), with late answers apart. */
 function standing(request: RoundRequestRow): 'on_time' | 'late' | MissingReason {
-  if (request.status === 'no_contact' || request.status === 'bounced') return request.status;
-  const fullyAnswered = request.status === 'answered' || (request.required > 0 && request.answered === request.required);
-  if (fullyAnswered) return request.late ? 'late' : 'on_time';
-  return request.answered > 0 ? 'partial' : 'missing';
+  const standing = requestStanding(request);
+  if (standing === 'answered') return request.late ? 'late' : 'on_time';
+  return standing;
 }
 
 export function buildContent(input: ContentInput): AnnualReportContent {

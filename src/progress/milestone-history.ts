@@ -113,3 +113,16 @@ export function lastReportedUpdate(milestoneId: Expression<number>) {
     .orderBy('u.id', 'desc')
     .limit(1);
 }
+
+/** The latest comment someone reported on a milestone (imports left out): what a digest quotes. */
+export function lastReportedComment(milestoneId: Expression<number>) {
+  return expressionBuilder<DB, never>()
+    .selectFrom('MilestoneUpdate as u')
+    .select('u.comment')
+    .where('u.milestoneId', '=', milestoneId)
+    .where('u.comment', 'is not', null)
+    .where('u.channel', '<>', 'import')
+    .orderBy('u.createdAt', 'desc')
+    .orderBy('u.id', 'desc')
+    .limit(1);
+}

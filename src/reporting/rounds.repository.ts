@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { expressionBuilder, sql, type Expression, type Updateable } from 'kysely';
+import { expressionBuilder, sql, type Updateable } from 'kysely';
 import { jsonObjectFrom } from 'kysely/helpers/postgres';
 import { Clock } from '../common/clock.js';
 import { countAll, Database, type Db, type Tx } from '../database/database.js';
 import type { Language, RequestStatus, RoundState } from '../generated/db/enums.js';
 import type { DB, ReportingRound } from '../generated/db/schema.js';
 import { OPEN_STATES } from '../common/milestone-states.js';
+import { lastReportedComment } from '../progress/milestone-history.js';
 
 /** What a digest shows of a milestone. */
 export interface DigestMilestoneFields {
@@ -70,8 +71,9 @@ export interface RequestSummary {
   name: string;
   status: RequestStatus;
   late: boolean;
+  /** Milestones chased (due by the round's year), and of those the ones answered. */
   required: number;
-  outstanding: number;
+  answered: number;
 }
 
 /** What may change of a round (its updatedAt is set from the clock). */
@@ -82,22 +84,6 @@ const planOrder = sql`g.number, i.position NULLS LAST, c.position, m.position, m
 /** pg_advisory_xact_lock(ROUND_OPENING_LOCK, roundId): chunks of one round's opening, one at a time. */
 const ROUND_OPENING_LOCK = 72_707_371;
 const ACTIVE_STATES: RoundState[] = ['scheduled', 'open'];
-
-/**
- * The latest comment on a milestone that did not come from an import (null if there is none):
- * what a digest quotes.
- */
-function lastComment(milestoneId: Expression<number>) {
-  return expressionBuilder<DB>()
-    .selectFrom('MilestoneUpdate as mu')
-    .select('mu.comment')
-    .where('mu.milestoneId', '=', milestoneId)
-    .where('mu.comment', 'is not', null)
-    .where('mu.channel', '<>', 'import')
-    .orderBy('mu.createdAt', 'desc')
-    .orderBy('mu.id', 'desc')
-    .limit(1);
-}
 
 /** A milestone of a request still waiting for answers, as the reminders read it (RoundsRepository.reminderRows). */
 export interface ReminderRow extends Omit<DigestMilestoneFields, 'lastComment'> {
@@ -293,7 +279,7 @@ export class RoundsRepository {
         'm.state',
         'g.number as goalNumber',
         'i.code as interventionCode',
-        lastComment(eb.ref('m.id')).as('lastComment'),
+        lastReportedComment(eb.ref('m.id')).as('lastComment'),
       ])
       .where('m.planId', '=', planId)
       .where('m.state', '=', (eb) => eb.fn.any(eb.val(OPEN_STATES)))
@@ -395,7 +381,7 @@ export class RoundsRepository {
         'r.status',
         'r.late',
         sql<number>`count(rm."milestoneId") FILTER (WHERE NOT rm.optional)::int`.as('required'),
-        sql<number>`count(rm."milestoneId") FILTER (WHERE NOT rm.optional AND rm."answeredAt" IS NULL)::int`.as('outstanding'),
+        sql<number>`count(rm."milestoneId") FILTER (WHERE NOT rm.optional AND rm."answeredAt" IS NOT NULL)::int`.as('answered'),
       ])
       .where('r.roundId', '=', roundId)
       .groupBy(['r.id', 'o.name'])
@@ -467,7 +453,7 @@ export class RoundsRepository {
     let query = db
       .selectFrom('RequestMilestone as rm')
       .innerJoin('ReportRequest as r', 'r.id', 'rm.requestId')
-      .select((eb) => ['rm.milestoneId', lastComment(eb.ref('rm.milestoneId')).as('comment')])
+      .select((eb) => ['rm.milestoneId', lastReportedComment(eb.ref('rm.milestoneId')).as('comment')])
       .where('r.roundId', '=', roundId);
     if (organisationId !== undefined) query = query.where('r.organisationId', '=', organisationId);
     const rows = await query.execute();

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Injectable, Logger, NotFoundExc
 import { addDays, Clock } from '../common/clock.js';
 import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
 import { SignedLinks } from '../common/signed-links.js';
+import { requestStanding } from './request-standing.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { Language } from '../generated/db/enums.js';
@@ -335,16 +336,9 @@ export class RoundsService implements OnModuleInit {
     const requests = await this.rounds.requestSummaries(round.id, tx);
     const pending = requests
       .map((request) => {
-        const { outstanding, required } = request;
-        const status =
-          request.status === 'no_contact' || request.status === 'bounced'
-            ? request.status
-            : request.status === 'answered' || outstanding === 0
-              ? null
-              : outstanding < required
-                ? ('partial' as const)
-                : ('missing' as const);
-        return status === null ? null : { name: request.name, outstanding, status, lastMessageAt: null };
+        const status = requestStanding(request);
+        const outstanding = request.required - request.answered;
+        return status === 'answered' ? null : { name: request.name, outstanding, status, lastMessageAt: null };
       })
       .filter((row) => row !== null);
     const answered = requests.length - pending.length;
@@ -520,16 +514,15 @@ export class RoundsService implements OnModuleInit {
     const round = await this.get(roundId);
     const now = this.clock.now();
     const requests = (await this.rounds.roundRequests(roundId)).map((request) => {
+      const standing = requestStanding(request);
       const state =
-        request.status === 'no_contact' || request.status === 'bounced'
-          ? request.status
-          : answeredInFull({ status: request.status, required: request.required, outstanding: request.required - request.answered })
-            ? 'answered'
-            : now > round.deadline
-              ? 'overdue'
-              : request.remindersSent > 0
-                ? 'reminded'
-                : 'sent';
+        standing === 'no_contact' || standing === 'bounced' || standing === 'answered'
+          ? standing
+          : now > round.deadline
+            ? 'overdue'
+            : request.remindersSent > 0
+              ? 'reminded'
+              : 'sent';
       return {
         id: request.id,
         organisation: { id: request.organisationId, name: request.organisationName, language: request.organisationLanguage },
@@ -565,7 +558,7 @@ export class RoundsService implements OnModuleInit {
   async overview(roundId: number) {
     const round = await this.get(roundId);
     const requests = await this.rounds.requestSummaries(roundId);
-    const answered = requests.filter((r) => r.status !== 'no_contact' && r.status !== 'bounced' && answeredInFull(r));
+    const answered = requests.filter((r) => requestStanding(r) === 'answered');
     return {
       ...roundHeader(round),
       totals: {
@@ -582,11 +575,6 @@ export class RoundsService implements OnModuleInit {
   async list(planId?: number) {
     return this.rounds.listRounds(await this.plans.resolvePlanId(planId));
   }
-}
-
-/** A request is answered in full when it is marked so, or when every milestone it chases has its answer. */
-function answeredInFull(request: { status: string; required: number; outstanding: number }): boolean {
-  return request.status === 'answered' || (request.required > 0 && request.outstanding === 0);
 }
 
 /** What a round's list of requests can be narrowed to: a request state, or "missing" (every request not answered). */
