@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { PlanRepository, type ContributionTree } from './plan.repository.js';
+import { presentBudget, presentContributionBudget } from './plan.presenter.js';
 
 /**
  * The plan as a plan file (the shape `plan import` reads), with the stable keys and the current
@@ -33,14 +34,7 @@ export class PlanExportService {
           number: goal.number,
           title: goal.title,
           attainmentCriteria: goal.attainmentCriteria,
-          budget:
-            goal.budgetCurrency === null
-              ? null
-              : {
-                  currency: goal.budgetCurrency,
-                  lines: goal.budgetLines.map((line) => ({ partner: line.partner, amount: Number(line.amount) })),
-                  total: goal.budgetTotal === null ? null : Number(goal.budgetTotal),
-                },
+          budget: presentBudget(goal),
           notes: goal.notes,
           contributions: goal.contributions.map(exportContribution),
           interventions: goal.interventions.map((intervention) => ({
@@ -62,10 +56,7 @@ function exportContribution(contribution: ContributionTree) {
     organisation: contribution.organisation.name,
     summary: contribution.summary,
     text: contribution.text,
-    budget:
-      contribution.budgetCurrency === null || contribution.budgetAmount === null
-        ? null
-        : { currency: contribution.budgetCurrency, amount: Number(contribution.budgetAmount) },
+    budget: presentContributionBudget(contribution),
     notes: contribution.notes,
     milestones: contribution.milestones.map((milestone) => ({
       key: milestone.key,

@@ -11,6 +11,12 @@ export function presentBudget(goal: Pick<GoalTree, 'budgetCurrency' | 'budgetTot
   };
 }
 
+export function presentContributionBudget(contribution: Pick<ContributionTree, 'budgetCurrency' | 'budgetAmount'>) {
+  return contribution.budgetCurrency === null || contribution.budgetAmount === null
+    ? null
+    : { currency: contribution.budgetCurrency, amount: Number(contribution.budgetAmount) };
+}
+
 export function presentContribution(contribution: ContributionTree) {
   return {
     id: contribution.id,
@@ -18,10 +24,7 @@ export function presentContribution(contribution: ContributionTree) {
     organisation: contribution.organisation.name,
     summary: contribution.summary,
     text: contribution.text,
-    budget:
-      contribution.budgetCurrency === null || contribution.budgetAmount === null
-        ? null
-        : { currency: contribution.budgetCurrency, amount: Number(contribution.budgetAmount) },
+    budget: presentContributionBudget(contribution),
     notes: contribution.notes,
     milestones: contribution.milestones.map(presentMilestoneFields),
   };
