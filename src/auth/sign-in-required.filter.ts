@@ -1,3 +1,4 @@
+import { ownPath } from './own-path.js';
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SignInRequired } from './auth.guard.js';
@@ -8,7 +9,7 @@ export class SignInRequiredFilter implements ExceptionFilter {
   catch(_error: SignInRequired, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    const next = req.method === 'GET' && req.originalUrl.startsWith('/') && !req.originalUrl.startsWith('//') ? req.originalUrl : '/';
+    const next = req.method === 'GET' ? ownPath(req.originalUrl) : '/';
     res.redirect(303, `/login?next=${encodeURIComponent(next)}`);
   }
 }

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AnnualReportService } from '../annual-report/annual-report.service.js';
+import { ownPath } from '../auth/own-path.js';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, type AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
@@ -80,7 +81,7 @@ export class DashboardController {
   @Public()
   @Get('login')
   login(@Query('next') next: string | undefined, @Res() res: Response) {
-    this.send(res, 200, 'login', 'en', 'login', { next: safeNext(next), nav: false });
+    this.send(res, 200, 'login', 'en', 'login', { next: ownPath(next), nav: false });
   }
 
   @Public()
@@ -96,11 +97,11 @@ export class DashboardController {
         maxAge: SESSION_HOURS * 3_600_000,
         path: '/',
       });
-      res.redirect(303, safeNext(body.next));
+      res.redirect(303, ownPath(body.next));
     } catch (error) {
       if (!(error instanceof SignInRefused)) throw error;
       this.send(res, error.reason === 'locked' ? 429 : 401, 'login', 'en', 'login', {
-        next: safeNext(body.next),
+        next: ownPath(body.next),
         error: error.message,
         email: body.email,
         nav: false,
@@ -445,10 +446,6 @@ export class DashboardController {
       .type('html')
       .send(this.pages.render(`dashboard/${page}`, language, title, data));
   }
-}
-
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 function messageOf(error: HttpException): string {

@@ -129,6 +129,19 @@ describe('who may do what', () => {
       .expect(403);
   });
 
+  it('sends a browser after signing in only to a path of its own', async () => {
+    const user = 'redirect@norden.test';
+    await t.app.get(UsersService).createUser({ email: user, password: PASSWORD, role: 'viewer' });
+    const after = async (next: string) =>
+      (await http.post('/login').type('form').send({ email: user, password: PASSWORD, next }).expect(303)).headers.location;
+    expect(await after('/rounds?state=missing')).toBe('/rounds?state=missing');
+    for (const elsewhere of ['/\\evil.example', '//evil.example', 'https://evil.example/', '/\t/evil.example', 'javascript:alert(1)']) {
+      expect({ next: elsewhere, location: await after(elsewhere) }).toEqual({ next: elsewhere, location: '/' });
+    }
+    const login = await http.get(`/login?next=${encodeURIComponent('/\\evil.example')}`).expect(200);
+    expect(login.text).not.toContain('evil.example');
+  });
+
   it('slows down password guessing and signs out', async () => {
     for (let i = 0; i < 5; i++)
       await http
