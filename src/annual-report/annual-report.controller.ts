@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { IdPipe, idSchema } from '../common/id.pipe.js';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -56,14 +57,14 @@ export class AnnualReportController {
   @Get()
   @ApiOperation({ summary: 'Annual reports, newest year first, with the links to their files once ready' })
   @ApiQuery({ name: 'plan', required: false, type: Number })
-  list(@Query('plan', new ZodPipe(z.coerce.number().int().positive('must be a plan id').optional())) plan?: number) {
+  list(@Query('plan', new ZodPipe(idSchema('a plan id').optional())) plan?: number) {
     return this.reports.list(plan);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One report: its status, and the links to its files and its content once they exist' })
   @ApiNotFoundResponse({ description: 'No such report' })
-  get(@Param('id', ParseIntPipe) id: number) {
+  get(@Param('id', IdPipe) id: number) {
     return this.reports.get(id);
   }
 
@@ -72,7 +73,7 @@ export class AnnualReportController {
   @ApiOperation({ summary: 'The snapshot every format is rendered from: figures, the plan tree, comments, the overdue list, the round' })
   @ApiNotFoundResponse({ description: 'No such report' })
   @ApiConflictResponse({ description: 'The snapshot is not taken yet (queued)' })
-  async content(@Param('id', ParseIntPipe) id: number, @Res({ passthrough: true }) res: Response) {
+  async content(@Param('id', IdPipe) id: number, @Res({ passthrough: true }) res: Response) {
     const json = await this.reports.snapshotJson(id);
     res.type('application/json');
     return json;
@@ -84,7 +85,7 @@ export class AnnualReportController {
   @ApiNotFoundResponse({ description: 'No such report' })
   @ApiConflictResponse({ description: 'The report is not ready (queued, generating or failed)' })
   async file(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', IdPipe) id: number,
     @Param('format', new ZodPipe(format)) kind: ReportFormat,
     @Res({ passthrough: true }) res: Response,
   ) {

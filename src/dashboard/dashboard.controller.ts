@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Get, HttpException, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { IdPipe } from '../common/id.pipe.js';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -220,7 +221,7 @@ export class DashboardController {
    */
   @Get('rounds/:id')
   async round(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', IdPipe) id: number,
     @Query() query: Record<string, string>,
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
@@ -263,7 +264,7 @@ export class DashboardController {
 
   @Post('rounds/:id/remind')
   @RequireRole('secretariat')
-  async remind(@Param('id', ParseIntPipe) id: number, @Body() body: Record<string, string>, @Res() res: Response) {
+  async remind(@Param('id', IdPipe) id: number, @Body() body: Record<string, string>, @Res() res: Response) {
     const organisation = body.organisation ? Number(body.organisation) : undefined;
     const { reminded } = await this.rounds.remindNow(id, organisation);
     res.redirect(303, `/rounds/${id}?reminded=${reminded}`);
@@ -271,19 +272,19 @@ export class DashboardController {
 
   @Post('rounds/:id/close')
   @RequireRole('secretariat')
-  async close(@Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async close(@Param('id', IdPipe) id: number, @Res() res: Response) {
     await this.rounds.close(id);
     res.redirect(303, `/rounds/${id}`);
   }
 
   @Get('milestones/:id')
-  async milestone(@Param('id', ParseIntPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async milestone(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const history = await this.attainment.history(id);
     this.page(req, res, 'milestone', 'overdue', { history, updates: [...history.updates].reverse() });
   }
 
   @Get('goals/:number')
-  async goal(@Param('number', ParseIntPipe) number: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async goal(@Param('number', IdPipe) number: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const planId = await this.plans.resolvePlanId();
     const [goal, attainment] = await Promise.all([this.plans.goal(planId, number), this.attainment.goal(planId, number)]);
     this.page(req, res, 'goal', 'overview', { goal, attainment });
@@ -291,7 +292,7 @@ export class DashboardController {
 
   @Get('organisations/:id')
   async organisation(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', IdPipe) id: number,
     @Query('saved') saved: string | undefined,
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
@@ -308,7 +309,7 @@ export class DashboardController {
   @Post('organisations/:id/contacts')
   @RequireRole('admin')
   async saveContacts(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', IdPipe) id: number,
     @Body() body: Record<string, string>,
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
@@ -340,7 +341,7 @@ export class DashboardController {
   @Post('review/:id/:decision')
   @RequireRole('secretariat')
   async decide(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', IdPipe) id: number,
     @Param('decision') decision: string,
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,

@@ -1,15 +1,5 @@
-import {
-  UnauthorizedException,
-  BadRequestException,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Post,
-  Query,
-  Req,
-} from '@nestjs/common';
+import { UnauthorizedException, BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { IdPipe } from '../common/id.pipe.js';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -66,7 +56,7 @@ export class InboundController {
   @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept a reply from the review queue: what could be read is recorded' })
-  accept(@Param('id', ParseIntPipe) id: number) {
+  accept(@Param('id', IdPipe) id: number) {
     return this.inbound.review(id, 'accept', 'secretariat');
   }
 
@@ -74,7 +64,7 @@ export class InboundController {
   @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a reply from the review queue: nothing is recorded' })
-  reject(@Param('id', ParseIntPipe) id: number) {
+  reject(@Param('id', IdPipe) id: number) {
     return this.inbound.review(id, 'reject', 'secretariat');
   }
 }

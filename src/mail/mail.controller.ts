@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { idSchema } from '../common/id.pipe.js';
 import { paginationSchema, toSkipTake } from '../common/pagination.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { MailTransport } from './mail-transport.js';
@@ -8,8 +9,8 @@ import { OutboxRepository } from './outbox.repository.js';
 
 const STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
 const mailQuery = paginationSchema.extend({
-  round: z.coerce.number().int().positive('must be a round id').optional(),
-  request: z.coerce.number().int().positive('must be a request id').optional(),
+  round: idSchema('a round id').optional(),
+  request: idSchema('a request id').optional(),
   status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).optional(),
 });
 

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { IdPipe, idSchema } from '../common/id.pipe.js';
 import { ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
@@ -8,10 +9,10 @@ import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanExportService } from './plan-export.service.js';
 import { PlanService } from './plan.service.js';
 
-const planQuery = z.object({ plan: z.coerce.number().int().positive('must be a plan id').optional() });
+const planQuery = z.object({ plan: idSchema('a plan id').optional() });
 
 const milestoneQuery = planQuery.extend(paginationSchema.shape).extend({
-  organisation: z.coerce.number().int().positive('must be an organisation id').optional(),
+  organisation: idSchema('an organisation id').optional(),
   goal: z.coerce.number().int().positive('must be a goal number').optional(),
   intervention: z
     .string()
@@ -42,14 +43,14 @@ export class PlanController {
   @Get('plans/:id')
   @ApiOperation({ summary: 'The whole tree of one plan: priorities, goals, interventions, contributions, milestones' })
   @ApiNotFoundResponse({ description: 'No such plan' })
-  plan(@Param('id', ParseIntPipe) id: number) {
+  plan(@Param('id', IdPipe) id: number) {
     return this.plans.planTree(id);
   }
 
   @Get('plans/:id/export')
   @RequireRole('viewer')
   @ApiOperation({ summary: 'The plan as a plan file (what `plan import` reads)' })
-  export(@Param('id', ParseIntPipe) id: number) {
+  export(@Param('id', IdPipe) id: number) {
     return this.exporter.export(id);
   }
 
@@ -64,7 +65,7 @@ export class PlanController {
   @ApiOperation({ summary: 'One goal by its number in the plan ("Mål 6" is 6)' })
   @PlanParam()
   @ApiNotFoundResponse({ description: 'No such goal' })
-  async goal(@Param('number', ParseIntPipe) number: number, @Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {
+  async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {
     return this.plans.goal(await this.plans.resolvePlanId(query.plan), number);
   }
 
@@ -106,7 +107,7 @@ export class PlanController {
   @Get('milestones/:id')
   @ApiOperation({ summary: 'One milestone with its owner and place in the plan' })
   @ApiNotFoundResponse({ description: 'No such milestone' })
-  milestone(@Param('id', ParseIntPipe) id: number) {
+  milestone(@Param('id', IdPipe) id: number) {
     return this.plans.milestone(id);
   }
 }

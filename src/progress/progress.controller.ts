@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { IdPipe, idSchema } from '../common/id.pipe.js';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { paginationSchema } from '../common/pagination.js';
@@ -17,7 +18,7 @@ const day = z
   }, 'must be a real calendar date YYYY-MM-DD');
 
 const attainmentQuery = z.object({
-  plan: z.coerce.number().int().positive('must be a plan id').optional(),
+  plan: idSchema('a plan id').optional(),
   asOf: day.optional(),
 });
 
@@ -28,7 +29,7 @@ const planAttainmentQuery = attainmentQuery.extend({
 });
 
 const overdueQuery = attainmentQuery.extend(paginationSchema.shape).extend({
-  organisation: z.coerce.number().int().positive('must be an organisation id').optional(),
+  organisation: idSchema('an organisation id').optional(),
   goal: z.coerce.number().int().positive('must be a goal number').optional(),
   intervention: z
     .string()
@@ -99,7 +100,7 @@ export class ProgressController {
   @PlanParam()
   @AsOfParam()
   @ApiNotFoundResponse({ description: 'No such goal' })
-  async goal(@Param('number', ParseIntPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
+  async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
     return this.attainment.goal(await this.plans.resolvePlanId(query.plan), number, query.asOf);
   }
 
@@ -130,7 +131,7 @@ export class ProgressController {
   @Get('milestones/:id/history')
   @ApiOperation({ summary: "Every change of a milestone's state, oldest first: who, when, by which channel, from what to what" })
   @ApiNotFoundResponse({ description: 'No such milestone' })
-  history(@Param('id', ParseIntPipe) id: number) {
+  history(@Param('id', IdPipe) id: number) {
     return this.attainment.history(id);
   }
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { IdPipe, idSchema } from '../common/id.pipe.js';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '../auth/access.decorators.js';
@@ -38,7 +39,7 @@ export class RoundsController {
   @Get()
   @ApiOperation({ summary: 'Rounds of the plan, newest year first' })
   @ApiQuery({ name: 'plan', required: false, type: Number })
-  list(@Query('plan', new ZodPipe(z.coerce.number().int().positive('must be a plan id').optional())) plan?: number) {
+  list(@Query('plan', new ZodPipe(idSchema('a plan id').optional())) plan?: number) {
     return this.rounds.list(plan);
   }
 
@@ -50,7 +51,7 @@ export class RoundsController {
     enum: REQUEST_FILTERS,
     description: 'Only the requests in this state; "missing": every request not answered. The totals always count the whole round.',
   })
-  async detail(@Param('id', ParseIntPipe) id: number, @Query(new ZodPipe(detailQuery)) query: z.infer<typeof detailQuery>) {
+  async detail(@Param('id', IdPipe) id: number, @Query(new ZodPipe(detailQuery)) query: z.infer<typeof detailQuery>) {
     const round = await this.rounds.detail(id);
     const { state } = query;
     return state === undefined ? round : { ...round, requests: round.requests.filter((request) => requestMatches(request, state)) };
@@ -63,7 +64,7 @@ export class RoundsController {
     summary: 'Open a scheduled round now (or finish an opening that was interrupted)',
     description: 'Answers with the round and its totals; GET /api/rounds/:id lists every request.',
   })
-  async open(@Param('id', ParseIntPipe) id: number) {
+  async open(@Param('id', IdPipe) id: number) {
     await this.rounds.open(id);
     return this.rounds.overview(id);
   }
@@ -72,7 +73,7 @@ export class RoundsController {
   @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move the deadline (and the grace window) later' })
-  async extend(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(extendRound)) body: z.infer<typeof extendRound>) {
+  async extend(@Param('id', IdPipe) id: number, @Body(new ZodPipe(extendRound)) body: z.infer<typeof extendRound>) {
     await this.rounds.extend(id, body);
     return this.rounds.detail(id);
   }
@@ -81,7 +82,7 @@ export class RoundsController {
   @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Close the round: no more reminders, answer links say the round is over' })
-  async close(@Param('id', ParseIntPipe) id: number) {
+  async close(@Param('id', IdPipe) id: number) {
     await this.rounds.close(id);
     return this.rounds.detail(id);
   }
@@ -91,7 +92,7 @@ export class RoundsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a reminder now to every organisation still missing (or to one)' })
   @ApiBody({ required: false, schema: { example: { organisation: 3 } } })
-  remind(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(remind)) body: z.infer<typeof remind>) {
+  remind(@Param('id', IdPipe) id: number, @Body(new ZodPipe(remind)) body: z.infer<typeof remind>) {
     return this.rounds.remindNow(id, body.organisation);
   }
 }
