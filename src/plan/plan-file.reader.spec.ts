@@ -35,6 +35,26 @@ describe('readPlanFile', () => {
     expect(problemsOf('title: "unterminated\nperiod: [')).toEqual([expect.stringMatching(/^\d+ : not valid YAML or JSON/)]);
   });
 
+  it('refuses a file whose aliases expand without end (a "billion laughs"), naming the file', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    ].join('\n');
+    let thrown: unknown;
+    try {
+      readPlanFile(bomb, 'bomb.yaml');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PlanFileError);
+    expect((thrown as PlanFileError).problems).toEqual([
+      expect.objectContaining({ file: 'bomb.yaml', message: expect.stringContaining('aliases expand too far') }),
+    ]);
+  });
+
   it('reports every shape problem with its place', () => {
     const broken = small
       .replace('amount: 12800000', 'amount: -5')

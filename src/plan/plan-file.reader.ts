@@ -92,6 +92,26 @@ export interface MilestoneDraft {
 
 type Path = (string | number)[];
 
+/** A plan needs few YAML aliases, if any; a file that expands them without end is refused, not followed. */
+const MAX_ALIASES = 100;
+
+function toJS(document: Document, file: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new PlanFileError([
+      {
+        file,
+        path: '',
+        line: 1,
+        column: 1,
+        message: `YAML aliases expand too far (more than ${MAX_ALIASES} copies); write the values out instead`,
+      },
+    ]);
+  }
+}
+
 /**
  * Reads a plan file (YAML or JSON) and checks all of it before anything is written: the shape,
  * then the rules that span the document (known organisations, unique codes and keys, due years
@@ -111,7 +131,7 @@ export function readPlanFile(content: string, file: string): PlanDraft {
     );
   }
 
-  const parsed = planFileSchema.safeParse(document.toJS());
+  const parsed = planFileSchema.safeParse(toJS(document, file));
   if (!parsed.success) {
     throw new PlanFileError(
       parsed.error.issues.map((issue) => ({
