@@ -70,6 +70,18 @@ export class AuthRepository {
       .execute();
   }
 
+  /** Revokes every token of that name still in use; returns how many. */
+  async revokeApiTokens(name: string): Promise<number> {
+    const revoked = await this.database.db
+      .updateTable('ApiToken')
+      .set({ revokedAt: this.clock.now() })
+      .where('name', '=', name)
+      .where('revokedAt', 'is', null)
+      .returning('id')
+      .execute();
+    return revoked.length;
+  }
+
   async findApiToken(tokenHash: string, now: Date) {
     const token = await this.database.db.selectFrom('ApiToken').selectAll().where('tokenHash', '=', tokenHash).executeTakeFirst();
     if (!token || token.revokedAt) return null;

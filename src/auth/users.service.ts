@@ -33,6 +33,11 @@ export class UsersService {
     return token;
   }
 
+  /** Revokes the tokens of an integration by its name: they stop working at once. */
+  revokeApiTokens(name: string): Promise<number> {
+    return this.repository.revokeApiTokens(name);
+  }
+
   listUsers() {
     return this.repository.listUsers();
   }

@@ -31,6 +31,7 @@ const USAGE = `Usage: npm run cli -- <command>
                                  with the real plan and a generated year of answers, reminders and replies
   token create --name <n> --role admin|secretariat|viewer
                                  create an API token for an integration (printed once)
+  token revoke --name <n>        revoke every token of that name; it stops working at once
 `;
 
 /** Mistakes in the call itself: usage is printed, exit code 64 (EX_USAGE). */
@@ -54,6 +55,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await withApp(io, (app) => userCreate(app, rest, io));
       case 'token create':
         return await withApp(io, (app) => tokenCreate(app, rest, io));
+      case 'token revoke':
+        return await withApp(io, (app) => tokenRevoke(app, rest, io));
       case 'demo':
         return await demo(io);
       case 'help':
@@ -164,6 +167,19 @@ async function tokenCreate(app: INestApplicationContext, args: string[], io: Cli
   const token = await app.get(UsersService).createApiToken(name, role as (typeof ROLES)[number]);
   io.out.write(`${token}\n`);
   io.err.write('Keep this token now: it is stored only as a hash and cannot be shown again.\n');
+  return 0;
+}
+
+async function tokenRevoke(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { name: { type: 'string' } });
+  const { name } = values as Record<string, string | undefined>;
+  if (!name) throw new UsageError('token revoke needs --name.');
+  const revoked = await app.get(UsersService).revokeApiTokens(name);
+  if (revoked === 0) {
+    io.err.write(`No token named "${name}" is in use.\n`);
+    return 2;
+  }
+  io.out.write(`Revoked ${revoked} token${revoked === 1 ? '' : 's'} named "${name}".\n`);
   return 0;
 }
 

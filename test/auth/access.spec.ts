@@ -62,6 +62,13 @@ describe('who may do what', () => {
       'This needs the secretariat role; monitor has viewer.',
     );
 
+    expect(await cli(['token', 'revoke', '--name', 'monitor'], { DATABASE_URL: t.db.url })).toMatchObject({
+      code: 0,
+      out: 'Revoked 1 token named "monitor".\n',
+    });
+    await viewer.get('/api/rounds').expect(401);
+    expect(await cli(['token', 'revoke', '--name', 'monitor'], { DATABASE_URL: t.db.url })).toMatchObject({ code: 2 });
+
     const { cookie, csrf } = await session('view@norden.test');
     const page = await http.get('/rounds').set('Cookie', cookie).expect(200);
     expect(page.text).toContain('<html lang="sv">');
