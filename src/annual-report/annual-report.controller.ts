@@ -3,26 +3,29 @@ import { IdPipe, idSchema } from '../common/id.pipe.js';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBody,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOperation,
   ApiParam,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { RequireRole } from '../auth/access.decorators.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { ApiBodyFrom, ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportFormat } from './annual-report.content.js';
 import { AnnualReportService, CONTENT_TYPES } from './annual-report.service.js';
 
-const requestReport = z.strictObject({
-  plan: z.number().int().positive('must be a plan id').optional(),
+export const requestReport = z.strictObject({
+  plan: z.number().int().positive('must be a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),
   year: z.number({ message: 'must be a year' }).int('must be a whole year'),
   language: z.enum(REPORT_LANGUAGES, { message: `must be one of ${REPORT_LANGUAGES.join(', ')}` }).default('da'),
+});
+
+const listQuery = z.object({
+  plan: idSchema('a plan id').optional().meta({ description: 'Only the reports of this plan (default: every plan)' }),
 });
 
 const format = z.enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` });
@@ -46,7 +49,7 @@ export class AnnualReportController {
       'The plan defaults to the current one, the language to da (sv, nb and en too). A year outside the plan period is a 400. ' +
       'While the year’s round is scheduled or open the report is made anyway and marked preliminary.',
   })
-  @ApiBody({ schema: { example: { year: 2023, language: 'da' } } })
+  @ApiBodyFrom(requestReport)
   @ApiAcceptedResponse({ description: 'The report record, status queued' })
   @ApiBadRequestResponse({ description: 'A malformed body, or a year outside the plan period' })
   @ApiNotFoundResponse({ description: 'No such plan' })
@@ -56,9 +59,9 @@ export class AnnualReportController {
 
   @Get()
   @ApiOperation({ summary: 'Annual reports, newest year first, with the links to their files once ready' })
-  @ApiQuery({ name: 'plan', required: false, type: Number })
-  list(@Query('plan', new ZodPipe(idSchema('a plan id').optional())) plan?: number) {
-    return this.reports.list(plan);
+  @ApiQueryFrom(listQuery)
+  list(@Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
+    return this.reports.list(query.plan);
   }
 
   @Get(':id')

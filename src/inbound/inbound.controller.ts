@@ -1,11 +1,12 @@
 import { UnauthorizedException, BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { IdPipe } from '../common/id.pipe.js';
-import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { AppConfig } from '../config/config.module.js';
 import { paginationSchema, toSkipTake } from '../common/pagination.js';
+import { ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { InboundRepository } from './inbound.repository.js';
 import { InboundService, MalformedMessage } from './inbound.service.js';
@@ -46,7 +47,7 @@ export class InboundController {
 
   @Get()
   @ApiOperation({ summary: 'Replies received by email, with what was made of them (the review queue is status=in_review)' })
-  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiQueryFrom(listQuery)
   async list(@Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
     const [total, items] = await this.messages.list(query.status, toSkipTake(query));
     return { items, page: query.page, pageSize: query.pageSize, total };

@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { idSchema } from '../common/id.pipe.js';
 import { paginationSchema, toSkipTake } from '../common/pagination.js';
+import { ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { MailTransport } from './mail-transport.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -24,11 +25,7 @@ export class MailController {
 
   @Get()
   @ApiOperation({ summary: 'Outgoing mail with its delivery state (newest first)' })
-  @ApiQuery({ name: 'round', required: false, type: Number })
-  @ApiQuery({ name: 'request', required: false, type: Number })
-  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiQueryFrom(mailQuery)
   async list(@Query(new ZodPipe(mailQuery)) query: z.infer<typeof mailQuery>) {
     const [total, items] = await this.outbox.list(
       { roundId: query.round, requestId: query.request, status: query.status },

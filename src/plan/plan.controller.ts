@@ -1,28 +1,36 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { IdPipe, idSchema } from '../common/id.pipe.js';
-import { ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { paginationSchema } from '../common/pagination.js';
+import { ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanExportService } from './plan-export.service.js';
 import { PlanService } from './plan.service.js';
 
-const planQuery = z.object({ plan: idSchema('a plan id').optional() });
+const planQuery = z.object({
+  plan: idSchema('a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),
+});
 
-const milestoneQuery = planQuery.extend(paginationSchema.shape).extend({
-  organisation: idSchema('an organisation id').optional(),
-  goal: z.coerce.number().int().positive('must be a goal number').optional(),
+export const milestoneQuery = planQuery.extend(paginationSchema.shape).extend({
+  organisation: idSchema('an organisation id').optional().meta({ description: 'Owner organisation id' }),
+  goal: z.coerce.number().int().positive('must be a goal number').optional().meta({ description: 'Goal number' }),
   intervention: z
     .string()
     .regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a')
-    .optional(),
-  dueYear: z.coerce.number().int().min(1900, 'must be a year').max(2200, 'must be a year').optional(),
+    .optional()
+    .meta({ description: 'Intervention code, e.g. G.1.a' }),
+  dueYear: z.coerce
+    .number()
+    .int()
+    .min(1900, 'must be a year')
+    .max(2200, 'must be a year')
+    .optional()
+    .meta({ description: 'Milestones whose due span includes this year' }),
   state: z.enum(MILESTONE_STATES, { message: `must be one of ${MILESTONE_STATES.join(', ')}` }).optional(),
 });
-
-const PlanParam = () => ApiQuery({ name: 'plan', required: false, type: Number, description: 'Plan id; defaults to the current plan.' });
 
 /** The published plan is public; contacts (organisations, the export) need a signed-in viewer. */
 @ApiTags('plan')
@@ -56,14 +64,14 @@ export class PlanController {
 
   @Get('goals')
   @ApiOperation({ summary: "The plan's goals with attainment criteria, budgets and interventions" })
-  @PlanParam()
+  @ApiQueryFrom(planQuery)
   async goals(@Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {
     return this.plans.goals(await this.plans.resolvePlanId(query.plan));
   }
 
   @Get('goals/:number')
   @ApiOperation({ summary: 'One goal by its number in the plan ("Mål 6" is 6)' })
-  @PlanParam()
+  @ApiQueryFrom(planQuery)
   @ApiNotFoundResponse({ description: 'No such goal' })
   async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {
     return this.plans.goal(await this.plans.resolvePlanId(query.plan), number);
@@ -71,7 +79,7 @@ export class PlanController {
 
   @Get('interventions/:code')
   @ApiOperation({ summary: 'One intervention by its code, e.g. K.6.d' })
-  @PlanParam()
+  @ApiQueryFrom(planQuery)
   @ApiNotFoundResponse({ description: 'No such intervention' })
   async intervention(@Param('code') code: string, @Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {
     return this.plans.intervention(await this.plans.resolvePlanId(query.plan), code);
@@ -80,21 +88,14 @@ export class PlanController {
   @Get('organisations')
   @RequireRole('viewer')
   @ApiOperation({ summary: 'Organisations taking part in the plan' })
-  @PlanParam()
+  @ApiQueryFrom(planQuery)
   async organisations(@Query(new ZodPipe(planQuery)) query: z.infer<typeof planQuery>) {
     return this.plans.organisations(await this.plans.resolvePlanId(query.plan));
   }
 
   @Get('milestones')
   @ApiOperation({ summary: 'Milestones and deliverables, filtered and paginated' })
-  @PlanParam()
-  @ApiQuery({ name: 'organisation', required: false, type: Number, description: 'Owner organisation id' })
-  @ApiQuery({ name: 'goal', required: false, type: Number, description: 'Goal number' })
-  @ApiQuery({ name: 'intervention', required: false, type: String, description: 'Intervention code, e.g. G.1.a' })
-  @ApiQuery({ name: 'dueYear', required: false, type: Number, description: 'Milestones whose due span includes this year' })
-  @ApiQuery({ name: 'state', required: false, enum: MILESTONE_STATES })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1-500, default 50' })
+  @ApiQueryFrom(milestoneQuery)
   async milestones(@Query(new ZodPipe(milestoneQuery)) query: z.infer<typeof milestoneQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
     const { page, pageSize, plan: _plan, goal, intervention, organisation, ...rest } = query;

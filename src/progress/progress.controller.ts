@@ -1,9 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { IdPipe, idSchema } from '../common/id.pipe.js';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { paginationSchema } from '../common/pagination.js';
 import { Public } from '../auth/access.decorators.js';
+import { ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService, TREE_LEVELS } from './attainment.service.js';
@@ -18,34 +19,35 @@ const day = z
   }, 'must be a real calendar date YYYY-MM-DD');
 
 const attainmentQuery = z.object({
-  plan: idSchema('a plan id').optional(),
-  asOf: day.optional(),
+  plan: idSchema('a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),
+  asOf: day.optional().meta({
+    description: 'YYYY-MM-DD; its year is the reference year of "overdue" (default: today). States are the current ones.',
+  }),
 });
 
 /** How much of the tree the plan's attainment carries: a plan of thousands of contributions is megabytes in full. */
-const planAttainmentQuery = attainmentQuery.extend({
-  depth: z.enum(TREE_LEVELS, { message: `must be one of ${TREE_LEVELS.join(', ')}` }).default('contributions'),
-  organisations: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+export const planAttainmentQuery = attainmentQuery.extend({
+  depth: z
+    .enum(TREE_LEVELS, { message: `must be one of ${TREE_LEVELS.join(', ')}` })
+    .default('contributions')
+    .meta({
+      description: 'The deepest level of the tree to include (default: contributions, the whole tree). Figures are the same at any depth.',
+    }),
+  organisations: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .optional()
+    .meta({ description: 'The per-organisation list (default: only with depth=contributions).' }),
 });
 
 const overdueQuery = attainmentQuery.extend(paginationSchema.shape).extend({
-  organisation: idSchema('an organisation id').optional(),
-  goal: z.coerce.number().int().positive('must be a goal number').optional(),
+  organisation: idSchema('an organisation id').optional().meta({ description: 'Owner organisation id' }),
+  goal: z.coerce.number().int().positive('must be a goal number').optional().meta({ description: 'Goal number' }),
   intervention: z
     .string()
     .regex(/^[A-Z]\.\d+\.[a-z]$/, 'must be an intervention code such as G.1.a')
-    .optional(),
+    .optional()
+    .meta({ description: 'Intervention code, e.g. G.1.a' }),
 });
-
-const PlanParam = () => ApiQuery({ name: 'plan', required: false, type: Number, description: 'Plan id; defaults to the current plan.' });
-const AsOfParam = () =>
-  ApiQuery({
-    name: 'asOf',
-    required: false,
-    type: String,
-    example: '2023-06-30',
-    description: 'YYYY-MM-DD; its year is the reference year of "overdue" (default: today). States are the current ones.',
-  });
 
 const FIGURES =
   'Each level carries figures, each with a `formula` in plain English with the numbers substituted: ' +
@@ -74,20 +76,7 @@ export class ProgressController {
     summary: 'Attainment of the plan, every priority, goal, intervention, contribution and organisation',
     description: FIGURES,
   })
-  @PlanParam()
-  @AsOfParam()
-  @ApiQuery({
-    name: 'depth',
-    required: false,
-    enum: TREE_LEVELS,
-    description: 'The deepest level of the tree to include (default: contributions, the whole tree). Figures are the same at any depth.',
-  })
-  @ApiQuery({
-    name: 'organisations',
-    required: false,
-    enum: ['true', 'false'],
-    description: 'The per-organisation list (default: only with depth=contributions).',
-  })
+  @ApiQueryFrom(planAttainmentQuery)
   @ApiBadRequestResponse({ description: 'A malformed plan, asOf, depth or organisations' })
   async plan(@Query(new ZodPipe(planAttainmentQuery)) query: z.infer<typeof planAttainmentQuery>) {
     const organisations = query.organisations === undefined ? query.depth === 'contributions' : query.organisations === 'true';
@@ -97,8 +86,7 @@ export class ProgressController {
   @Get('goals/:number/attainment')
   @Public()
   @ApiOperation({ summary: 'Attainment of one goal, its interventions and contributions', description: FIGURES })
-  @PlanParam()
-  @AsOfParam()
+  @ApiQueryFrom(attainmentQuery)
   @ApiNotFoundResponse({ description: 'No such goal' })
   async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
     return this.attainment.goal(await this.plans.resolvePlanId(query.plan), number, query.asOf);
@@ -111,13 +99,7 @@ export class ProgressController {
       'Due before the reference year (the year of asOf) and neither completed nor cancelled. Sorted by years late, then goal number, ' +
       "intervention code (a goal's own contributions first), contribution and milestone position. Each comes with its last update.",
   })
-  @PlanParam()
-  @AsOfParam()
-  @ApiQuery({ name: 'organisation', required: false, type: Number, description: 'Owner organisation id' })
-  @ApiQuery({ name: 'goal', required: false, type: Number, description: 'Goal number' })
-  @ApiQuery({ name: 'intervention', required: false, type: String, description: 'Intervention code, e.g. G.1.a' })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1-500, default 50' })
+  @ApiQueryFrom(overdueQuery)
   @ApiBadRequestResponse({ description: 'A malformed parameter, named in the message' })
   async overdue(@Query(new ZodPipe(overdueQuery)) query: z.infer<typeof overdueQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
