@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { DateTime, type DateTimeMaybeValid } from 'luxon';
 
 /**
@@ -53,3 +54,9 @@ export function parseDayOrInstant(value: string, edge: 'start' | 'end', timeZone
   if (DAY.test(value)) return edge === 'start' ? startOfDay(value, timeZone) : endOfDay(value, timeZone);
   return valid(DateTime.fromISO(value, { zone: timeZone }), value).toJSDate();
 }
+
+/** A calendar day in a query (YYYY-MM-DD): the shape, and a day the calendar has (no 2023-02-30, no 2023-13-45). */
+export const calendarDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((value) => DateTime.fromISO(value, { zone: 'UTC' }).isValid, 'must be a real calendar date YYYY-MM-DD');

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AnnualReportService } from '../annual-report/annual-report.service.js';
 import { ownPath } from '../auth/own-path.js';
+import { calendarDay } from '../common/dates.js';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, type AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
@@ -46,11 +47,7 @@ const filterSchema = z.object({
     .optional()
     .catch(undefined),
   organisation: z.coerce.number().int().positive().optional().catch(undefined),
-  asOf: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .catch(undefined),
+  asOf: calendarDay.optional().catch(undefined),
 });
 type Filters = z.infer<typeof filterSchema>;
 

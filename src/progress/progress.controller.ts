@@ -7,16 +7,10 @@ import { Public } from '../auth/access.decorators.js';
 import { ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { PlanService } from '../plan/plan.service.js';
+import { calendarDay } from '../common/dates.js';
 import { AttainmentService, TREE_LEVELS } from './attainment.service.js';
 
-/** A calendar day: the regex gives the shape, the round trip through Date rejects 2023-02-30. */
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((value) => {
-    const date = new Date(`${value}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-  }, 'must be a real calendar date YYYY-MM-DD');
+const day = calendarDay;
 
 const attainmentQuery = z.object({
   plan: idSchema('a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),

@@ -149,6 +149,15 @@ describe('who may do what', () => {
     expect(login.text).not.toContain('evil.example');
   });
 
+  it('ignores a day the calendar does not have on the overdue page, and says so', async () => {
+    const { cookie } = await session('sek@norden.test');
+    for (const asOf of ['2023-13-45', '2023-02-30']) {
+      const page = await http.get(`/overdue?asOf=${asOf}`).set('Cookie', cookie).expect(200);
+      expect(page.text).toMatch(/class="notice warn">[^<]*asOf/);
+    }
+    await t.api.get('/api/attainment?asOf=2023-13-45').expect(400);
+  });
+
   it('slows down password guessing and signs out', async () => {
     for (let i = 0; i < 5; i++)
       await http
