@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import type { Page, Pagination } from '../common/pagination.js';
 import { toSkipTake } from '../common/pagination.js';
 import { presentBudget, presentContribution, presentMilestone } from './plan.presenter.js';
@@ -7,13 +8,16 @@ import { PlanRepository, type MilestoneFilter } from './plan.repository.js';
 /** The read side of the plan: what the API and the dashboard show. */
 @Injectable()
 export class PlanService {
-  constructor(private readonly plans: PlanRepository) {}
+  constructor(
+    private readonly plans: PlanRepository,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * The plan a request means: the one asked for, or else the current one (the plan whose period
    * holds this year, or the latest), so a single-plan installation needs no plan id anywhere.
    */
-  async resolvePlanId(planId?: number, today = new Date()): Promise<number> {
+  async resolvePlanId(planId?: number, today = this.clock.now()): Promise<number> {
     if (planId !== undefined) {
       if (!(await this.plans.findPlan(planId))) throw new NotFoundException(`There is no plan with id ${planId}.`);
       return planId;
