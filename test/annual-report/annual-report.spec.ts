@@ -36,7 +36,10 @@ const LONG = `${'Lang kommentar om fremdriften i grænseregionen, med mange deta
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function download(api: Api, url: string): Promise<{ status: number; type: string; disposition: string | undefined; body: Buffer }> {
+async function download(
+  api: Api,
+  url: string,
+): Promise<{ status: number; type: string | undefined; disposition: string | undefined; body: Buffer }> {
   const response = await api
     .get(url)
     .buffer(true)
@@ -553,7 +556,7 @@ describe('the annual report of the real plan', () => {
     // The year's reports, newest first (other tests make reports of other years).
     const list = ((await api.get('/api/annual-reports').expect(200)).body as Json[]).filter((r) => r.year === 2023);
     expect(list.map((r) => r.id)).toEqual([second.id, report.id]);
-    expect(list[0].files).toEqual({
+    expect(list[0]?.files).toEqual({
       docx: `/api/annual-reports/${second.id}/docx`,
       html: `/api/annual-reports/${second.id}/html`,
       pdf: `/api/annual-reports/${second.id}/pdf`,

@@ -180,10 +180,10 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     smtp.clear();
     t.clock.set('2023-12-11T09:00:00Z');
     expect((await tick()).steps.map((s) => s.step)).toEqual(['escalation']);
-    [mails[0]] = await smtp.waitFor(1);
-    expect(mails[0]!.envelopeTo).toEqual(['sekretariat@norden.test']);
-    expect(mails[0]!.text).toContain('Greater Copenhagen');
-    expect(mails[0]!.text).not.toContain('Kvarkenrådet');
+    const [escalation] = await smtp.waitFor(1);
+    expect(escalation?.envelopeTo).toEqual(['sekretariat@norden.test']);
+    expect(escalation?.text).toContain('Greater Copenhagen');
+    expect(escalation?.text).not.toContain('Kvarkenrådet');
 
     smtp.clear();
     t.clock.set('2023-12-16T00:00:00Z');
