@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { RequireRole } from '../auth/access.decorators.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportFormat } from './annual-report.content.js';
+import { REPORT_FORMATS, REPORT_LANGUAGES } from './annual-report.content.js';
 import { AnnualReportService, CONTENT_TYPES } from './annual-report.service.js';
 
 const requestReport = z.strictObject({
@@ -85,7 +85,7 @@ export class AnnualReportController {
   @ApiConflictResponse({ description: 'The report is not ready (queued, generating or failed)' })
   async file(
     @Param('id', ParseIntPipe) id: number,
-    @Param('format', new ZodPipe(format)) kind: ReportFormat,
+    @Param('format', new ZodPipe(format)) kind: z.infer<typeof format>,
     @Res({ passthrough: true }) res: Response,
   ) {
     const { content, filename } = await this.reports.file(id, kind);

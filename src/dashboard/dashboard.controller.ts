@@ -50,7 +50,6 @@ const filterSchema = z.object({
     .optional()
     .catch(undefined),
 });
-type Filters = z.infer<typeof filterSchema>;
 
 /**
  * The secretariat's pages. Every page reads through the same services as the API, so a figure on

@@ -141,7 +141,7 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     expect((await tick()).steps).toEqual([]);
     t.clock.set('2023-11-24T08:00:00Z');
     expect((await tick()).steps).toEqual([{ round: roundId, step: 'reminder:-7', messages: expectedCount - 1 }]);
-    let mails = await smtp.waitFor(expectedCount - 1);
+    const mails = await smtp.waitFor(expectedCount - 1);
     await outboxSettled(t.db.url);
     expect(mails.some((m) => m.text?.includes('Kvarkenrådet'))).toBe(false);
     expect(await tick()).toMatchObject({ steps: [] }); // the same step never twice
@@ -171,7 +171,7 @@ describe('a reporting round on the real plan, with a controlled clock and a real
     smtp.clear();
     t.clock.set('2023-12-04T09:00:00Z');
     expect((await tick()).steps.map((s) => s.step)).toEqual(['reminder:3']);
-    mails = await smtp.waitFor(expectedCount - 1);
+    await smtp.waitFor(expectedCount - 1);
     await outboxSettled(t.db.url);
     const round = (await http.get(`/api/rounds/${roundId}`).expect(200)).body;
     expect(round.requests.filter((r: { state: string }) => r.state === 'overdue')).toHaveLength(expectedCount - 1);

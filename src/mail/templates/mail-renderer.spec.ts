@@ -444,8 +444,11 @@ describe('MailRenderer', () => {
       const words = MILESTONE_STATES.map((state) => strings[`reply_word.${state}`]);
       for (const state of MILESTONE_STATES) expect(typeof strings[`state.${state}`]).toBe('string');
       expect(new Set(words).size).toBe(MILESTONE_STATES.length);
-      expect(strings['answer.example_completed']).toMatch(new RegExp(`^\\{ref\\}: ${strings['reply_word.completed']} - `));
-      expect(strings['answer.example_delayed']).toMatch(new RegExp(`^\\{ref\\}: ${strings['reply_word.delayed']} - `));
+      const completed = strings['reply_word.completed'];
+      const delayed = strings['reply_word.delayed'];
+      if (typeof completed !== 'string' || typeof delayed !== 'string') throw new Error(`${language} lacks a reply word`);
+      expect(strings['answer.example_completed']).toMatch(new RegExp(`^\\{ref\\}: ${completed} - `));
+      expect(strings['answer.example_delayed']).toMatch(new RegExp(`^\\{ref\\}: ${delayed} - `));
     });
 
     describe('with a changed copy of the templates', () => {
