@@ -65,8 +65,12 @@ describe('describeSmtpError: the reason recorded on the message', () => {
 });
 
 describe('MailDeliveryService: what a failed send does to the message and the job', () => {
-  beforeAll(() => Logger.overrideLogger(false)); // the refusals it logs are expected here
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+  beforeAll(() => {
+    Logger.overrideLogger(false); // the refusals it logs are expected here
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']);
+  });
   const message = {
     id: 1,
     status: 'pending',

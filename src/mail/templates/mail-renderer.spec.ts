@@ -127,7 +127,7 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
 const i18nDir = DEFAULT_I18N_DIR;
 // The mail texts of a language, plural forms ("key_one", "key_other") grouped under their key.
 const stringsOf = (language: Language): Record<string, Message> =>
-  messagesOf(JSON.parse(readFileSync(join(i18nDir, language, 'mail.json'), 'utf8')));
+  messagesOf(JSON.parse(readFileSync(join(i18nDir, language, 'mail.json'), 'utf8')) as Record<string, string>);
 const LOCALES: Record<Language, string> = { da: 'da', sv: 'sv', nb: 'nb', fi: 'fi', en: 'en' };
 
 describe('MailRenderer', () => {
@@ -467,7 +467,7 @@ describe('MailRenderer', () => {
 
       it('falls back to English for a key a language lacks', () => {
         const file = join(texts, 'sv', 'mail.json');
-        const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
+        const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
         writeFileSync(file, JSON.stringify(rest));
         const { text } = new MailRenderer(dir, texts).render('status-request', 'sv', digest());
         expect(text).toContain('Kind regards,\nSekretariatet');
