@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { bareNodemailer } from './lib/bare-sender.js';
 import { cpuBetween, describeCpu, readCpu, type CpuReading } from './lib/cpu-census.js';
@@ -69,7 +70,7 @@ async function scopeProbe(ctx: BenchContext): Promise<string[]> {
       });
       const took = now() - t0;
       await new Promise((resolve) => setTimeout(resolve, 500)); // let the error reach the log file
-      const log = readFileSync(service.logFile, 'utf8').replace(/\u001b\[[0-9;]*m/g, '');
+      const log = stripVTControlCharacters(readFileSync(service.logFile, 'utf8'));
       const code = [/Invalid `prisma\.(\w+\.\w+)\(\)` invocation/.exec(log)?.[1], /code: '(P\d{4})'/.exec(log)?.[1]]
         .filter(Boolean)
         .join(' ');
@@ -181,9 +182,9 @@ export async function fanout(
         inFlight: POOL_SIZE * 2,
         count: organisations,
         message: {
-          from: address(parsed.from as typeof parsed.to),
+          from: address(parsed.from),
           to: address(parsed.to),
-          replyTo: parsed.replyTo ? address(parsed.replyTo as typeof parsed.to) : undefined,
+          replyTo: parsed.replyTo ? address(parsed.replyTo) : undefined,
           subject: parsed.subject ?? '',
           html: typeof parsed.html === 'string' ? parsed.html : '',
           text: parsed.text ?? '',

@@ -33,7 +33,8 @@ function redis() {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => {
       socket.end();
-      /^(\+PONG|-NOAUTH)/.test(data.toString()) ? resolve() : reject(new Error(data.toString().trim()));
+      if (/^(\+PONG|-NOAUTH)/.test(data.toString())) resolve();
+      else reject(new Error(data.toString().trim()));
     });
     socket.on('timeout', () => socket.destroy(new Error('timeout')));
     socket.on('error', reject);

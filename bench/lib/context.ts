@@ -12,7 +12,7 @@ export interface BenchContext {
   queuePrefixes: string[];
   /** Peak memory of every service process, by the benchmark that ran it. */
   processes: { bench: string; figures: ProcessFigures }[];
-  log(message: string): void;
+  log: (message: string) => void;
 }
 
 export function queuePrefix(ctx: BenchContext, name: string): string {

@@ -87,7 +87,7 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
        VALUES ($1, $2, 2021, 2030, 'DKK', '{}', now()) RETURNING id`,
       [`bench-${tag}`, `Synthetic action plan (${tag})`],
     );
-    const planId = plan.rows[0].id as number;
+    const [{ id: planId }] = plan.rows as [{ id: number }];
 
     await q(
       `INSERT INTO "Priority" ("planId", position, name, notes) SELECT $1, p, 'Strategic priority ' || p, '{}' FROM generate_series(1, 3) p`,

@@ -56,7 +56,7 @@ function runSink(): void {
       bytes = 0;
       expected = Infinity;
       sample = null;
-    } else if (message.type === 'sample') send({ type: 'sample', raw: sample ? (sample as Buffer).toString('latin1') : null });
+    } else if (message.type === 'sample') send({ type: 'sample', raw: sample ? sample.toString('latin1') : null });
   });
   process.on('disconnect', () => process.exit(0));
   server.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (server.server.address() as AddressInfo).port }));

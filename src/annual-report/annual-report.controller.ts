@@ -15,7 +15,7 @@ import { RequireRole } from '../auth/access.decorators.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ApiBodyFrom, ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportFormat } from './annual-report.content.js';
+import { REPORT_FORMATS, REPORT_LANGUAGES } from './annual-report.content.js';
 import { AnnualReportService, CONTENT_TYPES } from './annual-report.service.js';
 
 export const requestReport = z.strictObject({
@@ -89,7 +89,7 @@ export class AnnualReportController {
   @ApiConflictResponse({ description: 'The report is not ready (queued, generating or failed)' })
   async file(
     @Param('id', IdPipe) id: number,
-    @Param('format', new ZodPipe(format)) kind: ReportFormat,
+    @Param('format', new ZodPipe(format)) kind: z.infer<typeof format>,
     @Res({ passthrough: true }) res: Response,
   ) {
     const { content, filename } = await this.reports.file(id, kind);

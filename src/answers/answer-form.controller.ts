@@ -160,7 +160,7 @@ export class AnswerFormController {
 
 /** The form's fields, named state_<n>, progress_<n>, comment_<n>, evidence_<n> for milestone n. */
 function readForm(body: Record<string, unknown>, request: RequestForAnswering): Partial<NumberedAnswer>[] {
-  const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+  const text = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
   return request.milestones.flatMap((row) => {
     const n = row.number;
     const state = text(`state_${n}`);

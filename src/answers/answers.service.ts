@@ -6,7 +6,6 @@ import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { UpdateChannel } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
-import type { MilestoneStateName } from '../common/milestone-states.js';
 import { DEFAULT_PROGRESS } from '../common/milestone-states.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
@@ -246,7 +245,7 @@ export class AnswersService {
         continue;
       }
       const current = row.milestone;
-      const stateName = parsed.data.state as MilestoneStateName;
+      const stateName = parsed.data.state;
       recorded.push({
         milestoneId: row.milestoneId,
         state: stateName,

@@ -42,7 +42,8 @@ export class AuthGuard implements CanActivate {
       throw new UnauthorizedException('Sign in, or send an API token as "Authorization: Bearer <token>".');
     }
     if (principal.kind === 'user' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
-      const sent = String(req.headers['x-csrf-token'] ?? (req.body as Record<string, unknown> | undefined)?._csrf ?? '');
+      const given = req.headers['x-csrf-token'] ?? (req.body as Record<string, unknown> | undefined)?._csrf;
+      const sent = typeof given === 'string' ? given : ''; // a repeated header or a non-text field is no token
       if (!principal.csrf || sent.length !== principal.csrf.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(principal.csrf))) {
         throw new ForbiddenException(
           'The form had expired or did not come from this site (missing CSRF token). Reload the page and try again.',

@@ -49,7 +49,6 @@ const filterSchema = z.object({
   organisation: z.coerce.number().int().positive().optional().catch(undefined),
   asOf: calendarDay.optional().catch(undefined),
 });
-type Filters = z.infer<typeof filterSchema>;
 
 /**
  * The secretariat's pages. Every page reads through the same services as the API, so a figure on
@@ -367,7 +366,9 @@ export class DashboardController {
   @Post('reports')
   @RequireRole('secretariat')
   async requestReport(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const language = (REPORT_LANGUAGES as readonly string[]).includes(body.language) ? (body.language as ReportLanguage) : undefined;
+    const requested = body.language;
+    const language =
+      requested !== undefined && (REPORT_LANGUAGES as readonly string[]).includes(requested) ? (requested as ReportLanguage) : undefined;
     try {
       if (!language) throw new BadRequestException(`language: must be one of ${REPORT_LANGUAGES.join(', ')}.`);
       if (!/^\d{4}$/.test(body.year ?? '')) throw new BadRequestException('year: must be a year such as 2023.');

@@ -30,7 +30,10 @@ export class Database implements OnApplicationShutdown {
     this.pool = new pg.Pool({
       connectionString: config.get('DATABASE_URL'),
       // int8 columns (budgets) as bigint; counts are cast to int where they are selected.
-      types: { getTypeParser: ((oid: number, format: 'text') => (oid === INT8 ? BigInt : pg.types.getTypeParser(oid, format))) as never },
+      types: {
+        getTypeParser: ((oid: number, format: 'text') =>
+          oid === INT8 ? BigInt : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as never,
+      },
     });
     // An idle connection dropped by the server must not end the process; the pool replaces it.
     this.pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));

@@ -19,7 +19,7 @@ import {
 
 const TEMPLATES = resolve(import.meta.dirname, '../../templates');
 const raw = (language: string, ns: Namespace): Record<string, string> =>
-  JSON.parse(readFileSync(join(DEFAULT_I18N_DIR, language, `${ns}.json`), 'utf8'));
+  JSON.parse(readFileSync(join(DEFAULT_I18N_DIR, language, `${ns}.json`), 'utf8')) as Record<string, string>;
 const formsOf = (message: Message): string[] =>
   typeof message === 'string' ? [message] : Object.values(message).filter((text): text is string => text !== undefined);
 
@@ -154,7 +154,7 @@ describe('I18n', () => {
 
     it('reads English for a key a language lacks (which the checks above catch before it ships)', () => {
       const file = join(dir, 'da', 'mail.json');
-      const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
+      const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       writeFileSync(file, JSON.stringify(rest));
       expect(I18n.load({ dir }).t('da', 'mail:signoff')).toBe('Kind regards,');
     });

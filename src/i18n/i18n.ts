@@ -159,7 +159,7 @@ export class I18n {
     this.i18next = i18next.createInstance();
     // With the resources given and initAsync off, init is synchronous: t works when it returns.
     void this.i18next.init({
-      resources: resources as Record<string, Record<string, Record<string, string>>>,
+      resources: resources,
       initAsync: false,
       lng: 'en',
       fallbackLng: 'en',
@@ -228,7 +228,7 @@ export class I18n {
       const plural = namespaces.length > 0 && this.i18next.exists(`${bare}_other`, { ...options, lng: 'en', count: undefined });
       throw new Error(plural ? `The ${noun} "${bare}" has plural forms and needs a count` : `No ${noun} "${bare}" in ${files}`);
     }
-    const text = this.i18next.t(bare, options) as string;
+    const text: string = this.i18next.t(bare, options);
     if (memo !== undefined) this.plain.set(memo, text);
     return text;
   }

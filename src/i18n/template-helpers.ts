@@ -81,7 +81,7 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
    * Comments keep their line breaks: <br> in HTML (Outlook ignores white-space: pre-line), and in
    * text the following lines are indented by indent="…" to stay under their heading.
    */
-  hbs.registerHelper('multiline', (value: unknown, options: Options) => {
+  hbs.registerHelper('multiline', (value: string | number | null | undefined, options: Options) => {
     const lines = (value === null || value === undefined ? '' : String(value)).split(/\r\n?|\n/);
     if ((options.data as MailPrivateData).format === 'text') {
       const indent = typeof options.hash.indent === 'string' ? options.hash.indent : '';

@@ -65,8 +65,12 @@ describe('describeSmtpError: the reason recorded on the message', () => {
 });
 
 describe('MailDeliveryService: what a failed send does to the message and the job', () => {
-  beforeAll(() => Logger.overrideLogger(false)); // the refusals it logs are expected here
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+  beforeAll(() => {
+    Logger.overrideLogger(false); // the refusals it logs are expected here
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']);
+  });
   const message = {
     id: 1,
     status: 'pending',
@@ -83,17 +87,15 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
   function service(error: Error | null) {
     const calls: unknown[][] = [];
     const outbox = {
-      findForDelivery: async (ids: number[]) => ids.map(() => message),
-      markGivenUp: async (...args: unknown[]) => void calls.push(['markGivenUp', ...args]),
-      markAttemptFailed: async (...args: unknown[]) => void calls.push(['markAttemptFailed', ...args]),
-      markSentMany: async (rows: unknown[]) => void calls.push(['markSentMany', rows.length]),
+      findForDelivery: (ids: number[]) => Promise.resolve(ids.map(() => message)),
+      markGivenUp: (...args: unknown[]) => Promise.resolve(void calls.push(['markGivenUp', ...args])),
+      markAttemptFailed: (...args: unknown[]) => Promise.resolve(void calls.push(['markAttemptFailed', ...args])),
+      markSentMany: (rows: unknown[]) => Promise.resolve(void calls.push(['markSentMany', rows.length])),
     };
     const transport = {
-      send: async () => {
-        if (error) throw error;
-      },
+      send: () => (error ? Promise.reject(error) : Promise.resolve()),
     };
-    const composer = { compose: async () => ({ raw: new Uint8Array(), subject: 'Subject' }) };
+    const composer = { compose: () => Promise.resolve({ raw: new Uint8Array(), subject: 'Subject' }) };
     const config = { get: (key: string) => (key === 'MAIL_FROM' ? 'noreply@handlingsplan.test' : undefined) };
     const clock = new (class extends Clock {
       override now() {

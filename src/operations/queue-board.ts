@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import { SESSION_COOKIE } from '../auth/auth.guard.js';
 import { AuthService } from '../auth/auth.service.js';
 import { atLeast } from '../auth/principal.js';
@@ -23,11 +23,11 @@ export class QueueBoard {
     private readonly auth: AuthService,
   ) {}
 
-  router() {
+  router(): Router {
     const serverAdapter = new ExpressAdapter();
     serverAdapter.setBasePath(QUEUE_BOARD_PATH);
     createBullBoard({ queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.queues.queue(name))), serverAdapter });
-    return serverAdapter.getRouter();
+    return serverAdapter.getRouter() as Router;
   }
 
   readonly adminsOnly = (req: Request, res: Response, next: NextFunction): void => {

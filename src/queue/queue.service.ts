@@ -68,7 +68,7 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
     if (!this.runsWorkers) return;
 
     for (const queueName of QUEUE_NAMES) {
-      const worker = new Worker(queueName, (job) => this.run(job), {
+      const worker = new Worker<JobPayloads[JobName]>(queueName, (job) => this.run(job), {
         connection: this.redis({ blocking: true }),
         prefix: this.config.get('QUEUE_PREFIX'),
         concurrency: queueName === 'mail' ? this.config.get('SMTP_POOL_SIZE') * 2 : 1,
@@ -102,7 +102,7 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
     );
   }
 
-  private async run(job: Job): Promise<unknown> {
+  private async run(job: Job<JobPayloads[JobName]>): Promise<unknown> {
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`No handler for job ${job.name}`);
     return handler(job.data, job);

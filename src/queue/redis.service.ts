@@ -20,7 +20,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   /** After the HTTP server has stopped: a request in flight may still count a failed link. */
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.client.disconnect();
   }
 }

@@ -243,10 +243,10 @@ export class RoundsRepository {
     const rows = await db
       .selectFrom(sql<{ id: number; n: bigint }>`unnest(${organisationIds}::int[]) WITH ORDINALITY`.as<'o'>(sql`o(id, n)`))
       .select('o.id')
-      .where(({ exists, not, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('ReportRequest as r').select('r.id').where('r.roundId', '=', roundId).whereRef('r.organisationId', '=', 'o.id'),
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom('ReportRequest as r').select('r.id').where('r.roundId', '=', roundId).whereRef('r.organisationId', '=', 'o.id'),
           ),
         ),
       )
@@ -431,9 +431,10 @@ export class RoundsRepository {
       .where('r.status', '=', 'sent');
     if (organisationId !== undefined) query = query.where('r.organisationId', '=', organisationId);
     return query
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('RequestMilestone as x')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('RequestMilestone as x')
             .select('x.requestId')
             .whereRef('x.requestId', '=', 'r.id')
             .where('x.optional', '=', false)

@@ -109,7 +109,7 @@ describe('the dashboard in a browser', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-xlsx').click()]);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile((await download.path())!);
+    await workbook.xlsx.readFile(await download.path());
     const sheet = workbook.worksheets[0]!;
     expect(sheet.getRow(1).values).toEqual(expect.arrayContaining(['goal', 'intervention', 'organisation', 'label', 'milestone', 'state']));
     expect(sheet.rowCount - 1).toBe(expected[0]!.n);
@@ -179,7 +179,7 @@ describe('the dashboard in a browser', () => {
     const download = page.waitForEvent('download');
     await row.getByRole('link', { name: 'xlsx' }).click();
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile((await (await download).path())!);
+    await workbook.xlsx.readFile(await (await download).path());
     expect(workbook.worksheets[0]!.rowCount).toBeGreaterThan(100); // a row per milestone of the real plan
 
     const [report] = await Promise.all([page.context().waitForEvent('page'), row.getByRole('link', { name: 'html' }).click()]);

@@ -108,7 +108,7 @@ describe('composing mail on threads of its own', () => {
     expect(failed.length).toBeGreaterThan(0);
     // Only what the dead thread was composing fails: the messages waiting for a thread are composed.
     expect(failed.length).toBeLessThan(inFlight.length / 2);
-    for (const outcome of failed) expect(String((outcome as PromiseRejectedResult).reason)).toMatch(/mail compose thread exited/);
+    for (const outcome of failed) expect(String(outcome.reason)).toMatch(/mail compose thread exited/);
     // The next messages go to a fresh thread in the dead one's place.
     const after = await Promise.all(Array.from({ length: 6 }, (_, i) => threads.compose(digestRequest(200 + i))));
     expect(after.map((message) => message.subject)).toHaveLength(6);

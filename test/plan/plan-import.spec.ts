@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { cli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { sql } from '../support/sql.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
 const small = readFileSync(SMALL, 'utf8');
@@ -118,7 +118,7 @@ describe('plan import and export (CLI, real PostgreSQL)', () => {
 
   it('an edited file updates in place and keeps recorded states and history', async () => {
     await cli(['plan', 'import', SMALL], env);
-    const [milestone] = await sql<{ id: number }>(db.url, `SELECT id FROM "Milestone" WHERE key = 'G.1.a/Kvarkenrådet/M2021'`);
+    const milestone = await sqlOne<{ id: number }>(db.url, `SELECT id FROM "Milestone" WHERE key = 'G.1.a/Kvarkenrådet/M2021'`);
     await sql(db.url, `UPDATE "Milestone" SET state = 'completed', progress = 100 WHERE id = $1`, [milestone.id]);
     await sql(
       db.url,
@@ -146,7 +146,7 @@ describe('plan import and export (CLI, real PostgreSQL)', () => {
 
   it('refuses to drop a milestone that has reports, and writes nothing', async () => {
     await cli(['plan', 'import', SMALL], env);
-    const [milestone] = await sql<{ id: number }>(db.url, `SELECT id FROM "Milestone" WHERE key = 'G.1.a/Kvarkenrådet/M23/24'`);
+    const milestone = await sqlOne<{ id: number }>(db.url, `SELECT id FROM "Milestone" WHERE key = 'G.1.a/Kvarkenrådet/M23/24'`);
     await sql(
       db.url,
       `INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, channel, actor) VALUES ($1, 'not_started', 'delayed', 25, 'email_reply', 'kvarken@example.org')`,

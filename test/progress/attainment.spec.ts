@@ -435,7 +435,7 @@ describe('attainment and the overdue list', () => {
 
   it('cuts the tree at the depth asked for, with the same figures, and the organisations only when wanted', async () => {
     const whole = (await http.get('/api/attainment?asOf=2023-06-30').expect(200)).body;
-    type Node = Record<string, any>;
+    type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of the tree, checked by expect
     /** The whole answer cut by hand at a depth (plan 0 … contributions 4): what the service should give. */
     const cut = (depth: number, organisations: boolean): Node => {
       const { priorities, organisations: everyOrganisation, ...top } = whole as Node;

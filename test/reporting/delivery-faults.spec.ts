@@ -1,7 +1,7 @@
 import { MailDeliveryService } from '../../src/mail/mail-delivery.service.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { sql } from '../support/sql.js';
+import { sql, sqlOne } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const TRICKY = new URL('../fixtures/tricky-plan.yaml', import.meta.url).pathname;
@@ -112,7 +112,7 @@ describe('delivery faults, hostile input and missing contacts', () => {
 
   it('retries a message that cannot be composed, then records it as failed with the reason instead of leaving it pending', async () => {
     // Stored data a template cannot render (no round): what a hand edit or a bug in an older version could leave behind.
-    const [{ id }] = await sql<{ id: number }>(
+    const { id } = await sqlOne<{ id: number }>(
       t.db.url,
       `INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, data, "messageId", "updatedAt")
        VALUES ('broken-data', 'status-request', 'da', '{somebody@example.org}', '{"organisation": {"name": "X"}}', '<broken-data@example.org>', now())

@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { outboxSettled } from '../support/outbox.js';
 import { settled } from '../support/settled.js';
-import { sql } from '../support/sql.js';
+import { sql, sqlOne } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const count = async (url: string, query: string, values: unknown[] = []) => (await sql<{ n: number }>(url, query, values))[0]!.n;
@@ -69,7 +69,7 @@ describe('opening a round in chunks', () => {
       expect(sample!.data.milestones.some((m) => m.lastComment?.startsWith('Started in the spring'))).toBe(true);
 
       // A reminder lists only what is still owed: one request has its milestone 2 (one without a comment) answered first.
-      const [{ requestId }] = await sql<{ requestId: number }>(
+      const { requestId } = await sqlOne<{ requestId: number }>(
         db.url,
         `SELECT min(rm."requestId")::int AS "requestId" FROM "RequestMilestone" rm
          WHERE rm.number = 2 AND NOT EXISTS (SELECT 1 FROM "MilestoneUpdate" mu WHERE mu."milestoneId" = rm."milestoneId")`,
@@ -155,11 +155,11 @@ describe('opening a round in chunks', () => {
       const [first, ...others] = (await instances(3)) as [TestApp, TestApp, TestApp];
       // The third chunk dies after writing its requests: its transaction must take them back.
       const repository = first.app.get(RoundsRepository);
-      const write = repository.createRequestMilestones;
+      const write = repository.createRequestMilestones.bind(repository);
       let chunks = 0;
       repository.createRequestMilestones = async (...args) => {
         if (++chunks === 3) throw new Error('the process died here');
-        return write.apply(repository, args);
+        return write(...args);
       };
       try {
         await first.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(500);
@@ -167,15 +167,15 @@ describe('opening a round in chunks', () => {
         repository.createRequestMilestones = write; // the instance is shared with the next test
       }
 
-      const [{ id: roundId, state }] = await sql<{ id: number; state: string }>(db.url, `SELECT id, state::text FROM "ReportingRound"`);
+      const { id: roundId, state } = await sqlOne<{ id: number; state: string }>(db.url, `SELECT id, state::text FROM "ReportingRound"`);
       expect(state).toBe('open');
-      await expectCompleteOpening(db.url, roundId!, 10, 3); // two chunks of five, each organisation whole
+      await expectCompleteOpening(db.url, roundId, 10, 3); // two chunks of five, each organisation whole
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "RoundStep" WHERE step = 'opening'`)).toBe(1);
 
       // Three instances tick at once (the one that failed among them): the opening is finished once.
       const steps = (await Promise.all([first, ...others].map((app) => app.app.get(RoundScheduler).tick()))).flatMap((r) => r.steps);
       expect(steps).toEqual([]); // finishing an opening is not a new step; 'open' happened once
-      await expectCompleteOpening(db.url, roundId!, 23, 3);
+      await expectCompleteOpening(db.url, roundId, 23, 3);
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "RoundStep" WHERE step = 'opening'`)).toBe(0);
       expect(await count(db.url, `SELECT count(*)::int AS n FROM "ReportRequest" WHERE status = 'no_contact'`)).toBe(3);
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { settled } from '../support/settled.js';
-import { sql } from '../support/sql.js';
+import { sql, sqlOne } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
 const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
@@ -62,7 +62,7 @@ describe('a worker killed in the middle of a send', () => {
     startWorker();
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const [{ n }] = await sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'sent'`);
+      const { n } = await sqlOne<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'sent'`);
       if (n === total) break;
       if (Date.now() > deadline) throw new Error(`only ${n} of ${total} messages were delivered`);
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { UsersService } from '../../src/auth/users.service.js';
 import { AppModule } from '../../src/app.module.js';
@@ -23,7 +24,7 @@ export type Api = ReturnType<typeof bearer>;
 
 /** supertest with an Authorization header on every request. */
 export function bearer(app: INestApplication, token: string) {
-  const agent = request(app.getHttpServer());
+  const agent = request(app.getHttpServer() as Server);
   return {
     get: (url: string) => agent.get(url).set('Authorization', `Bearer ${token}`),
     post: (url: string) => agent.post(url).set('Authorization', `Bearer ${token}`),

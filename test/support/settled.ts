@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { JobType } from 'bullmq';
 import { QueueService } from '../../src/queue/queue.service.js';
-import { sql } from './sql.js';
+import { sqlOne } from './sql.js';
 import type { TestSmtpServer } from './smtp.js';
 
 /**
@@ -42,14 +42,14 @@ export async function inFlight(t: { app: INestApplication; db: { url: string } }
     const counts = await queues.queue(name).getJobCounts(...states);
     return Object.values(counts).reduce((sum, n) => sum + n, 0);
   };
-  const [mail, reports, rounds, [{ n: pendingOutbox }]] = await Promise.all([
+  const [mail, reports, rounds, { n: pendingOutbox }] = await Promise.all([
     count('mail', UNFINISHED),
     count('reports', UNFINISHED),
     // The tick's job scheduler always keeps its next run delayed: only a tick running or due counts.
     count('rounds', ['waiting', 'active', 'prioritized']),
-    sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`),
+    sqlOne<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "OutboxMessage" WHERE status = 'pending'`),
   ]);
-  return { mail, reports, rounds, pendingOutbox: pendingOutbox!, smtpReceiving: smtp?.receiving ?? 0 };
+  return { mail, reports, rounds, pendingOutbox, smtpReceiving: smtp?.receiving ?? 0 };
 }
 
 /**

@@ -50,13 +50,11 @@ export class TestSmtpServer {
           if (!ended) this.receiving--;
         });
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', async () => {
+        stream.on('end', () => {
           ended = true;
-          try {
-            await answer();
-          } finally {
+          void answer().finally(() => {
             this.receiving--;
-          }
+          });
         });
         const answer = async () => {
           const behaviour = this.behaviour;

@@ -33,7 +33,7 @@ export class HtmlReport {
     try {
       this.hbs.parse(source);
     } catch (error) {
-      throw new Error(`Annual report template ${file}: ${(error as Error).message}`);
+      throw new Error(`Annual report template ${file}: ${(error as Error).message}`, { cause: error });
     }
     return source;
   }

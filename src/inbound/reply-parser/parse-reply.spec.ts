@@ -50,7 +50,7 @@ describe('parseReply', () => {
         [5, 'completed', 100, null],
         [6, 'not_started', null, null],
       ]);
-      expect(reply.updates[0].line).toBe('1: klar - rapporten publicerades i maj');
+      expect(reply.updates[0]?.line).toBe('1: klar - rapporten publicerades i maj');
       expect(reply.ambiguous).toEqual([
         { line: 'M2021: klar', reason: `M2021 is the label of milestones 2, 3; write the milestone's number instead (e.g. "2: …")` },
       ]);

@@ -126,7 +126,8 @@ function readLine(line: string, digest: Digest, nested = false): Reading {
         reason: `${label.written} is the label of milestones ${numbers.join(', ')}; write the milestone's number instead (e.g. "${numbers[0]}: …")`,
       };
     }
-    return readState(text.slice(label.end), numbers[0], label.written, digest, nested);
+    // A label is in the digest only with the milestone that carries it, so the list is never empty.
+    return readState(text.slice(label.end), numbers[0]!, label.written, digest, nested);
   }
 
   const number = NUMBER.exec(text);
@@ -167,8 +168,9 @@ function readState(rest: string, number: number, named: string, digest: Digest, 
   let progress: number | null = null;
   const percent = PROGRESS.exec(tail);
   if (percent) {
-    progress = Math.round(Number(percent[1].replace(',', '.')));
-    if (progress > 100) return { kind: 'not_understood', reason: `progress ${percent[1]} % is outside 0-100 %` };
+    const written = percent[1]!; // PROGRESS's first group is not optional
+    progress = Math.round(Number(written.replace(',', '.')));
+    if (progress > 100) return { kind: 'not_understood', reason: `progress ${written} % is outside 0-100 %` };
     tail = tail.slice(percent[0].length);
   }
 
@@ -198,8 +200,8 @@ function readLabel(text: string, at: number, digest: Digest): { key: string; end
 function labelEnd(text: string, at: number, key: string): number {
   let i = at;
   for (let k = 0; k < key.length; k++) {
-    if (k > 0) while (i < text.length && /\s/.test(text[i])) i++;
-    if (i >= text.length || text[i].toLowerCase() !== key[k]) return -1;
+    if (k > 0) while (i < text.length && /\s/.test(text.charAt(i))) i++;
+    if (i >= text.length || text.charAt(i).toLowerCase() !== key[k]) return -1;
     i++;
   }
   // A label ends where the word ends: "M2021" is not the start of "M20215", "D" not of "Done".

@@ -257,7 +257,7 @@ export function matchState(phrase: string): { state: MilestoneState; matched: st
 export function containsStateWord(text: string): boolean {
   const { folded } = fold(text);
   for (let at = 0; at < folded.length; at++) {
-    const startsWord = WORD_CHAR.test(folded[at]) && (at === 0 || !WORD_CHAR.test(folded[at - 1]));
+    const startsWord = WORD_CHAR.test(folded.charAt(at)) && (at === 0 || !WORD_CHAR.test(folded.charAt(at - 1)));
     if (startsWord && stateAt(folded, at)) return true;
   }
   return false;

@@ -7,11 +7,11 @@
  */
 export function stripQuotedText(body: string): string {
   const lines = body.replace(/\r\n?/g, '\n').split('\n');
-  let end = lines.findIndex((_, at) => startsQuoteOrSignature(lines, at));
+  let end = lines.findIndex((raw, at) => startsQuoteOrSignature(raw, lines, at));
   if (end === -1) end = lines.length;
   let start = 0;
-  while (start < end && lines[start].trim() === '') start++;
-  while (end > start && lines[end - 1].trim() === '') end--;
+  while (start < end && lines[start]?.trim() === '') start++;
+  while (end > start && lines[end - 1]?.trim() === '') end--;
   return lines.slice(start, end).join('\n');
 }
 
@@ -52,8 +52,7 @@ const OTHER_HEADER =
 /** Outlook draws a rule of underscores above its header block. */
 const UNDERSCORES = /^_{8,}$/;
 
-function startsQuoteOrSignature(lines: string[], at: number): boolean {
-  const raw = lines[at];
+function startsQuoteOrSignature(raw: string, lines: string[], at: number): boolean {
   if (QUOTED.test(raw) || SIGNATURE_DELIMITER.test(raw)) return true;
   const line = raw.trim();
   if (line === '') return false;
@@ -79,15 +78,12 @@ function isAttribution(line: string, next: string): boolean {
 
 /** A From line only starts a header block when Sent/To/Subject (or their translations) follow. */
 function headerFollows(lines: string[], from: number): boolean {
-  for (let at = from; at < Math.min(lines.length, from + 4); at++) {
-    if (OTHER_HEADER.test(lines[at].trim())) return true;
-  }
-  return false;
+  return lines.slice(from, from + 4).some((line) => OTHER_HEADER.test(line.trim()));
 }
 
 function nextNonBlank(lines: string[], from: number): string {
-  for (let at = from; at < Math.min(lines.length, from + 3); at++) {
-    if (lines[at].trim() !== '') return lines[at].trim();
+  for (const line of lines.slice(from, from + 3)) {
+    if (line.trim() !== '') return line.trim();
   }
   return '';
 }

@@ -127,7 +127,7 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
 const i18nDir = DEFAULT_I18N_DIR;
 // The mail texts of a language, plural forms ("key_one", "key_other") grouped under their key.
 const stringsOf = (language: Language): Record<string, Message> =>
-  messagesOf(JSON.parse(readFileSync(join(i18nDir, language, 'mail.json'), 'utf8')));
+  messagesOf(JSON.parse(readFileSync(join(i18nDir, language, 'mail.json'), 'utf8')) as Record<string, string>);
 const LOCALES: Record<Language, string> = { da: 'da', sv: 'sv', nb: 'nb', fi: 'fi', en: 'en' };
 
 describe('MailRenderer', () => {
@@ -444,8 +444,11 @@ describe('MailRenderer', () => {
       const words = MILESTONE_STATES.map((state) => strings[`reply_word.${state}`]);
       for (const state of MILESTONE_STATES) expect(typeof strings[`state.${state}`]).toBe('string');
       expect(new Set(words).size).toBe(MILESTONE_STATES.length);
-      expect(strings['answer.example_completed']).toMatch(new RegExp(`^\\{ref\\}: ${strings['reply_word.completed']} - `));
-      expect(strings['answer.example_delayed']).toMatch(new RegExp(`^\\{ref\\}: ${strings['reply_word.delayed']} - `));
+      const completed = strings['reply_word.completed'];
+      const delayed = strings['reply_word.delayed'];
+      if (typeof completed !== 'string' || typeof delayed !== 'string') throw new Error(`${language} lacks a reply word`);
+      expect(strings['answer.example_completed']).toMatch(new RegExp(`^\\{ref\\}: ${completed} - `));
+      expect(strings['answer.example_delayed']).toMatch(new RegExp(`^\\{ref\\}: ${delayed} - `));
     });
 
     describe('with a changed copy of the templates', () => {
@@ -464,7 +467,7 @@ describe('MailRenderer', () => {
 
       it('falls back to English for a key a language lacks', () => {
         const file = join(texts, 'sv', 'mail.json');
-        const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
+        const { signoff: _, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
         writeFileSync(file, JSON.stringify(rest));
         const { text } = new MailRenderer(dir, texts).render('status-request', 'sv', digest());
         expect(text).toContain('Kind regards,\nSekretariatet');

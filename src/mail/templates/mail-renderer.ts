@@ -96,7 +96,7 @@ export class MailRenderer {
       // compile() is lazy; parsing now reports syntax errors at boot, with the file's name.
       this.hbs.parse(source);
     } catch (error) {
-      throw new Error(`Mail template ${file}: ${(error as Error).message}`);
+      throw new Error(`Mail template ${file}: ${(error as Error).message}`, { cause: error });
     }
     return this.hbs.compile(source, { noEscape: format === 'text' });
   }
