@@ -88,7 +88,7 @@ describe('the API docs', () => {
     const attainment = query('/api/attainment');
     expect(Object.keys(attainment).sort()).toEqual(Object.keys(planAttainmentQuery.shape).sort());
     expect(attainment.depth).toMatchObject({ schema: { enum: [...TREE_LEVELS], default: 'contributions' } });
-    expect(attainment.depth.description).toMatch(/deepest level/);
+    expect(attainment.depth?.description).toMatch(/deepest level/);
 
     expect(Object.keys(query('/api/inbound')).sort()).toEqual(['page', 'pageSize', 'status']);
   });
