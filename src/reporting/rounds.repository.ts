@@ -85,6 +85,17 @@ const planOrder = sql`g.number, i.position NULLS LAST, c.position, m.position, m
 const ROUND_OPENING_LOCK = 72_707_371;
 const ACTIVE_STATES: RoundState[] = ['scheduled', 'open'];
 
+/** What a digest shows of a milestone (m), its goal (g) and intervention (i): DigestMilestoneFields. */
+const DIGEST_COLUMNS = [
+  'm.label',
+  'm.text',
+  'm.dueFrom',
+  'm.dueTo',
+  'm.state',
+  'g.number as goalNumber',
+  'i.code as interventionCode',
+] as const;
+
 /** A milestone of a request still waiting for answers, as the reminders read it (RoundsRepository.reminderRows). */
 export interface ReminderRow extends Omit<DigestMilestoneFields, 'lastComment'> {
   requestId: number;
@@ -272,13 +283,7 @@ export class RoundsRepository {
           .or([eb('m.dueTo', 'is', null), eb('m.dueTo', '<=', year)])
           .$castTo<boolean>()
           .as('required'),
-        'm.label',
-        'm.text',
-        'm.dueFrom',
-        'm.dueTo',
-        'm.state',
-        'g.number as goalNumber',
-        'i.code as interventionCode',
+        ...DIGEST_COLUMNS,
         lastReportedComment(eb.ref('m.id')).as('lastComment'),
       ])
       .where('m.planId', '=', planId)
@@ -419,13 +424,7 @@ export class RoundsRepository {
         'rm.number',
         'rm.optional',
         'rm.answeredAt',
-        'm.label',
-        'm.text',
-        'm.dueFrom',
-        'm.dueTo',
-        'm.state',
-        'g.number as goalNumber',
-        'i.code as interventionCode',
+        ...DIGEST_COLUMNS,
       ])
       .where('r.roundId', '=', roundId)
       .where('r.status', '=', 'sent');
