@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Insertable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
-import { countAll, Database, type Db } from '../database/database.js';
+import { countAll, Database, PreparedStatement, type Db } from '../database/database.js';
 import type { JsonObject } from '../database/json.js';
 import type { Language, OutboxStatus, RoundState } from '../generated/db/enums.js';
 import type { OutboxMessage } from '../generated/db/schema.js';
@@ -108,23 +108,7 @@ export class OutboxRepository {
 
   /** Many messages in one statement, in the order of the ids (null where there is none). */
   async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
-    const rows = await this.database.db
-      .selectFrom('OutboxMessage as m')
-      .leftJoin('ReportRequest as r', 'r.id', 'm.requestId')
-      .leftJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
-      .select([
-        'm.id',
-        'm.template',
-        'm.language',
-        'm.recipients',
-        'm.replyTo',
-        'm.data',
-        'm.messageId',
-        'm.status',
-        'rr.state as roundState',
-      ])
-      .where('m.id', '=', (eb) => eb.fn.any(eb.val(ids)))
-      .execute();
+    const rows = await deliverable.execute(this.database.db, { ids });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -132,28 +116,12 @@ export class OutboxRepository {
   /** Records many deliveries in one statement; a message no longer pending is left as it is. */
   async markSentMany(sent: { id: number; subject: string; sentAt: Date }[]): Promise<void> {
     if (sent.length === 0) return;
-    await this.database.db
-      .updateTable('OutboxMessage as o')
-      .from(
-        sql<{
-          id: number;
-          subject: string;
-          sentAt: Date;
-        }>`unnest(${sent.map((row) => row.id)}::int[], ${sent.map((row) => row.subject)}::text[], ${sent.map((row) => row.sentAt)}::timestamptz[])`.as<'t'>(
-          sql`t(id, subject, "sentAt")`,
-        ),
-      )
-      .set((eb) => ({
-        status: 'sent',
-        subject: eb.ref('t.subject'),
-        sentAt: eb.ref('t.sentAt'),
-        attempts: eb('o.attempts', '+', 1),
-        lastError: null,
-        updatedAt: this.clock.now(),
-      }))
-      .whereRef('o.id', '=', 't.id')
-      .where('o.status', '=', 'pending')
-      .execute();
+    await markSent.execute(this.database.db, {
+      ids: sent.map((row) => row.id),
+      subjects: sent.map((row) => row.subject),
+      sentAt: sent.map((row) => row.sentAt),
+      now: this.clock.now(),
+    });
   }
 
   async findPendingIds(limit: number): Promise<number[]> {
@@ -229,6 +197,48 @@ export class OutboxRepository {
   }
 }
 
+// The deliver job's two statements, compiled once: they run for every mail sent.
+const deliverable = new PreparedStatement((db: Db, { ids }: { ids: number[] }) =>
+  db
+    .selectFrom('OutboxMessage as m')
+    .leftJoin('ReportRequest as r', 'r.id', 'm.requestId')
+    .leftJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
+    .select([
+      'm.id',
+      'm.template',
+      'm.language',
+      'm.recipients',
+      'm.replyTo',
+      'm.data',
+      'm.messageId',
+      'm.status',
+      'rr.state as roundState',
+    ])
+    .where('m.id', '=', (eb) => eb.fn.any(eb.val(ids))),
+);
+
+const markSent = new PreparedStatement((db: Db, v: { ids: number[]; subjects: string[]; sentAt: Date[]; now: Date }) =>
+  db
+    .updateTable('OutboxMessage as o')
+    .from(
+      sql<{
+        id: number;
+        subject: string;
+        sentAt: Date;
+      }>`unnest(${v.ids}::int[], ${v.subjects}::text[], ${v.sentAt}::timestamptz[])`.as<'t'>(sql`t(id, subject, "sentAt")`),
+    )
+    .set((eb) => ({
+      status: 'sent',
+      subject: eb.ref('t.subject'),
+      sentAt: eb.ref('t.sentAt'),
+      attempts: eb('o.attempts', '+', 1),
+      lastError: null,
+      updatedAt: v.now,
+    }))
+    .whereRef('o.id', '=', 't.id')
+    .where('o.status', '=', 'pending'),
+);
+
 interface OutboxRecord {
   dedupeKey: string;
   template: string;
@@ -244,10 +254,23 @@ interface OutboxRecord {
 const newMessageId = (domain: string) => `<${randomUUID()}@${domain}>`;
 
 /**
- * One message as a row, for a repository whose statement writes it in the same breath as what
- * caused it (an answer's confirmation): insert it with ON CONFLICT ("dedupeKey") DO NOTHING.
+ * One message's values, for a repository whose statement writes it in the same breath as what
+ * caused it (an answer's confirmation): the statement inserts `outboxRow(fields, at)` with
+ * ON CONFLICT ("dedupeKey") DO NOTHING.
  */
-export function outboxValues(message: NewOutboxMessage, messageIdDomain: string, at: Date): Insertable<OutboxMessage> {
+export interface OutboxFields {
+  dedupeKey: string;
+  template: string;
+  language: Language;
+  recipients: string[];
+  replyTo: string | null;
+  data: string;
+  messageRequestId: number | null;
+  roundId: number | null;
+  messageId: string;
+}
+
+export function outboxFields(message: NewOutboxMessage, messageIdDomain: string): OutboxFields {
   return {
     dedupeKey: message.dedupeKey,
     template: message.template,
@@ -255,9 +278,24 @@ export function outboxValues(message: NewOutboxMessage, messageIdDomain: string,
     recipients: message.recipients,
     replyTo: message.replyTo ?? null,
     data: JSON.stringify(message.data),
-    requestId: message.requestId ?? null,
+    messageRequestId: message.requestId ?? null,
     roundId: message.roundId ?? null,
     messageId: newMessageId(messageIdDomain),
+  };
+}
+
+/** The row for `fields` (placeholders, in a statement compiled once), written at `at`. */
+export function outboxRow(fields: OutboxFields, at: Date): Insertable<OutboxMessage> {
+  return {
+    dedupeKey: fields.dedupeKey,
+    template: fields.template,
+    language: fields.language,
+    recipients: fields.recipients,
+    replyTo: fields.replyTo,
+    data: fields.data,
+    requestId: fields.messageRequestId,
+    roundId: fields.roundId,
+    messageId: fields.messageId,
     createdAt: at,
     updatedAt: at,
   };

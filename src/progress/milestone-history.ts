@@ -12,6 +12,23 @@ export interface UpdateContext {
   at: Date;
 }
 
+/** Answers as the statement takes them: one array per column, in the answers' order. */
+export interface AnswerColumns {
+  milestoneIds: number[];
+  states: MilestoneState[];
+  progress: number[];
+  comments: (string | null)[];
+  evidenceUrls: (string | null)[];
+}
+
+export const answerColumns = (answers: RecordedAnswer[]): AnswerColumns => ({
+  milestoneIds: answers.map((a) => a.milestoneId),
+  states: answers.map((a) => a.state),
+  progress: answers.map((a) => a.progress),
+  comments: answers.map((a) => a.comment),
+  evidenceUrls: answers.map((a) => a.evidenceUrl),
+});
+
 interface AnswerRow {
   id: number;
   state: MilestoneState;
@@ -24,20 +41,21 @@ interface AnswerRow {
 /**
  * Milestone history: every update is kept; the milestone row holds the latest accepted one.
  *
- * The common table expressions that record answers (one per milestone), whatever their number:
+ * The common table expressions that record answers (one per milestone), whatever their number,
+ * with every value a parameter (the statement is compiled once, see `PreparedStatement`):
  * the milestones are locked and read as they are (the history's "from" state), set to the
  * answers, and one history row per answer is added, in the answers' order. `stateChangedAt` moves
  * only for a milestone whose state changed. A statement built on them does more in the same breath
  * (an answer also marks its request and queues the confirmation); `changed` and `history` return
  * the milestones set and the history rows added.
  */
-export function withRecordedAnswers(db: Db, answers: RecordedAnswer[], context: UpdateContext) {
+export function withRecordedAnswers(db: Db, answers: AnswerColumns, context: UpdateContext) {
   const { at } = context;
   return db
     .with('answer', (qc) =>
       qc
         .selectFrom(
-          sql<AnswerRow>`unnest(${answers.map((a) => a.milestoneId)}::int[], ${answers.map((a) => a.state)}::"MilestoneState"[], ${answers.map((a) => a.progress)}::int[], ${answers.map((a) => a.comment)}::text[], ${answers.map((a) => a.evidenceUrl)}::text[]) WITH ORDINALITY`.as<'a'>(
+          sql<AnswerRow>`unnest(${answers.milestoneIds}::int[], ${answers.states}::"MilestoneState"[], ${answers.progress}::int[], ${answers.comments}::text[], ${answers.evidenceUrls}::text[]) WITH ORDINALITY`.as<'a'>(
             sql`a(id, state, progress, comment, "evidenceUrl", ord)`,
           ),
         )
