@@ -150,6 +150,8 @@ export class I18n {
   /** Texts without parameters, by language, namespaces and key: the report asks for a state's name per row. */
   private readonly plain = new Map<string, string>();
   private readonly formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+  /** Keys (with their namespaces) English is known to have: checked once, asked for on every mail. */
+  private readonly known = new Set<string>();
 
   constructor(
     readonly resources: Resources,
@@ -223,11 +225,13 @@ export class I18n {
         throw new Error(`${noun.charAt(0).toUpperCase()}${noun.slice(1)} "${bare}" needs a value for {${match[1]}}`);
       },
     };
-    if (namespaces.length === 0 || !this.i18next.exists(bare, { ...options, lng: 'en' })) {
+    const checked = `${namespaces.join(',')}\u0000${bare}\u0000${options.count === undefined ? '' : 'count'}`;
+    if (!this.known.has(checked) && (namespaces.length === 0 || !this.i18next.exists(bare, { ...options, lng: 'en' }))) {
       const files = namespaces.map((name) => `templates/i18n/en/${name}.json`).join(' or ') || 'any namespace (write "ns:key")';
       const plural = namespaces.length > 0 && this.i18next.exists(`${bare}_other`, { ...options, lng: 'en', count: undefined });
       throw new Error(plural ? `The ${noun} "${bare}" has plural forms and needs a count` : `No ${noun} "${bare}" in ${files}`);
     }
+    this.known.add(checked);
     const text: string = this.i18next.t(bare, options);
     if (memo !== undefined) this.plain.set(memo, text);
     return text;
