@@ -5,20 +5,9 @@ import { localDate } from '../common/dates.js';
 import { AppConfig } from '../config/config.module.js';
 import type { CriterionVerdict } from '../generated/db/enums.js';
 import { CriteriaRepository, ForeignCriteria, type CriterionWithAssessment } from './criteria.repository.js';
+import { httpLink } from './milestone-update.js';
 
 export const CRITERION_VERDICTS = ['met', 'partly_met', 'not_met', 'not_assessed'] as const satisfies readonly CriterionVerdict[];
-
-const httpLink = z
-  .string()
-  .trim()
-  .max(2_000, 'must be at most 2,000 characters')
-  .refine((value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http:// or https:// link');
 
 /** One criterion's verdict for a year: anything but "not assessed" says why. */
 export const criterionAssessmentSchema = z

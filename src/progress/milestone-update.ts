@@ -6,22 +6,24 @@ import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-s
  * secretariat). Everything shown later is escaped where it is shown; here the rules are about
  * what may be stored at all.
  */
+/** An evidence link: http or https only, so a page never renders a javascript: or file: link. */
+export const httpLink = z
+  .string()
+  .trim()
+  .max(2_000, 'must be at most 2,000 characters')
+  .refine((value) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// link');
+
 export const answerSchema = z.strictObject({
   state: z.enum(MILESTONE_STATES, { message: `must be one of ${MILESTONE_STATES.join(', ')}` }),
   progress: z.number().int('must be a whole number').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').nullish(),
   comment: z.string().trim().max(5_000, 'must be at most 5,000 characters').nullish(),
-  evidenceUrl: z
-    .string()
-    .trim()
-    .max(2_000, 'must be at most 2,000 characters')
-    .refine((value) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be an http:// or https:// link')
-    .nullish(),
+  evidenceUrl: httpLink.nullish(),
 });
 
 export type Answer = z.infer<typeof answerSchema>;
