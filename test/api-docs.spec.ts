@@ -5,6 +5,7 @@ import { submission } from '../src/answers/answers-api.controller.js';
 import { MILESTONE_STATES } from '../src/common/milestone-states.js';
 import { milestoneQuery } from '../src/plan/plan.controller.js';
 import { TREE_LEVELS } from '../src/progress/attainment.service.js';
+import { assessCriteriaSchema, CRITERION_VERDICTS } from '../src/progress/criteria.service.js';
 import { planAttainmentQuery } from '../src/progress/progress.controller.js';
 import { createRound, extendRound } from '../src/reporting/rounds.controller.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -56,6 +57,12 @@ describe('the API docs', () => {
     expect(body('post', '/api/rounds/{id}/extend')).toEqual(expected(extendRound));
     expect(body('post', '/api/answers/{token}')).toEqual(expected(submission));
     expect(body('post', '/api/annual-reports')).toEqual(expected(requestReport));
+    expect(body('post', '/api/goals/{number}/criteria/assessments')).toEqual(expected(assessCriteriaSchema));
+    expect(body('post', '/api/goals/{number}/criteria/assessments')).toHaveProperty(
+      'properties.assessments.items.properties.verdict.enum',
+      [...CRITERION_VERDICTS],
+    );
+    expect(Object.keys(query('/api/goals/{number}/criteria')).sort()).toEqual(['plan', 'year']);
   });
 
   it('says what is required, what is closed and which values an enum takes', () => {

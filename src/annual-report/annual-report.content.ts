@@ -1,4 +1,6 @@
 import type { Figures } from '../progress/attainment.formulas.js';
+import type { CriterionVerdict } from '../generated/db/enums.js';
+import { summariseCriteria, type CriteriaSummary } from '../progress/criteria.service.js';
 import type { AttainmentService } from '../progress/attainment.service.js';
 import { requestStanding } from '../reporting/request-standing.js';
 import type { PlanService } from '../plan/plan.service.js';
@@ -69,6 +71,11 @@ export interface GoalBlock {
   attainmentCriteria: string[];
   budget: { currency: string; total: number | null; lines: { partner: string; amount: number }[] } | null;
   figures: Figures;
+  /** The goal attainment by its criteria: each assessable item with the year's verdict. */
+  criteria: {
+    summary: CriteriaSummary;
+    items: { key: string; text: string; verdict: CriterionVerdict; justification: string | null; evidenceUrl: string | null }[];
+  };
   /** Contributions to the goal's opening row (no intervention). */
   contributions: ContributionBlock[];
   interventions: InterventionBlock[];
@@ -212,6 +219,8 @@ export interface ContentInput {
   attainment: PlanAttainment;
   /** Latest comment (not imported) per milestone id. */
   lastComments: Map<number, LastComment>;
+  /** The year's assessment per criterion id; a criterion missing here is not assessed. */
+  criteriaAssessments?: Map<number, { verdict: CriterionVerdict; justification: string; evidenceUrl: string | null }>;
   comments: CommentRow[];
   overdue: OverdueItem[];
   round: RoundRow | null;
@@ -279,6 +288,7 @@ export function buildContent(input: ContentInput): AnnualReportContent {
           ? null
           : { currency: goal.budget.currency, total: goal.budget.total, lines: goal.budget.lines.map((line) => ({ ...line })) },
       figures: figuresOf.goal(goal.number),
+      criteria: criteriaBlock(goal.criteria, input.criteriaAssessments ?? NO_ASSESSMENTS),
       contributions: goal.contributions.map(contributionBlock(goal.number, null)),
       interventions: goal.interventions.map((intervention) => ({
         code: intervention.code,
@@ -423,4 +433,23 @@ function indexFigures(attainment: PlanAttainment) {
     intervention: get(interventions, 'intervention'),
     contribution: get(contributions, 'contribution'),
   };
+}
+
+const NO_ASSESSMENTS: NonNullable<ContentInput['criteriaAssessments']> = new Map();
+
+function criteriaBlock(
+  criteria: { id: number; key: string; text: string }[],
+  assessments: NonNullable<ContentInput['criteriaAssessments']>,
+): GoalBlock['criteria'] {
+  const items = criteria.map((criterion) => {
+    const assessment = assessments.get(criterion.id);
+    return {
+      key: criterion.key,
+      text: criterion.text,
+      verdict: assessment?.verdict ?? 'not_assessed',
+      justification: assessment?.justification || null,
+      evidenceUrl: assessment?.evidenceUrl ?? null,
+    };
+  });
+  return { summary: summariseCriteria(items.map((item) => item.verdict)), items };
 }

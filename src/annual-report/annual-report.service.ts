@@ -10,6 +10,7 @@ import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.reposito
 import type { ReportReadyData } from '../mail/templates/mail-data.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
+import { CriteriaService } from '../progress/criteria.service.js';
 import { jobIds } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
 import {
@@ -60,6 +61,7 @@ export class AnnualReportService implements OnModuleInit {
     private readonly renderer: AnnualReportRenderer,
     private readonly plans: PlanService,
     private readonly attainment: AttainmentService,
+    private readonly criteria: CriteriaService,
     private readonly outbox: OutboxRepository,
     private readonly delivery: MailDeliveryService,
     private readonly queues: QueueService,
@@ -178,7 +180,21 @@ export class AnnualReportService implements OnModuleInit {
       this.allOverdue(planId, asOf),
       this.reports.roundOfYear(planId, year),
     ]);
-    return buildContent({ language, year, generatedAt: now, tree, attainment, lastComments, comments, overdue, round });
+    const criterionIds = tree.priorities.flatMap((priority) => priority.goals.flatMap((goal) => goal.criteria.map((c) => c.id)));
+    // The latest assessment of the year; a year lock (figures of record) would bound it by the lock's moment.
+    const criteriaAssessments = await this.criteria.assessmentsOf(criterionIds, year);
+    return buildContent({
+      language,
+      year,
+      generatedAt: now,
+      tree,
+      attainment,
+      lastComments,
+      comments,
+      overdue,
+      round,
+      criteriaAssessments,
+    });
   }
 
   private async allOverdue(planId: number, asOf: string): Promise<OverdueItem[]> {

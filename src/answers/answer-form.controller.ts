@@ -59,7 +59,12 @@ export class AnswerFormController {
         return res.redirect(303, `/r/${token}?saved=draft`);
       }
       const answers = entered.filter((answer): answer is NumberedAnswer => answer.state !== undefined);
-      await this.answers.submit(request, answers, { channel: 'link_form', actor: `link:${request.organisation.name}`, final: true });
+      await this.answers.submit(request, answers, {
+        channel: 'link_form',
+        actor: `link:${request.organisation.name}`,
+        final: true,
+        requireReasons: true,
+      });
       return res.redirect(303, `/r/${token}?saved=submitted`);
     } catch (error) {
       if (error instanceof InvalidAnswers) {
@@ -97,11 +102,11 @@ export class AnswerFormController {
 
   /**
    * A problem in the organisation's language. The form can only produce problems with a state,
-   * progress, comment or link; anything else (a tampered form) keeps the service's English text.
+   * progress, comment (or its missing reason) or link; anything else (a tampered form) keeps the service's English text.
    */
   private problemText(language: string, problem: AnswerProblem): string {
     const field = problem.field.split('.')[0]!;
-    return ['state', 'progress', 'comment', 'evidenceUrl'].includes(field)
+    return ['state', 'progress', 'comment', 'reason', 'evidenceUrl'].includes(field)
       ? this.pages.t(language, `form.error.${field}`)
       : `${problem.field}: ${problem.message}`;
   }

@@ -58,6 +58,7 @@ export class AnswersApiController {
       actor: `api:${request.organisation.name}`,
       final: body.final,
     });
-    return { recorded: result.recorded.length, late: result.late, complete: result.complete };
+    // Recorded all the same (as an email line would be); the numbers tell the integration what to complete.
+    return { recorded: result.recorded.length, late: result.late, complete: result.complete, withoutReason: result.withoutReason };
   }
 }

@@ -6,8 +6,8 @@ import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { UpdateChannel } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
-import { DEFAULT_PROGRESS } from '../common/milestone-states.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
+import { lacksReason, recordedProgress, STATES_NEEDING_REASON } from '../progress/progress-rule.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
 
 /** An answer about the milestone the digest numbered `number`. */
@@ -55,6 +55,11 @@ export interface SubmitOptions {
   actor: string;
   /** A final submission must cover every milestone asked for, and marks the request answered. */
   final: boolean;
+  /**
+   * Refuse a delayed, at-risk or cancelled state without a comment (the link form asks for it);
+   * otherwise such an answer is recorded and its confirmation asks for the reason.
+   */
+  requireReasons?: boolean;
   /** Lines of an email reply that could not be read, for the confirmation. */
   notUnderstood?: string[];
   /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
@@ -188,10 +193,10 @@ export class AnswersService {
     request: RequestForAnswering,
     answers: NumberedAnswer[],
     options: SubmitOptions,
-  ): Promise<{ recorded: RecordedAnswer[]; late: boolean; complete: boolean }> {
+  ): Promise<{ recorded: RecordedAnswer[]; late: boolean; complete: boolean; withoutReason: number[] }> {
     const state = this.linkState(request);
     if (state === 'closed') throw new RoundClosed();
-    const recorded = this.validate(request, answers, options.final);
+    const recorded = this.validate(request, answers, options.final, options.requireReasons ?? false);
     const now = this.clock.now();
     const late = state === 'late';
 
@@ -212,7 +217,9 @@ export class AnswersService {
         })
       : await this.requests.recordSubmission(submission);
     await this.delivery.enqueue(outboxIds);
-    return { recorded, late, complete };
+    const numbers = new Map(request.milestones.map((row) => [row.milestoneId, row.number]));
+    const withoutReason = recorded.filter((answer) => lacksReason(answer.state, answer.comment)).map((a) => numbers.get(a.milestoneId)!);
+    return { recorded, late, complete, withoutReason };
   }
 
   private byNumber(request: RequestForAnswering) {
@@ -220,7 +227,7 @@ export class AnswersService {
   }
 
   /** Checks every answer before anything is written, and reports every problem at once. */
-  private validate(request: RequestForAnswering, answers: NumberedAnswer[], final: boolean): RecordedAnswer[] {
+  private validate(request: RequestForAnswering, answers: NumberedAnswer[], final: boolean, requireReasons: boolean): RecordedAnswer[] {
     const byNumber = this.byNumber(request);
     const problems: AnswerProblem[] = [];
     const seen = new Set<number>();
@@ -246,10 +253,18 @@ export class AnswersService {
       }
       const current = row.milestone;
       const stateName = parsed.data.state;
+      if (requireReasons && lacksReason(stateName, parsed.data.comment)) {
+        problems.push({
+          number: answer.number,
+          field: 'reason',
+          message: `a comment giving the reason is needed for the state ${stateName} (${STATES_NEEDING_REASON.join(', ')} need one)`,
+        });
+        continue;
+      }
       recorded.push({
         milestoneId: row.milestoneId,
         state: stateName,
-        progress: parsed.data.progress ?? (stateName === current.state ? current.progress : DEFAULT_PROGRESS[stateName]),
+        progress: recordedProgress({ state: stateName, given: parsed.data.progress }, current),
         comment: parsed.data.comment || null,
         evidenceUrl: parsed.data.evidenceUrl || null,
       });
@@ -302,6 +317,7 @@ export class AnswersService {
               state: answer.state,
               progress: answer.progress,
               comment: answer.comment,
+              reasonMissing: lacksReason(answer.state, answer.comment),
             };
           }),
           notUnderstood,

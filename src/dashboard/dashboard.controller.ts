@@ -20,10 +20,14 @@ import { OutboxRepository } from '../mail/outbox.repository.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
+import { assessCriteriaSchema, CRITERION_VERDICTS, CriteriaService } from '../progress/criteria.service.js';
 import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { toCsv, toXlsx, type ExportRow } from './exports.js';
+
+/** The year a goal page shows criteria for: what cannot be read falls back to this year. */
+const goalYearQuery = z.coerce.number().int().min(1900).max(2200).optional().catch(undefined);
 
 /** The filters the round page offers (of RoundsService's), with "all" first. */
 const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const satisfies readonly (
@@ -63,6 +67,7 @@ export class DashboardController {
     private readonly auth: AuthService,
     private readonly plans: PlanService,
     private readonly attainment: AttainmentService,
+    private readonly criteria: CriteriaService,
     private readonly rounds: RoundsService,
     private readonly outbox: OutboxRepository,
     private readonly inbound: InboundService,
@@ -255,7 +260,8 @@ export class DashboardController {
       next: current < pages ? link({ page: current + 1 }) : null,
     };
     const reminded = query.reminded === undefined ? undefined : Number(query.reminded);
-    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded });
+    const withoutReason = await this.data.answersWithoutReason(id);
+    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded, withoutReason });
   }
 
   @Post('rounds/:id/remind')
@@ -279,11 +285,86 @@ export class DashboardController {
     this.page(req, res, 'milestone', 'overdue', { history, updates: [...history.updates].reverse() });
   }
 
+  /** A goal: its milestone completion, and its criteria as assessed for a year (?year=, default this year). */
   @Get('goals/:number')
-  async goal(@Param('number', IdPipe) number: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async goal(
+    @Param('number', IdPipe) number: number,
+    @Query() query: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+    form?: { entered: Record<string, string>; errors: Map<number, string[]> },
+  ) {
     const planId = await this.plans.resolvePlanId();
-    const [goal, attainment] = await Promise.all([this.plans.goal(planId, number), this.attainment.goal(planId, number)]);
-    this.page(req, res, 'goal', 'overview', { goal, attainment });
+    const year = goalYearQuery.parse(query.year) ?? this.criteria.currentYear();
+    const [goal, attainment, criteria] = await Promise.all([
+      this.plans.goal(planId, number),
+      this.attainment.goal(planId, number),
+      this.criteria.forGoal(planId, number, year),
+    ]);
+    const items = criteria.criteria.map((criterion) => ({
+      ...criterion,
+      form: {
+        verdict: form?.entered[`verdict_${criterion.id}`] ?? criterion.verdict,
+        justification: form?.entered[`justification_${criterion.id}`] ?? criterion.justification ?? '',
+        evidenceUrl: form?.entered[`evidence_${criterion.id}`] ?? criterion.evidenceUrl ?? '',
+      },
+      errors: form?.errors.get(criterion.id) ?? [],
+    }));
+    const data = {
+      goal,
+      attainment,
+      criteria: { ...criteria, criteria: items },
+      verdicts: CRITERION_VERDICTS,
+      saved: query.saved !== undefined,
+    };
+    this.page(req, res, 'goal', 'overview', data, form ? 400 : 200);
+  }
+
+  /** Assesses the criteria whose verdict, justification or link changed; all or nothing. */
+  @Post('goals/:number/criteria')
+  @RequireRole('secretariat')
+  async assessCriteria(
+    @Param('number', IdPipe) number: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    const planId = await this.plans.resolvePlanId();
+    const year = goalYearQuery.parse(body.year) ?? this.criteria.currentYear();
+    const current = await this.criteria.forGoal(planId, number, year);
+    const field = (name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
+    const changed = current.criteria.flatMap((criterion) => {
+      // A criterion the form did not send is left as it is.
+      if (typeof body[`verdict_${criterion.id}`] !== 'string') return [];
+      const entered = {
+        criterionId: criterion.id,
+        verdict: field(`verdict_${criterion.id}`) || criterion.verdict,
+        justification: field(`justification_${criterion.id}`),
+        evidenceUrl: field(`evidence_${criterion.id}`) || null,
+      };
+      const same =
+        entered.verdict === criterion.verdict &&
+        entered.justification === (criterion.justification ?? '') &&
+        entered.evidenceUrl === criterion.evidenceUrl;
+      return same ? [] : [entered];
+    });
+    if (changed.length === 0) return res.redirect(303, `/goals/${number}?year=${year}`);
+    const parsed = assessCriteriaSchema.safeParse({ year, assessments: changed });
+    if (!parsed.success) {
+      const language = (req.principal as Principal).language;
+      const errors = new Map<number, string[]>();
+      for (const issue of parsed.error.issues) {
+        const [, index, name] = issue.path;
+        const criterion = typeof index === 'number' ? changed[index] : undefined;
+        if (!criterion) throw new BadRequestException(issue.message);
+        const key =
+          name === 'justification' ? 'goal.error.justification' : name === 'evidenceUrl' ? 'goal.error.evidence' : 'goal.error.verdict';
+        errors.set(criterion.criterionId, [...(errors.get(criterion.criterionId) ?? []), this.pages.t(language, key)]);
+      }
+      return this.goal(number, { year: String(year) }, req, res, { entered: body, errors });
+    }
+    await this.criteria.assess(planId, number, parsed.data, (req.principal as Principal).name);
+    res.redirect(303, `/goals/${number}?year=${year}&saved`);
   }
 
   @Get('organisations/:id')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
+import { STATES_NEEDING_REASON } from '../progress/progress-rule.js';
 
 /** The few reads and writes only the dashboard needs. */
 @Injectable()
@@ -105,6 +106,47 @@ export class DashboardRepository {
         inbound: inbound.filter((reply) => reply.requestId === request.id).map(({ requestId: _, ...reply }) => reply),
       })),
     };
+  }
+
+  /**
+   * Answers of a round that left a delayed, at-risk or cancelled state unexplained, and are still
+   * the milestone's latest word: a later answer with its reason takes the milestone off the list.
+   */
+  async answersWithoutReason(roundId: number, limit = 500) {
+    return this.database.db
+      .selectFrom('MilestoneUpdate as u')
+      .innerJoin('ReportRequest as r', 'r.id', 'u.requestId')
+      .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+      .innerJoin('Milestone as m', 'm.id', 'u.milestoneId')
+      .select([
+        'm.id as milestoneId',
+        'm.label',
+        'm.text',
+        'u.toState as state',
+        'u.channel',
+        'u.createdAt',
+        'o.id as organisationId',
+        'o.name as organisation',
+      ])
+      .where('r.roundId', '=', roundId)
+      .where('u.toState', '=', (eb) => eb.fn.any(eb.val([...STATES_NEEDING_REASON])))
+      .where((eb) => eb.or([eb('u.comment', 'is', null), eb(eb.fn('btrim', ['u.comment']), '=', '')]))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('MilestoneUpdate as later')
+              .select('later.id')
+              .whereRef('later.milestoneId', '=', 'u.milestoneId')
+              .whereRef('later.id', '>', 'u.id'),
+          ),
+        ),
+      )
+      .orderBy('o.name')
+      .orderBy('m.planOrder')
+      .orderBy('m.id')
+      .limit(limit)
+      .execute();
   }
 
   /**

@@ -34,6 +34,7 @@ export class PlanExportService {
           number: goal.number,
           title: goal.title,
           attainmentCriteria: goal.attainmentCriteria,
+          criteria: goal.criteria.map(({ key, text, source }) => ({ key, text, source })),
           budget: presentBudget(goal),
           notes: goal.notes,
           contributions: goal.contributions.map(exportContribution),

@@ -53,6 +53,8 @@ export interface GoalDraft {
   number: number;
   title: string;
   attainmentCriteria: string[];
+  /** The assessable items of the criteria, each from one of attainmentCriteria (numbered from 1). */
+  criteria: { key: string; text: string; source: number }[];
   budget: { currency: string; lines: { partner: string; amount: number }[]; total: number | null } | null;
   notes: string[];
   contributions: ContributionDraft[];
@@ -248,10 +250,24 @@ function normalise(plan: PlanFile, problem: (path: Path, message: string) => voi
             warnings.push(`Goal ${goal.number}: budget total ${goal.budget.total} differs from the sum of its lines (${sum}).`);
           }
         }
+        const criterionKeys = new Map<string, Path>();
+        const criteria = (goal.criteria ?? goal.attainmentCriteria.map((text, c) => ({ key: String(c + 1), text, source: c + 1 }))).map(
+          (criterion, c) => {
+            unique(criterionKeys, criterion.key, [...base, 'criteria', c, 'key'], 'criterion key');
+            if (criterion.source > goal.attainmentCriteria.length) {
+              problem(
+                [...base, 'criteria', c, 'source'],
+                `there is no attainment criterion ${criterion.source} (the goal lists ${goal.attainmentCriteria.length})`,
+              );
+            }
+            return criterion;
+          },
+        );
         return {
           number: goal.number,
           title: goal.title,
           attainmentCriteria: goal.attainmentCriteria,
+          criteria,
           budget: goal.budget ? { currency: goal.budget.currency, lines: goal.budget.lines, total: goal.budget.total ?? null } : null,
           notes: goal.notes,
           contributions: contributions(goal.contributions, `goal-${goal.number}`, [...base, 'contributions']),

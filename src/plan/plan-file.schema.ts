@@ -78,7 +78,25 @@ export const interventionSchema = z.strictObject({
 export const goalSchema = z.strictObject({
   number: z.number().int().positive('must be a positive whole number'),
   title: text,
+  /** The criteria as the plan writes them ("Målopnåelse"). */
   attainmentCriteria: z.array(text).default([]),
+  /**
+   * The assessable items, where a criterion lists several things: each with a key that stays
+   * across re-imports and the number (from 1) of the criterion it comes from. Left out, each
+   * criterion is one item, keyed by its number.
+   */
+  criteria: z
+    .array(
+      z.strictObject({
+        key: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z0-9.-]{1,20}$/, 'must be a short key of letters, digits, dots and dashes such as 1a'),
+        text,
+        source: z.number().int('must be a whole number').positive('must be the number of a criterion, counted from 1'),
+      }),
+    )
+    .optional(),
   budget: z
     .object({
       currency,

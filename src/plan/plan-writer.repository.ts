@@ -232,6 +232,7 @@ class PlanWriter {
       .onConflict((oc) => oc.columns(['planId', 'number']).doUpdateSet(fields))
       .returning('id')
       .executeTakeFirstOrThrow();
+    await this.writeCriteria(id, goal.criteria);
     // Budget lines carry no history: replacing them is the simplest faithful update.
     await tx.deleteFrom('BudgetLine').where('goalId', '=', id).execute();
     if (goal.budget) {
@@ -255,6 +256,48 @@ class PlanWriter {
         .execute();
     }
     return id;
+  }
+
+  /**
+   * Criteria are matched by key, so their assessments survive a re-import that rewords them. One
+   * left out of the file goes only if it was never assessed; an assessed one stays, so no
+   * year's assessment is lost.
+   */
+  private async writeCriteria(goalId: number, criteria: GoalDraft['criteria']): Promise<void> {
+    const { tx } = this;
+    const keys = criteria.map((criterion) => criterion.key);
+    await tx
+      .deleteFrom('GoalCriterion as gc')
+      .where('gc.goalId', '=', goalId)
+      .where((eb) => eb.not(eb('gc.key', '=', eb.fn.any(eb.val(keys)))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('CriterionAssessment as a').select('a.id').whereRef('a.criterionId', '=', 'gc.id'))))
+      .execute();
+    if (criteria.length === 0) return;
+    await tx
+      .insertInto('GoalCriterion')
+      .columns(['goalId', 'position', 'key', 'text', 'source'])
+      .expression((eb) =>
+        eb
+          .selectFrom(
+            sql<{
+              position: number;
+              key: string;
+              text: string;
+              source: number;
+            }>`unnest(${criteria.map((_, position) => position)}::int[], ${keys}::text[], ${criteria.map((c) => c.text)}::text[], ${criteria.map((c) => c.source)}::int[])`.as<'c'>(
+              sql`c(position, key, text, source)`,
+            ),
+          )
+          .select((eb) => [eb.val(goalId).as('goalId'), 'c.position', 'c.key', 'c.text', 'c.source']),
+      )
+      .onConflict((oc) =>
+        oc.columns(['goalId', 'key']).doUpdateSet((eb) => ({
+          position: eb.ref('excluded.position'),
+          text: eb.ref('excluded.text'),
+          source: eb.ref('excluded.source'),
+        })),
+      )
+      .execute();
   }
 
   private async writeContributions(

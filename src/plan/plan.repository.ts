@@ -7,8 +7,11 @@ import type { BudgetLine, Contact, Contribution, Goal, Intervention, Milestone }
 export type MilestoneRow = Selectable<Milestone>;
 export type ContributionTree = Selectable<Contribution> & { organisation: { name: string }; milestones: MilestoneRow[] };
 export type InterventionTree = Selectable<Intervention> & { contributions: ContributionTree[] };
+/** An assessable item of a goal's attainment criteria. */
+export type CriterionRow = { id: number; goalId: number; key: string; text: string; source: number };
 export type GoalTree = Selectable<Goal> & {
   budgetLines: Selectable<BudgetLine>[];
+  criteria: CriterionRow[];
   /** The goal's own contributions (its opening row), not those of its interventions. */
   contributions: ContributionTree[];
   interventions: InterventionTree[];
@@ -91,8 +94,9 @@ export class PlanRepository {
       .orderBy('g.number')
       .execute();
     const goalIds = goals.map((goal) => goal.id);
-    const [budgetLines, interventions] = await Promise.all([
+    const [budgetLines, criteria, interventions] = await Promise.all([
       budgetLinesOf(db, goalIds),
+      criteriaOf(db, goalIds),
       db
         .selectFrom('Intervention')
         .select(['goalId', 'code', 'title', 'partners'])
@@ -105,6 +109,7 @@ export class PlanRepository {
     return goals.map((goal) => ({
       ...goal,
       budgetLines: budgetLines.get(goal.id) ?? [],
+      criteria: criteria.get(goal.id) ?? [],
       interventions: (interventionsByGoal.get(goal.id) ?? []).map(({ code, title, partners }) => ({ code, title, partners })),
     }));
   }
@@ -205,8 +210,9 @@ export class PlanRepository {
   /** Goals with their budget lines, their own contributions and their interventions with theirs. */
   private async goalTrees(db: Db, goals: Selectable<Goal>[]): Promise<GoalTree[]> {
     const goalIds = goals.map((goal) => goal.id);
-    const [budgetLines, interventions] = await Promise.all([
+    const [budgetLines, criteria, interventions] = await Promise.all([
       budgetLinesOf(db, goalIds),
+      criteriaOf(db, goalIds),
       db
         .selectFrom('Intervention')
         .selectAll()
@@ -229,6 +235,7 @@ export class PlanRepository {
     return goals.map((goal) => ({
       ...goal,
       budgetLines: budgetLines.get(goal.id) ?? [],
+      criteria: criteria.get(goal.id) ?? [],
       contributions: ownContributions.get(goal.id) ?? [],
       interventions: interventionsByGoal.get(goal.id) ?? [],
     }));
@@ -284,6 +291,17 @@ async function budgetLinesOf(db: Db, goalIds: number[]): Promise<Map<number, Sel
     .orderBy('id')
     .execute();
   return groupBy(lines, (line) => line.goalId);
+}
+
+async function criteriaOf(db: Db, goalIds: number[]): Promise<Map<number, CriterionRow[]>> {
+  const criteria = await db
+    .selectFrom('GoalCriterion')
+    .select(['id', 'goalId', 'key', 'text', 'source'])
+    .where('goalId', '=', (eb) => eb.fn.any(eb.val(goalIds)))
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+  return groupBy(criteria, (criterion) => criterion.goalId);
 }
 
 async function contactsOf(db: Db, organisationIds: number[]): Promise<Map<number, Selectable<Contact>[]>> {

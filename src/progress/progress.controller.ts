@@ -9,6 +9,7 @@ import { ZodPipe } from '../common/zod.pipe.js';
 import { PlanService } from '../plan/plan.service.js';
 import { calendarDay } from '../common/dates.js';
 import { AttainmentService, TREE_LEVELS } from './attainment.service.js';
+import { CriteriaService } from './criteria.service.js';
 
 const day = calendarDay;
 
@@ -62,6 +63,7 @@ export class ProgressController {
   constructor(
     private readonly plans: PlanService,
     private readonly attainment: AttainmentService,
+    private readonly criteria: CriteriaService,
   ) {}
 
   @Get('attainment')
@@ -79,11 +81,19 @@ export class ProgressController {
 
   @Get('goals/:number/attainment')
   @Public()
-  @ApiOperation({ summary: 'Attainment of one goal, its interventions and contributions', description: FIGURES })
+  @ApiOperation({
+    summary: 'Attainment of one goal, its interventions and contributions, and its criteria',
+    description:
+      FIGURES +
+      ' `criteria` is the goal attainment by its own criteria for the reference year (GET /api/goals/:number/criteria): ' +
+      'the verdict of each with its justification, and a summary such as "3 of 4 criteria met, 1 partly".',
+  })
   @ApiQueryFrom(attainmentQuery)
   @ApiNotFoundResponse({ description: 'No such goal' })
   async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
-    return this.attainment.goal(await this.plans.resolvePlanId(query.plan), number, query.asOf);
+    const planId = await this.plans.resolvePlanId(query.plan);
+    const attainment = await this.attainment.goal(planId, number, query.asOf);
+    return { ...attainment, criteria: await this.criteria.forGoal(planId, number, attainment.referenceYear) };
   }
 
   @Get('milestones/overdue')

@@ -154,7 +154,9 @@ describe('answering through the personal link', () => {
         state_2: 'in_progress',
         progress_2: '40',
         state_3: 'delayed',
+        comment_3: 'Ny tidplan i höst',
         state_4: 'at_risk',
+        comment_4: 'Budgeten är osäker',
         state_5: 'not_started',
       })
       .expect(303);
@@ -224,7 +226,7 @@ describe('answering through the personal link', () => {
         .send({ answers: [{ number: 1, state: 'completed', comment: 'Sent' }] })
         .expect(200)
     ).body;
-    expect(result).toEqual({ recorded: 1, late: true, complete: false });
+    expect(result).toEqual({ recorded: 1, late: true, complete: false, withoutReason: [] });
     expect(await sql(t.db.url, `SELECT late FROM "MilestoneUpdate" WHERE channel = 'api'`)).toEqual([{ late: true }]);
 
     await http.post('/api/rounds/1/close').expect(200);

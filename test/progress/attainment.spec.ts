@@ -422,8 +422,10 @@ describe('attainment and the overdue list', () => {
   it('serves one goal’s subtree, the same as in the whole plan', async () => {
     const whole = (await http.get('/api/attainment?asOf=2023-06-30').expect(200)).body;
     const goal6 = whole.priorities[1].goals.find((g: { number: number }) => g.number === 6);
-    const body = (await http.get('/api/goals/6/attainment?asOf=2023-06-30').expect(200)).body;
+    const { criteria, ...body } = (await http.get('/api/goals/6/attainment?asOf=2023-06-30').expect(200)).body;
     expect(body).toEqual({ asOf: '2023-06-30', referenceYear: 2023, priority: 'Konkurrenskraftigt Norden', ...goal6 });
+    // Beside the milestone figures, the goal's own criteria as assessed for the reference year.
+    expect(criteria).toMatchObject({ goal: 6, year: 2023, summary: { text: '0 of 2 criteria met, 2 not assessed' } });
     const { id } = world.goals.find((g) => g.number === 6)!;
     expectFigures(
       body.figures,

@@ -191,6 +191,24 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
       children.push(heading(goal.heading, HeadingLevel.HEADING_3));
       children.push(heading(goal.criteriaTitle, HeadingLevel.HEADING_4));
       for (const criterion of goal.criteria) children.push(new Paragraph({ children: lines(criterion), bullet: { level: 0 } }));
+      children.push(heading(goal.assessment.title, HeadingLevel.HEADING_4));
+      children.push(
+        new Paragraph({
+          children: [new TextRun({ text: goal.assessment.summary, bold: true }), new TextRun(` · ${goal.assessment.milestones}`)],
+        }),
+      );
+      for (const row of goal.assessment.rows) {
+        const said = [row.justification, row.evidenceUrl].filter(Boolean).join(' ');
+        children.push(
+          new Paragraph({
+            bullet: { level: 0 },
+            children: [
+              new TextRun({ text: `${row.key} ${row.text}: `, bold: true }),
+              new TextRun(said ? `${row.verdict}. ${said}` : row.verdict),
+            ],
+          }),
+        );
+      }
       children.push(heading(goal.figuresTitle, HeadingLevel.HEADING_4));
       children.push(figuresTable(view, goal.figures));
       children.push(heading(goal.budgetTitle, HeadingLevel.HEADING_4));

@@ -94,6 +94,14 @@ export interface ReportView {
       heading: string;
       criteriaTitle: string;
       criteria: string[];
+      /** The criteria as assessed for the year, beside the milestone completion. */
+      assessment: {
+        title: string;
+        summary: string;
+        milestones: string;
+        columns: { criterion: string; verdict: string; justification: string };
+        rows: { key: string; text: string; verdict: string; verdictClass: string; justification: string; evidenceUrl: string | null }[];
+      };
       figuresTitle: string;
       figures: FigureRow[];
       budgetTitle: string;
@@ -318,6 +326,20 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
         heading: t('goal.heading', { number: goal.number, title: goal.title }),
         criteriaTitle: t('goal.criteria'),
         criteria: goal.attainmentCriteria,
+        assessment: {
+          title: t('criteria.heading', { year: content.year }),
+          summary: criteriaSummary(t, goal.criteria.summary),
+          milestones: `${t('criteria.milestones')}: ${pct(goal.figures.completion.value)}`,
+          columns: { criterion: t('col.criterion'), verdict: t('col.verdict'), justification: t('col.justification') },
+          rows: goal.criteria.items.map((item) => ({
+            key: item.key,
+            text: item.text,
+            verdict: t(`verdict.${item.verdict}`),
+            verdictClass: `verdict-${item.verdict}`,
+            justification: item.justification ?? '',
+            evidenceUrl: item.evidenceUrl,
+          })),
+        },
         figuresTitle: t('goal.figures'),
         figures: figureRows(goal.figures),
         budgetTitle: t('goal.budget'),
@@ -409,4 +431,16 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     },
     pageLabel: t('report.page'),
   };
+}
+
+/** "3 af 4 kriterier opfyldt, 1 delvist": the same sentence as the dashboard's goal page. */
+function criteriaSummary(
+  t: (key: string, params?: Record<string, unknown>) => string,
+  summary: { total: number; met: number; partlyMet: number; notMet: number; notAssessed: number },
+): string {
+  const parts = [t('criteria.met_of', { count: summary.total, met: summary.met })];
+  if (summary.partlyMet) parts.push(t('criteria.partly', { count: summary.partlyMet }));
+  if (summary.notMet) parts.push(t('criteria.not_met', { count: summary.notMet }));
+  if (summary.notAssessed) parts.push(t('criteria.not_assessed', { count: summary.notAssessed }));
+  return parts.join(', ');
 }

@@ -317,6 +317,14 @@ describe('parseReply', () => {
       ['3: käynnissä 40 prosenttia', 40, null],
       ['3: pågår 33,3 %', 33, null],
       ['3: in progress 12.5 percent; on budget', 13, 'on budget'],
+      // The hedges and the "done" words the committees write around a figure (issue 15).
+      ['3: pågår - ca 40 % klart', 40, null],
+      ['3: pågår, ca. 40 % klart - rapport i maj', 40, 'rapport i maj'],
+      ['3: i gang - omkring 40 procent færdig', 40, null],
+      ['3: i rute, omtrent 60 prosent ferdig', 60, null],
+      ['3: käynnissä, noin 40 % valmiina', 40, null],
+      ['3: in progress - about 40 % done', 40, null],
+      ['3: pågår 40 procent', 40, null],
     ])('%s → progress %p, comment %p', (line, progress, comment) => {
       const reply = parseReply(line, digest);
       expect(updates(reply)).toEqual([[3, expect.any(String), progress, comment]]);

@@ -107,9 +107,15 @@ const NUMBER = /^(?:(?:#|(?:nr|no|nro|n:o|punkt|kohta|milestone|milstolpe|milep�
 const SEPARATORS = /^[\s:.)\-–—,]*/u;
 /** Something that looks like a label of the plan (M2025, MP 2023, D:) though not one of this digest. */
 const LABEL_LIKE = /^(?:(?:mp|m|d)\s?\d[\d/-]*|d\s*:)/iu;
+/** "ca 40 %", "omkring 40 procent", "noin 40 %": the figure counts as given; the hedge is dropped. */
+const ABOUT = String.raw`(?:ca\.?|cirka|circa|omkr\.?|omkring|ungefär|ungefær|omtrent|runt|rundt|noin|n\.|about|approx\.?|approximately|around|roughly|~)`;
+/** "40 % klart", "40 % done": the word after the figure only says what the figure measures. */
+const DONE = String.raw`(?:klart|klar|färdigt|färdig|færdigt|færdig|ferdig|fullført|gennemført|genomfört|gjennomført|valmiina|valmis|tehty|done|complete|completed|finished)`;
 // No two optional runs of whitespace touch, so a line of blanks cannot make the match quadratic.
-const PROGRESS =
-  /^\s*(?:[,;:\-–—]\s*)?(?:\(\s*)?(\d+(?:[.,]\d+)?)\s*(?:%|procent|prosent|prosenttia|percent|per cent|pct)(?![\p{L}\p{N}])\s*\)?/iu;
+const PROGRESS = new RegExp(
+  String.raw`^\s*(?:[,;:\-–—]\s*)?(?:\(\s*)?(?:${ABOUT}\s*)?(\d+(?:[.,]\d+)?)\s*(?:%|procent|prosent|prosenttia|percent|per cent|pct)(?![\p{L}\p{N}])\s*(?:${DONE}(?![\p{L}\p{N}])\s*)?\)?`,
+  'iu',
+);
 const COMMENT_START = /^\s*[-–—,:;.!(]/u;
 const COMMENT_LEAD = /^\s*[-–—,:;.!]*\s*/u;
 const SIGN_OFF =

@@ -75,6 +75,8 @@ export interface ConfirmationData {
     state: MilestoneStateName;
     progress: number | null;
     comment: string | null;
+    /** Delayed, at risk or cancelled without a comment: the mail asks for the reason. */
+    reasonMissing?: boolean;
   }[];
   /** Lines of an email reply that could not be read. */
   notUnderstood: string[];
