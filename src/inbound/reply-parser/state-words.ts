@@ -216,6 +216,8 @@ interface Entry {
 }
 
 const WORD = /[\p{L}\p{N}]+/uy;
+/** How much of a phrase is folded to find a state or a plan at its start: far more than the longest phrase. */
+const HEAD = 200;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /** Entries by their first folded word, longest phrase first, so a lookup costs a few comparisons. */
@@ -255,7 +257,8 @@ const LEAD_IN_INDEX = buildIndex(LEAD_INS.map((word) => ({ phrase: fold(word).fo
  */
 export function matchState(phrase: string): { state: MilestoneState; matched: string } | null {
   const text = phrase.trimStart();
-  const { folded, origin } = fold(text);
+  // States and lead-ins are a few words: the start of a long line is enough to fold.
+  const { folded, origin } = fold(text.slice(0, HEAD));
   let hit = stateAt(folded, 0);
   if (!hit) {
     for (const leadIn of phrasesAt(LEAD_IN_INDEX, folded, 0)) {
@@ -265,7 +268,7 @@ export function matchState(phrase: string): { state: MilestoneState; matched: st
     }
   }
   if (!hit) return null;
-  const end = hit.end < folded.length ? origin[hit.end] : text.length;
+  const end = hit.end < folded.length ? origin[hit.end] : Math.min(text.length, HEAD);
   return { state: hit.state, matched: text.slice(0, end) };
 }
 
@@ -276,8 +279,8 @@ export function matchState(phrase: string): { state: MilestoneState; matched: st
  */
 export function planOrCondition(state: MilestoneState, tail: string): string | null {
   const text = tail.trimStart();
-  const { folded, origin } = fold(text);
-  const written = (end: number) => text.slice(0, end < folded.length ? origin[end] : text.length);
+  const { folded, origin } = fold(text.slice(0, HEAD));
+  const written = (end: number) => text.slice(0, end < folded.length ? origin[end] : Math.min(text.length, HEAD));
   if (state !== 'at_risk') {
     for (const hit of phrasesAt(CONDITION_INDEX, folded, 0)) return written(hit.end);
   }
