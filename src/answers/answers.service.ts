@@ -6,6 +6,7 @@ import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { UpdateChannel } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
+import type { UnreadLineData } from '../mail/templates/mail-data.js';
 import { DEFAULT_PROGRESS } from '../common/milestone-states.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
@@ -55,8 +56,8 @@ export interface SubmitOptions {
   actor: string;
   /** A final submission must cover every milestone asked for, and marks the request answered. */
   final: boolean;
-  /** Lines of an email reply that could not be read, for the confirmation. */
-  notUnderstood?: string[];
+  /** Lines of an email reply that could not be read, with why when known, for the confirmation. */
+  notUnderstood?: (string | UnreadLineData)[];
   /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
   alsoInTransaction?: (tx: Tx) => Promise<unknown>;
 }
@@ -271,7 +272,7 @@ export class AnswersService {
     request: RequestForAnswering,
     recorded: RecordedAnswer[],
     late: boolean,
-    notUnderstood: string[],
+    notUnderstood: (string | UnreadLineData)[],
     now: Date,
   ): Submission['confirmation'] {
     const recipients = request.organisation.contacts.map((contact) => contact.email);

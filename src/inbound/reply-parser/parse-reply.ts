@@ -73,8 +73,11 @@ type Reading =
   | ({ kind: 'not_understood' } & Unread)
   | { kind: 'ignored' };
 
-const unread = <R extends UnreadReason>(kind: 'ambiguous' | 'not_understood', reason: string, why: R): Reading =>
-  ({ kind, reason, ...why });
+const unread = <R extends UnreadReason>(kind: 'ambiguous' | 'not_understood', reason: string, why: R): Reading => ({
+  kind,
+  reason,
+  ...why,
+});
 
 export function parseReply(body: string, milestones: DigestMilestone[]): ParsedReply {
   const digest = indexDigest(milestones);
