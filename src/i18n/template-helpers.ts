@@ -86,9 +86,10 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
   });
 
   /** The line of an unread item, whether stored as a string (older confirmations) or with its reason. */
-  hbs.registerHelper('unreadLine', (item: unknown) =>
-    typeof item === 'object' && item !== null ? String((item as { line?: unknown }).line ?? '') : String(item ?? ''),
-  );
+  hbs.registerHelper('unreadLine', (item: unknown) => {
+    const line = typeof item === 'object' && item !== null ? (item as { line?: unknown }).line : item;
+    return typeof line === 'string' ? line : '';
+  });
 
   /** A key built from a prefix and a value: {{t (key "format" format)}} for "format.pdf". */
   hbs.registerHelper('key', (prefix: unknown, value: unknown) => `${String(prefix)}.${String(value)}`);
