@@ -34,8 +34,12 @@ interface Patterns {
   anywhere: Pattern[];
 }
 
-/** Texts of the mails that carry a digest (and the confirmation, which repeats the answers). */
-const DIGEST_KEYS = /^(greeting|signoff|signature|layout\.|state\.|milestone\.|answer\.|status_request\.|reminder\.|confirmation\.|due\.)/;
+/**
+ * Texts of the mails that carry a digest (and the confirmation, which repeats the answers). Not
+ * the names of the states: a state alone on a line is also what a person writes under the
+ * milestone it answers, and it is never read as an answer by itself.
+ */
+const DIGEST_KEYS = /^(greeting|signoff|signature|layout\.|milestone\.|answer\.|status_request\.|reminder\.|confirmation\.|due\.)/;
 /** An example answer: a reply line with the example's placeholder where the milestone goes. */
 const EXAMPLE_KEYS = /^answer\.example_/;
 /** Below this many letters a text ("Nr", "Milstolpe", "Tidsplan") is only its own word when it is the whole line. */
