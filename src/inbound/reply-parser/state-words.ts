@@ -5,10 +5,9 @@
  * a Finnish committee may well write "klar", and no word means one state in one language and
  * another state in the next (building the index fails if one ever does).
  */
-import { GRAMMARS } from './vocabulary.js';
+import { GRAMMARS, type MilestoneState, type ReplyLanguage } from './vocabulary.js';
 
-export type MilestoneState = 'not_started' | 'in_progress' | 'at_risk' | 'delayed' | 'completed' | 'cancelled';
-export type ReplyLanguage = 'da' | 'sv' | 'nb' | 'fi' | 'en';
+export type { MilestoneState, ReplyLanguage };
 
 export const MILESTONE_STATES: readonly MilestoneState[] = ['not_started', 'in_progress', 'at_risk', 'delayed', 'completed', 'cancelled'];
 

@@ -1,4 +1,6 @@
-import type { MilestoneState, ReplyLanguage } from './state-words.js';
+/** The states a reply can give, and the languages whose words it reads (state-words.ts re-exports them). */
+export type MilestoneState = 'not_started' | 'in_progress' | 'at_risk' | 'delayed' | 'completed' | 'cancelled';
+export type ReplyLanguage = 'da' | 'sv' | 'nb' | 'fi' | 'en';
 
 /**
  * The state words of each language, generated from its grammar rather than listed by example:
