@@ -6,6 +6,7 @@ import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { UpdateChannel } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
+import type { UnreadLineData } from '../mail/templates/mail-data.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
 import { lacksReason, recordedProgress, STATES_NEEDING_REASON } from '../progress/progress-rule.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
@@ -60,8 +61,8 @@ export interface SubmitOptions {
    * otherwise such an answer is recorded and its confirmation asks for the reason.
    */
   requireReasons?: boolean;
-  /** Lines of an email reply that could not be read, for the confirmation. */
-  notUnderstood?: string[];
+  /** Lines of an email reply that could not be read, with why when known, for the confirmation. */
+  notUnderstood?: (string | UnreadLineData)[];
   /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
   alsoInTransaction?: (tx: Tx) => Promise<unknown>;
 }
@@ -286,7 +287,7 @@ export class AnswersService {
     request: RequestForAnswering,
     recorded: RecordedAnswer[],
     late: boolean,
-    notUnderstood: string[],
+    notUnderstood: (string | UnreadLineData)[],
     now: Date,
   ): Submission['confirmation'] {
     const recipients = request.organisation.contacts.map((contact) => contact.email);

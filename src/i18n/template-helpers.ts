@@ -62,11 +62,33 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
    * What the reply examples refer to: the first milestone's number, and a label from the plan when
    * one has a year or number in it (so the example shows labels work), otherwise another number.
    */
-  hbs.registerHelper('replyRefs', (milestones: { number: number; label: string | null }[]) => {
+  hbs.registerHelper('replyRefs', (milestones: { number: number; label: string | null; reference?: string | null }[]) => {
     const first = milestones[0];
     const labelled = milestones.find((m) => m !== first && m.label !== null && /\d/.test(m.label));
-    const second = labelled?.label?.trim().replace(/\s*:$/, '') ?? milestones.at(-1)?.number;
-    return { first: first?.number ?? 1, second: second === undefined || milestones.length < 2 ? null : second };
+    const second = (labelled?.reference ?? labelled?.label?.trim().replace(/\s*:$/, '')) || milestones.at(-1)?.number;
+    // A reference with a letter ("MP2023-a") shows best that references tell shared labels apart.
+    const lettered = milestones.find((m) => m.reference && m.label && m.reference !== m.label.trim().replace(/\s*:$/, ''));
+    return {
+      first: first?.number ?? 1,
+      second: second === undefined || milestones.length < 2 ? null : second,
+      reference: lettered?.reference ?? labelled?.reference ?? null,
+    };
+  });
+
+  /**
+   * Why a reply line was not read, in the mail's language: the reply reader's reason code and
+   * values (mail texts "unread.<code>"). Older confirmations stored the line alone: no reason.
+   */
+  hbs.registerHelper('unreadReason', (item: unknown, options: Options) => {
+    if (typeof item !== 'object' || item === null || typeof (item as { code?: unknown }).code !== 'string') return '';
+    const { code, params } = item as { code: string; params?: Record<string, unknown> };
+    return translate(languageOf(options), `unread.${code}`, params ?? {});
+  });
+
+  /** The line of an unread item, whether stored as a string (older confirmations) or with its reason. */
+  hbs.registerHelper('unreadLine', (item: unknown) => {
+    const line = typeof item === 'object' && item !== null ? (item as { line?: unknown }).line : item;
+    return typeof line === 'string' ? line : '';
   });
 
   /** A key built from a prefix and a value: {{t (key "format" format)}} for "format.pdf". */

@@ -12,6 +12,7 @@ import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
 import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
+import { isAutoReplySubject } from './reply-parser/auto-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
 
 export class MalformedMessage extends Error {}
@@ -40,10 +41,6 @@ export interface InboundOutcome {
   inboundId: number | null;
   applied: number;
 }
-
-/** Subjects of automatic replies in the plan's languages (and the usual English and German ones). */
-const AUTO_REPLY_SUBJECT =
-  /^(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autosvar|automatiskt svar|frånvaro|fraværende|fravær|ikke til stede|poissa|automaattinen vastaus|lomalla|abwesenheit|abwesend)\b/i;
 
 /**
  * Replies by email. A reply is matched to its request by the reply address, checked (sender,
@@ -107,18 +104,26 @@ export class InboundService {
 
     const parsed = parseReply(
       mail.text ?? '',
-      request.milestones.map((row) => ({ number: row.number, label: row.milestone.label })),
+      request.milestones.map((row) => ({ number: row.number, label: row.milestone.label, text: row.milestone.text })),
     );
+    // Answers written into the quoted digest: the secretariat needs the whole text to see them.
+    const full = (mail.text ?? '').slice(0, 100_000);
+    const recordFull = (status: InboundStatus, reason: string | null, applied = 0) => ({
+      ...record(status, reason, parsed, request.id, applied),
+      body: parsed.inline ? full : body,
+    });
     const contacts = request.organisation.contacts.map((contact) => contact.email.toLowerCase());
     if (!from || !contacts.includes(from)) {
-      return this.store(
-        record('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`, parsed, request.id),
-      );
+      return this.store(recordFull('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`));
+    }
+    if (parsed.unnamedInline.length > 0) {
+      const lines = parsed.unnamedInline.map((line) => `"${line}"`).join('; ');
+      return this.store(recordFull('in_review', `answers written between the quoted lines do not name their milestone: ${lines}`));
     }
     if (parsed.updates.length === 0) {
-      return this.store(record('in_review', 'no line naming a milestone and a status could be read', parsed, request.id));
+      return this.store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
     }
-    return this.apply(request, parsed, from, (status, reason, applied) => record(status, reason, parsed, request.id, applied));
+    return this.apply(request, parsed, from, recordFull);
   }
 
   /** Applies what was read; what could not be read is listed in the confirmation and the reason. */
@@ -128,7 +133,8 @@ export class InboundService {
     actor: string,
     record: (status: InboundStatus, reason: string | null, applied: number) => NewInboundMessage,
   ): Promise<InboundOutcome> {
-    const unclear = [...parsed.notUnderstood, ...parsed.ambiguous.map((a) => a.line)];
+    const unread = [...parsed.notUnderstoodReasons, ...parsed.ambiguous];
+    const unclear = unread.map((a) => a.line);
     const answers: NumberedAnswer[] = parsed.updates.map((u) => ({
       number: u.number,
       state: u.state,
@@ -142,7 +148,7 @@ export class InboundService {
         channel: 'email_reply',
         actor,
         final: false,
-        notUnderstood: unclear,
+        notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
         alsoInTransaction: async (tx: Tx) => {
           inboundId = await this.inbound.create(record('applied', reason, answers.length), tx);
         },
@@ -192,7 +198,7 @@ export class InboundService {
     }
     if (['auto_reply', 'bulk', 'junk', 'list'].includes(header('precedence')))
       return `automatic reply (Precedence: ${header('precedence')})`;
-    if (AUTO_REPLY_SUBJECT.test(subject.replace(/^(re|sv|vs|aw|vl)\s*:\s*/i, ''))) return `automatic reply (subject "${subject}")`;
+    if (isAutoReplySubject(subject)) return `automatic reply (subject "${subject}")`;
     return null;
   }
 

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { addDays, Clock } from '../common/clock.js';
+import { digestReferences } from '../common/digest-references.js';
 import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { requestStanding } from './request-standing.js';
@@ -288,6 +289,8 @@ export class RoundsService implements OnModuleInit {
     reminder?: { step: 'before' | 'overdue'; daysLeft: number },
   ): NewOutboxMessage {
     const milestones = request.milestones.filter((row) => !row.optional && (template === 'status-request' || row.answeredAt === null));
+    // Over the request's whole list, so a reminder listing fewer milestones shows the same references.
+    const references = digestReferences(request.milestones);
     return {
       dedupeKey,
       template,
@@ -303,6 +306,7 @@ export class RoundsService implements OnModuleInit {
         milestones: milestones.map((row) => ({
           number: row.number,
           label: row.label,
+          reference: row.label === null ? null : (references.get(row.number) ?? null),
           text: row.text,
           dueFrom: row.dueFrom,
           dueTo: row.dueTo,

@@ -1,10 +1,13 @@
-import { parseReply, type DigestMilestone, type ParsedReply } from './parse-reply.js';
+import { parseReply, type DigestMilestone, type ParsedReply, type UnreadLine } from './parse-reply.js';
 
 const lines = (...text: string[]) => text.join('\n');
 
 function milestones(...labels: (string | null)[]): DigestMilestone[] {
   return labels.map((label, at) => ({ number: at + 1, label }));
 }
+
+/** Unread lines with their English reason only. */
+const plain = (unread: UnreadLine[]) => unread.map(({ line, reason }) => ({ line, reason }));
 
 /** Updates as compact tuples, for replies with many lines. */
 function updates(reply: ParsedReply) {
@@ -51,8 +54,11 @@ describe('parseReply', () => {
         [6, 'not_started', null, null],
       ]);
       expect(reply.updates[0]?.line).toBe('1: klar - rapporten publicerades i maj');
-      expect(reply.ambiguous).toEqual([
-        { line: 'M2021: klar', reason: `M2021 is the label of milestones 2, 3; write the milestone's number instead (e.g. "2: …")` },
+      expect(plain(reply.ambiguous)).toEqual([
+        {
+          line: 'M2021: klar',
+          reason: `M2021 is the label of milestones 2, 3; write the milestone's reference or number instead: M2021-a (2), M2021-b (3)`,
+        },
       ]);
       expect(reply.notUnderstood).toEqual([]);
     });
@@ -88,7 +94,7 @@ describe('parseReply', () => {
       ]);
       // The later "3: halvvejs" is not understood, so it does not override the line above.
       expect(reply.notUnderstood).toEqual(['3: halvvejs']);
-      expect(reply.notUnderstoodReasons).toEqual([
+      expect(plain(reply.notUnderstoodReasons)).toEqual([
         { line: '3: halvvejs', reason: 'the state after 3 is not one of the words this service knows' },
       ]);
       expect(reply.ambiguous).toEqual([]);
@@ -116,13 +122,12 @@ describe('parseReply', () => {
       expect(updates(reply)).toEqual([
         [1, 'completed', null, null],
         [2, 'in_progress', 75, null],
+        // Delayed to 2025 is delayed: the words after the state are its comment.
+        [3, 'delayed', null, 'til 2025'],
         [4, 'in_progress', null, null],
         [5, 'cancelled', null, 'midlene er flyttet'],
       ]);
-      // "utsatt til 2025" has no separator before its comment: read strictly, it is sent back.
-      expect(reply.notUnderstoodReasons).toEqual([
-        { line: '3: utsatt til 2025', reason: 'put a dash or a comma between the state and the comment after 3' },
-      ]);
+      expect(reply.notUnderstoodReasons).toEqual([]);
     });
 
     it('reads a Finnish reply with a signature', () => {
@@ -241,7 +246,7 @@ describe('parseReply', () => {
     it('does not take the start of a word for a label', () => {
       const reply = parseReply('Done: 1 and 2', digest);
       expect(reply.updates).toEqual([]);
-      expect(reply.notUnderstoodReasons).toEqual([
+      expect(plain(reply.notUnderstoodReasons)).toEqual([
         { line: 'Done: 1 and 2', reason: 'start the line with the number of the milestone, then its state' },
       ]);
     });
@@ -249,7 +254,7 @@ describe('parseReply', () => {
     it('reports a number or a label that is not in the list', () => {
       const reply = parseReply(lines('9: klar', 'M2025: klar', 'MP 2023 - done', '0: done'), digest);
       expect(reply.updates).toEqual([]);
-      expect(reply.notUnderstoodReasons).toEqual([
+      expect(plain(reply.notUnderstoodReasons)).toEqual([
         { line: '9: klar', reason: 'there is no milestone 9 in the list' },
         { line: 'M2025: klar', reason: 'no milestone in the list is labelled M2025' },
         { line: 'MP 2023 - done', reason: 'no milestone in the list is labelled MP 2023' },
@@ -260,16 +265,22 @@ describe('parseReply', () => {
     it('reports a number and label that name different milestones', () => {
       const reply = parseReply('1. MP2022: klar', digest);
       expect(reply.updates).toEqual([]);
-      expect(reply.notUnderstoodReasons).toEqual([{ line: '1. MP2022: klar', reason: 'milestone 1 is not labelled MP2022' }]);
+      expect(plain(reply.notUnderstoodReasons)).toEqual([{ line: '1. MP2022: klar', reason: 'milestone 1 is not labelled MP2022' }]);
     });
 
     it('asks for the number when a label is shared', () => {
       const shared = milestones('M2021', 'MP2022', 'M2021', 'MP 2022');
       const reply = parseReply(lines('m 2021: klar', 'MP2022 - pågår', '2: pågår'), shared);
       expect(updates(reply)).toEqual([[2, 'in_progress', null, null]]);
-      expect(reply.ambiguous).toEqual([
-        { line: 'm 2021: klar', reason: `m 2021 is the label of milestones 1, 3; write the milestone's number instead (e.g. "1: …")` },
-        { line: 'MP2022 - pågår', reason: `MP2022 is the label of milestones 2, 4; write the milestone's number instead (e.g. "2: …")` },
+      expect(plain(reply.ambiguous)).toEqual([
+        {
+          line: 'm 2021: klar',
+          reason: `m 2021 is the label of milestones 1, 3; write the milestone's reference or number instead: M2021-a (1), M2021-b (3)`,
+        },
+        {
+          line: 'MP2022 - pågår',
+          reason: `MP2022 is the label of milestones 2, 4; write the milestone's reference or number instead: MP2022-a (2), MP2022-b (4)`,
+        },
       ]);
       expect(reply.notUnderstood).toEqual([]);
     });
@@ -280,7 +291,9 @@ describe('parseReply', () => {
         [1, 'completed', null, 'rättat'],
         [2, 'completed', null, null],
       ]);
-      expect(reply.ambiguous).toEqual([{ line: '1: pågår', reason: 'milestone 1 is given again further down; the later line was used' }]);
+      expect(plain(reply.ambiguous)).toEqual([
+        { line: '1: pågår', reason: 'milestone 1 is given again further down; the later line was used' },
+      ]);
     });
   });
 
@@ -363,13 +376,17 @@ describe('parseReply', () => {
       ]);
     });
 
-    it('does not understand an unknown state, a missing state, or a state followed by words without a separator', () => {
+    it('does not understand an unknown state, a missing state, or a state that is a plan', () => {
       const reply = parseReply(lines('1: halvvägs', '2:', '3: klar till sommaren', '4: not completed', 'MP2021 var ett bra år'), digest);
       expect(reply.updates).toEqual([]);
-      expect(reply.notUnderstoodReasons).toEqual([
+      expect(plain(reply.notUnderstoodReasons)).toEqual([
         { line: '1: halvvägs', reason: 'the state after 1 is not one of the words this service knows' },
         { line: '2:', reason: 'no state after 2' },
-        { line: '3: klar till sommaren', reason: 'put a dash or a comma between the state and the comment after 3' },
+        {
+          line: '3: klar till sommaren',
+          reason:
+            '"klar till" after 3 reads as a plan or a condition, not as the state today; write the state it has now, then a dash and the comment',
+        },
         { line: '4: not completed', reason: 'the state after 4 is not one of the words this service knows' },
         { line: 'MP2021 var ett bra år', reason: 'the state after MP2021 is not one of the words this service knows' },
       ]);
@@ -378,7 +395,7 @@ describe('parseReply', () => {
     it('does not let one line hide the update of another milestone in its comment', () => {
       const reply = parseReply(lines('1: klar, 2: pågår', '3: klar - 2 rapporter publicerade'), digest);
       expect(updates(reply)).toEqual([[3, 'completed', null, '2 rapporter publicerade']]);
-      expect(reply.notUnderstoodReasons).toEqual([{ line: '1: klar, 2: pågår', reason: 'write one milestone per line' }]);
+      expect(plain(reply.notUnderstoodReasons)).toEqual([{ line: '1: klar, 2: pågår', reason: 'write one milestone per line' }]);
     });
   });
 
@@ -410,7 +427,7 @@ describe('parseReply', () => {
       const body = lines('Klart: 1 och 2', 'Vi har 2 punkter som är klara', '2024 var ett bra år', 'Allt är klart', 'Vi hörs den 5 maj');
       const reply = parseReply(body, digest);
       expect(reply.updates).toEqual([]);
-      expect(reply.notUnderstoodReasons).toEqual([
+      expect(plain(reply.notUnderstoodReasons)).toEqual([
         { line: 'Klart: 1 och 2', reason: 'start the line with the number of the milestone, then its state' },
         { line: 'Vi har 2 punkter som är klara', reason: 'start the line with the number of the milestone, then its state' },
         { line: '2024 var ett bra år', reason: 'there is no milestone 2024 in the list' },
@@ -425,7 +442,7 @@ describe('parseReply', () => {
     });
 
     it('returns nothing for an empty body, a body of quote only, or an empty digest', () => {
-      const empty = { updates: [], notUnderstood: [], notUnderstoodReasons: [], ambiguous: [] };
+      const empty = { updates: [], notUnderstood: [], notUnderstoodReasons: [], ambiguous: [], inline: false, unnamedInline: [] };
       expect(parseReply('', digest)).toEqual(empty);
       expect(parseReply('> 1: klar', digest)).toEqual(empty);
       expect(parseReply('Hej', [])).toEqual(empty);
@@ -458,11 +475,12 @@ describe('parseReply', () => {
         lines(long, `2 ${'klar '.repeat(20_000)}`, `Den 5 mars ${'skrev '.repeat(20_000)}:`),
         milestones('MP2021', 'M22'),
       );
-      expect(reply.updates).toEqual([]);
-      expect(reply.notUnderstoodReasons.map((entry) => entry.reason)).toEqual([
-        'put a dash or a comma between the state and the comment after 1',
-        'put a dash or a comma between the state and the comment after 2',
+      // Words after a state without a dash are its comment, however many there are.
+      expect(reply.updates.map((u) => [u.number, u.state, u.comment?.length])).toEqual([
+        [1, 'in_progress', 1],
+        [2, 'completed', 'klar '.repeat(19_999).trim().length],
       ]);
+      expect(reply.notUnderstoodReasons).toEqual([]);
     });
   });
 });

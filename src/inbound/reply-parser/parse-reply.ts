@@ -1,18 +1,45 @@
-import { containsStateWord, matchState, type MilestoneState } from './state-words.js';
-import { stripQuotedText } from './strip-quoted.js';
+import { digestReferences, labelKey } from '../../common/digest-references.js';
+import { ownLines } from './own-words.js';
+import { containsStateWord, matchState, planOrCondition, type MilestoneState } from './state-words.js';
+import { splitReply } from './strip-quoted.js';
 
 /**
  * Reads a committee's plain reply to its digest: one milestone per line, named by its number in
- * the digest ("3: klar") or by its label as written in the plan ("MP2022: completed"), then a
- * state, an optional progress and an optional comment ("M23/24 - i gang, 50 % - rapport i maj").
- * Anything it cannot read with certainty goes back to the person rather than into the plan, so
- * the grammar is strict: a comment must be set off by a dash, comma or the like, because
- * "klar till sommaren" ("ready by the summer") is not "klar".
+ * the digest ("3: klar"), by its reference in the digest ("MP2023-b") or by its label as written
+ * in the plan when only one milestone carries it ("MP2022: completed"), then a state, an optional
+ * progress and an optional comment ("M23/24 - i gang, 50 % - rapport i maj", "M22 er forsinket
+ * pga. corona."). Anything it cannot read with certainty goes back to the person rather than into
+ * the plan: "klar till sommaren" ("ready by the summer") is a plan, not "klar".
+ *
+ * The digest's own lines quoted back are never read as answers (own-words.ts), and answers
+ * written into the quoted digest are read when they name their milestone.
  */
 export interface DigestMilestone {
   number: number;
   label: string | null;
+  /** The milestone's text as the digest showed it; lets the reader recognise the digest quoted back. */
+  text?: string | null;
 }
+
+/** Why a line was not used, as a code and its values, so the confirmation can say it in the committee's language. */
+export type UnreadReason =
+  | { code: 'unknown_number'; params: { number: string } }
+  | { code: 'unknown_label'; params: { label: string } }
+  | { code: 'label_mismatch'; params: { number: number; label: string } }
+  | { code: 'shared_label'; params: { label: string; references: string } }
+  | { code: 'no_state'; params: { name: string } }
+  | { code: 'unknown_state'; params: { name: string } }
+  | { code: 'plan_or_condition'; params: { name: string; words: string } }
+  | { code: 'progress_range'; params: { progress: string } }
+  | { code: 'one_per_line'; params: Record<string, never> }
+  | { code: 'number_first'; params: Record<string, never> }
+  | { code: 'not_a_milestone_number'; params: Record<string, never> }
+  | { code: 'given_again'; params: { number: number } };
+
+export type UnreadCode = UnreadReason['code'];
+
+/** A line not used: as written, why in English (for the log and review), and why as a code. */
+export type UnreadLine = { line: string; reason: string } & UnreadReason;
 
 export interface ParsedLine {
   /** The line as written, without surrounding whitespace. */
@@ -29,45 +56,88 @@ export interface ParsedReply {
   /** Lines that look like an answer but could not be read, as written. */
   notUnderstood: string[];
   /** The same lines, in the same order, each with what was wrong. */
-  notUnderstoodReasons: { line: string; reason: string }[];
+  notUnderstoodReasons: UnreadLine[];
   /** Lines not used because they could mean more than one thing, or were overridden by a later line. */
-  ambiguous: { line: string; reason: string }[];
+  ambiguous: UnreadLine[];
+  /** Answers were written between the lines of the quoted digest (the full text shows them). */
+  inline: boolean;
+  /** Lines written into the quoted digest that give a state without naming the milestone ("klar"). */
+  unnamedInline: string[];
 }
+
+type Unread = { reason: string } & UnreadReason;
 
 type Reading =
   | { kind: 'update'; number: number; state: MilestoneState; progress: number | null; comment: string | null }
-  | { kind: 'ambiguous'; reason: string }
-  | { kind: 'not_understood'; reason: string }
+  | ({ kind: 'ambiguous' } & Unread)
+  | ({ kind: 'not_understood' } & Unread)
   | { kind: 'ignored' };
+
+const unread = <R extends UnreadReason>(kind: 'ambiguous' | 'not_understood', reason: string, why: R): Reading => ({
+  kind,
+  reason,
+  ...why,
+});
 
 export function parseReply(body: string, milestones: DigestMilestone[]): ParsedReply {
   const digest = indexDigest(milestones);
+  const parts = splitReply(body);
+  const echo = milestones.map((m) => ({ ...m, reference: digest.references.get(m.number) ?? String(m.number) }));
+  const withoutEcho = (lines: string[]) => {
+    const own = ownLines(lines, echo);
+    return lines.filter((_, at) => !own[at]);
+  };
+  const written = withoutEcho(parts.own);
+  const inline = withoutEcho(parts.inline);
+
   const readings: { line: string; reading: Reading }[] = [];
   const lastLineOf = new Map<number, number>();
+  const unnamedInline: string[] = [];
   let signedOff = false;
-  for (const raw of stripQuotedText(body).split('\n')) {
+  const read = (raw: string, isInline: boolean) => {
     const line = raw.trim();
-    if (line === '') continue;
+    if (line === '') return;
     let reading = readLine(line, digest);
+    // An answer written under the quoted milestone it answers ("> 3. MP2023 …" then "klar"):
+    // the milestone is named only by its place, which is for a person to read, not for us.
+    if (isInline && reading.kind === 'ignored' && matchState(line.replace(BULLET, '')) !== null) unnamedInline.push(line);
     // Below "Med vänlig hälsning" come names, titles, addresses and phone numbers ("0155 Oslo"):
     // a line there is used when it reads as an update and is otherwise not worth reporting.
     if (signedOff && reading.kind === 'not_understood') reading = { kind: 'ignored' };
     if (SIGN_OFF.test(line) && line.length <= 60) signedOff = true;
     if (reading.kind === 'update') lastLineOf.set(reading.number, readings.length);
     readings.push({ line, reading });
-  }
+  };
+  for (const line of written) read(line, false);
+  signedOff = false;
+  for (const line of inline) read(line, true);
 
-  const reply: ParsedReply = { updates: [], notUnderstood: [], notUnderstoodReasons: [], ambiguous: [] };
+  const reply: ParsedReply = {
+    updates: [],
+    notUnderstood: [],
+    notUnderstoodReasons: [],
+    ambiguous: [],
+    inline: inline.length > 0,
+    unnamedInline,
+  };
   readings.forEach(({ line, reading }, at) => {
     if (reading.kind === 'update') {
       const { number, state, progress, comment } = reading;
       if (lastLineOf.get(number) === at) reply.updates.push({ line, number, state, progress, comment });
-      else reply.ambiguous.push({ line, reason: `milestone ${reading.number} is given again further down; the later line was used` });
+      else
+        reply.ambiguous.push({
+          line,
+          reason: `milestone ${reading.number} is given again further down; the later line was used`,
+          code: 'given_again',
+          params: { number },
+        });
     } else if (reading.kind === 'ambiguous') {
-      reply.ambiguous.push({ line, reason: reading.reason });
+      const { kind: _, ...why } = reading;
+      reply.ambiguous.push({ line, ...why });
     } else if (reading.kind === 'not_understood') {
+      const { kind: _, ...why } = reading;
       reply.notUnderstood.push(line);
-      reply.notUnderstoodReasons.push({ line, reason: reading.reason });
+      reply.notUnderstoodReasons.push({ line, ...why });
     }
   });
   return reply;
@@ -75,30 +145,31 @@ export function parseReply(body: string, milestones: DigestMilestone[]): ParsedR
 
 interface Digest {
   numbers: Set<number>;
-  /** Label key → the numbers of the milestones that carry it. */
+  /** Label or reference key → the numbers of the milestones that carry it. */
   labels: Map<string, number[]>;
-  /** Label keys, longest first, so "M2021-2024" is tried before "M2021". */
+  /** Keys, longest first, so "M2021-2024" is tried before "M2021" and "MP2023-a" before "MP2023". */
   keys: string[];
+  /** Each milestone's reference, unique within the digest. */
+  references: Map<number, string>;
 }
 
 function indexDigest(milestones: DigestMilestone[]): Digest {
   const numbers = new Set<number>();
   const labels = new Map<string, number[]>();
+  const references = digestReferences(milestones);
+  const carry = (key: string, number: number) => {
+    if (key === '' || /^\d+$/.test(key)) return;
+    const carriers = labels.get(key) ?? [];
+    if (!carriers.includes(number)) carriers.push(number);
+    labels.set(key, carriers);
+  };
   for (const { number, label } of milestones) {
     numbers.add(number);
-    const key = label === null ? '' : labelKey(label);
-    if (key === '') continue;
-    const carriers = labels.get(key) ?? [];
-    carriers.push(number);
-    labels.set(key, carriers);
+    carry(label === null ? '' : labelKey(label), number);
+    carry(labelKey(references.get(number) ?? ''), number);
   }
   const keys = [...labels.keys()].sort((a, b) => b.length - a.length);
-  return { numbers, labels, keys };
-}
-
-/** "MP 2022" and "mp2022" are the same label; so are "D:" and "D" (the colon is punctuation). */
-function labelKey(label: string): string {
-  return label.toLowerCase().replace(/\s+/g, '').replace(/:+$/, '');
+  return { numbers, labels, keys, references };
 }
 
 const BULLET = /^[-*•·–]\s+/u;
@@ -127,10 +198,12 @@ function readLine(line: string, digest: Digest, nested = false): Reading {
   if (label) {
     const numbers = digest.labels.get(label.key)!;
     if (numbers.length > 1) {
-      return {
-        kind: 'ambiguous',
-        reason: `${label.written} is the label of milestones ${numbers.join(', ')}; write the milestone's number instead (e.g. "${numbers[0]}: …")`,
-      };
+      const references = numbers.map((n) => `${digest.references.get(n)} (${n})`).join(', ');
+      return unread(
+        'ambiguous',
+        `${label.written} is the label of milestones ${numbers.join(', ')}; write the milestone's reference or number instead: ${references}`,
+        { code: 'shared_label', params: { label: label.written, references } },
+      );
     }
     // A label is in the digest only with the milestone that carries it, so the list is never empty.
     return readState(text.slice(label.end), numbers[0]!, label.written, digest, nested);
@@ -139,26 +212,45 @@ function readLine(line: string, digest: Digest, nested = false): Reading {
   const number = NUMBER.exec(text);
   if (number) {
     const value = Number(number[1]);
-    if (!digest.numbers.has(value)) return { kind: 'not_understood', reason: `there is no milestone ${number[1]} in the list` };
+    if (!digest.numbers.has(value)) {
+      return unread('not_understood', `there is no milestone ${number[1]} in the list`, {
+        code: 'unknown_number',
+        params: { number: number[1]! },
+      });
+    }
     let at = number[0].length + SEPARATORS.exec(text.slice(number[0].length))![0].length;
     // "3. MP2022: klar" repeats the label from the digest; it must be the label of milestone 3.
     const repeated = readLabel(text, text[at] === '(' ? at + 1 : at, digest);
     if (repeated) {
       if (!digest.labels.get(repeated.key)!.includes(value)) {
-        return { kind: 'not_understood', reason: `milestone ${value} is not labelled ${repeated.written}` };
+        return unread('not_understood', `milestone ${value} is not labelled ${repeated.written}`, {
+          code: 'label_mismatch',
+          params: { number: value, label: repeated.written },
+        });
       }
       at = repeated.end;
     }
     return readState(text.slice(at), value, String(value), digest, nested);
   }
 
-  if (/^\d/.test(text)) return { kind: 'not_understood', reason: 'the line starts with a number that is not a milestone number' };
+  if (/^\d/.test(text)) {
+    return unread('not_understood', 'the line starts with a number that is not a milestone number', {
+      code: 'not_a_milestone_number',
+      params: {},
+    });
+  }
   const unknownLabel = LABEL_LIKE.exec(text);
-  if (unknownLabel) return { kind: 'not_understood', reason: `no milestone in the list is labelled ${unknownLabel[0].trim()}` };
+  if (unknownLabel) {
+    const label = unknownLabel[0].trim();
+    return unread('not_understood', `no milestone in the list is labelled ${label}`, { code: 'unknown_label', params: { label } });
+  }
   // "Klart: 3 och 4", "Vi har 2 punkter klara": an answer, but not one line per milestone.
   const digit = text.search(/\d/);
   if (digit !== -1 && (matchState(text) !== null || containsStateWord(text.slice(digit)))) {
-    return { kind: 'not_understood', reason: 'start the line with the number of the milestone, then its state' };
+    return unread('not_understood', 'start the line with the number of the milestone, then its state', {
+      code: 'number_first',
+      params: {},
+    });
   }
   return { kind: 'ignored' };
 }
@@ -166,9 +258,14 @@ function readLine(line: string, digest: Digest, nested = false): Reading {
 /** What follows the milestone: state, optional progress, optional comment. */
 function readState(rest: string, number: number, named: string, digest: Digest, nested: boolean): Reading {
   const afterName = rest.replace(SEPARATORS, '');
-  if (afterName === '') return { kind: 'not_understood', reason: `no state after ${named}` };
+  if (afterName === '') return unread('not_understood', `no state after ${named}`, { code: 'no_state', params: { name: named } });
   const state = matchState(afterName);
-  if (!state) return { kind: 'not_understood', reason: `the state after ${named} is not one of the words this service knows` };
+  if (!state) {
+    return unread('not_understood', `the state after ${named} is not one of the words this service knows`, {
+      code: 'unknown_state',
+      params: { name: named },
+    });
+  }
   let tail = afterName.slice(state.matched.length);
 
   let progress: number | null = null;
@@ -176,20 +273,36 @@ function readState(rest: string, number: number, named: string, digest: Digest, 
   if (percent) {
     const written = percent[1]!; // PROGRESS's first group is not optional
     progress = Math.round(Number(written.replace(',', '.')));
-    if (progress > 100) return { kind: 'not_understood', reason: `progress ${written} % is outside 0-100 %` };
+    if (progress > 100) {
+      return unread('not_understood', `progress ${written} % is outside 0-100 %`, {
+        code: 'progress_range',
+        params: { progress: written },
+      });
+    }
     tail = tail.slice(percent[0].length);
   }
 
   let comment: string | null = null;
   if (tail.trim() !== '') {
-    if (!COMMENT_START.test(tail)) {
-      return { kind: 'not_understood', reason: `put a dash or a comma between the state and the comment after ${named}` };
+    if (COMMENT_START.test(tail)) {
+      comment = tail.replace(COMMENT_LEAD, '').trim() || null;
+    } else {
+      // No dash or comma: the words are a comment ("forsinket pga. corona") unless they make the
+      // state a plan or a condition ("klar till sommaren", "cancelled if the budget is cut").
+      const words = planOrCondition(state.state, tail);
+      if (words !== null) {
+        return unread(
+          'not_understood',
+          `"${state.matched} ${words}" after ${named} reads as a plan or a condition, not as the state today; write the state it has now, then a dash and the comment`,
+          { code: 'plan_or_condition', params: { name: named, words: `${state.matched} ${words}` } },
+        );
+      }
+      comment = tail.trim();
     }
-    comment = tail.replace(COMMENT_LEAD, '').trim() || null;
   }
   // "1: klar, 2: pågår" would otherwise hide the update of milestone 2 in a comment.
   if (comment !== null && !nested && readLine(comment, digest, true).kind === 'update') {
-    return { kind: 'not_understood', reason: 'write one milestone per line' };
+    return unread('not_understood', 'write one milestone per line', { code: 'one_per_line', params: {} });
   }
   return { kind: 'update', number, state: state.state, progress, comment };
 }

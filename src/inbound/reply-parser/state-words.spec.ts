@@ -1,4 +1,12 @@
-import { containsStateWord, matchState, MILESTONE_STATES, STATE_WORDS, type MilestoneState, type ReplyLanguage } from './state-words.js';
+import {
+  containsStateWord,
+  matchState,
+  planOrCondition,
+  MILESTONE_STATES,
+  STATE_WORDS,
+  type MilestoneState,
+  type ReplyLanguage,
+} from './state-words.js';
 
 describe('matchState', () => {
   it.each<[string, MilestoneState, string]>([
@@ -145,6 +153,183 @@ describe('matchState', () => {
     expect(matchState('   klar')).toEqual({ state: 'completed', matched: 'klar' });
     expect(matchState('rapporten är klar')).toBeNull();
     expect(matchState('')).toBeNull();
+  });
+});
+
+/**
+ * Forms a grammar gives that no list of examples had: per language, the present, past,
+ * participle (every gender and number), passive and imperative where they name a state, the
+ * prepositional phrases, and the spellings of a keyboard without å, ä, ö, æ, ø.
+ */
+describe('the vocabulary of each language', () => {
+  const plain = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '');
+  const cases: Record<ReplyLanguage, [string, MilestoneState][]> = {
+    sv: [
+      ['stryk', 'cancelled'],
+      ['stryker', 'cancelled'],
+      ['stryks', 'cancelled'],
+      ['ströks', 'cancelled'],
+      ['strukna', 'cancelled'],
+      ['avbryt', 'cancelled'],
+      ['avbröts', 'cancelled'],
+      ['slopas', 'cancelled'],
+      ['ställs in', 'cancelled'],
+      ['i risk', 'at_risk'],
+      ['med risk för förseningar', 'at_risk'],
+      ['i farozonen', 'at_risk'],
+      ['försenas', 'delayed'],
+      ['skjuts upp', 'delayed'],
+      ['senarelagda', 'delayed'],
+      ['slutförde', 'completed'],
+      ['slutförts', 'completed'],
+      ['genomfördes', 'completed'],
+      ['avslutades', 'completed'],
+      ['färdigställd', 'completed'],
+      ['levererades', 'completed'],
+      ['påbörjades', 'in_progress'],
+      ['inleddes', 'in_progress'],
+      ['inte påbörjats', 'not_started'],
+      ['ännu inte startad', 'not_started'],
+      ['foersenad', 'delayed'],
+      ['paagaar', 'in_progress'],
+      ['faerdigt', 'completed'],
+    ],
+    da: [
+      ['stryg', 'cancelled'],
+      ['stryger', 'cancelled'],
+      ['strøget', 'cancelled'],
+      ['stroeget', 'cancelled'],
+      ['aflyses', 'cancelled'],
+      ['aflys', 'cancelled'],
+      ['annulleres', 'cancelled'],
+      ['opgives', 'cancelled'],
+      ['i risiko for forsinkelse', 'at_risk'],
+      ['med risiko for forsinkelser', 'at_risk'],
+      ['i farezonen', 'at_risk'],
+      ['forsinkes', 'delayed'],
+      ['udsættes', 'delayed'],
+      ['udskydes', 'delayed'],
+      ['sat i bero', 'delayed'],
+      ['gennemførte', 'completed'],
+      ['afsluttede', 'completed'],
+      ['leverede', 'completed'],
+      ['fuldført', 'completed'],
+      ['faerdiggjort', 'completed'],
+      ['paabegyndt', 'in_progress'],
+      ['startede', 'in_progress'],
+      ['endnu ikke påbegyndt', 'not_started'],
+      ['ikke igangsat', 'not_started'],
+    ],
+    nb: [
+      ['stryk', 'cancelled'],
+      ['strykes', 'cancelled'],
+      ['strøk', 'cancelled'],
+      ['avlyses', 'cancelled'],
+      ['kanselleres', 'cancelled'],
+      ['avbrytes', 'cancelled'],
+      ['droppes', 'cancelled'],
+      ['i risiko for forsinkelse', 'at_risk'],
+      ['i faresonen', 'at_risk'],
+      ['står i fare', 'at_risk'],
+      ['forsinkes', 'delayed'],
+      ['forsinka', 'delayed'],
+      ['utsettes', 'delayed'],
+      ['satt på vent', 'delayed'],
+      ['fullførte', 'completed'],
+      ['ferdigstilt', 'completed'],
+      ['avslutta', 'completed'],
+      ['leverte', 'completed'],
+      ['paabegynt', 'in_progress'],
+      ['igangsatte', 'in_progress'],
+      ['ennå ikke startet', 'not_started'],
+      ['ikke igangsatt', 'not_started'],
+    ],
+    fi: [
+      ['perutaan', 'cancelled'],
+      ['peruttiin', 'cancelled'],
+      ['peruuntui', 'cancelled'],
+      ['keskeytettiin', 'cancelled'],
+      ['lopetetut', 'cancelled'],
+      ['viivästymisvaarassa', 'at_risk'],
+      ['viivästyi', 'delayed'],
+      ['viivästyneet', 'delayed'],
+      ['lykättiin', 'delayed'],
+      ['lykkääntyy', 'delayed'],
+      ['siirretty', 'delayed'],
+      ['valmistui', 'completed'],
+      ['valmistuneet', 'completed'],
+      ['toteutettiin', 'completed'],
+      ['toteutui', 'completed'],
+      ['tehtiin', 'completed'],
+      ['tehdyt', 'completed'],
+      ['aloitettiin', 'in_progress'],
+      ['käynnistyi', 'in_progress'],
+      ['alkoi', 'in_progress'],
+      ['ei vielä alkanut', 'not_started'],
+      ['ei ole aloitettu', 'not_started'],
+      ['käynnistämättä', 'not_started'],
+      ['ei viela aloitettu', 'not_started'],
+    ],
+    en: [
+      ['cancel', 'cancelled'],
+      ['drop', 'cancelled'],
+      ['scrapped', 'cancelled'],
+      ['discontinued', 'cancelled'],
+      ['at risk of delay', 'at_risk'],
+      ['in jeopardy', 'at_risk'],
+      ['risk of delays', 'at_risk'],
+      ['postponed', 'delayed'],
+      ['paused', 'delayed'],
+      ['slipped', 'delayed'],
+      ['finished', 'completed'],
+      ['delivered', 'completed'],
+      ['fulfilled', 'completed'],
+      ['commenced', 'in_progress'],
+      ['has not yet started', 'not_started'],
+      ["haven't begun", 'not_started'],
+      ['yet to start', 'not_started'],
+    ],
+  };
+
+  it.each(Object.entries(cases) as [ReplyLanguage, [string, MilestoneState][]][])('%s', (language, forms) => {
+    for (const [form, state] of forms) {
+      expect({ form, read: matchState(`${form} - kommentar`) }).toEqual({ form, read: { state, matched: form } });
+      // Listed under its language, as written or without its accents.
+      expect(STATE_WORDS[language][state].map(plain)).toContain(plain(form));
+    }
+  });
+
+  it('does not take the present of a verb of completion for completed', () => {
+    // "genomför", "gennemfører", "fullfører": we are carrying it out.
+    for (const word of ['genomför', 'slutför', 'gennemfører', 'afslutter', 'fullfører', 'avslutter']) {
+      expect({ word, read: matchState(word) }).toEqual({ word, read: null });
+    }
+  });
+});
+
+describe('planOrCondition', () => {
+  it.each<[MilestoneState, string, string | null]>([
+    ['completed', ' till sommaren', 'till'],
+    ['completed', ' by the summer', 'by'],
+    ['completed', ' inden jul', 'inden'],
+    ['completed', ' ultimo 2024', 'ultimo'],
+    ['completed', ' innen sommeren', 'innen'],
+    ['completed', ' syksyllä', 'syksyllä'],
+    ['completed', ' kesään mennessä', 'kesään mennessä'],
+    ['completed', ' toukokuussa', 'toukokuussa'],
+    ['cancelled', ' next year', 'next'],
+    ['delayed', ' if the budget is cut', 'if'],
+    ['completed', ' att det blir sent', 'att'],
+    ['delayed', ' hvis midlerne udebliver', 'hvis'],
+    ['cancelled', ' jos rahoitus loppuu', 'jos'],
+    // A comment on the state, not a plan.
+    ['delayed', ' pga. corona.', null],
+    ['delayed', ' til 2025', null],
+    ['completed', ' rapporten ligger på hemsidan', null],
+    ['in_progress', ' in the spring', null],
+    ['at_risk', ' if the budget is cut', null],
+  ])('%s%s → %p', (state, tail, words) => {
+    expect(planOrCondition(state, tail)).toBe(words);
   });
 });
 

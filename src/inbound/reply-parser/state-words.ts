@@ -5,170 +5,19 @@
  * a Finnish committee may well write "klar", and no word means one state in one language and
  * another state in the next (building the index fails if one ever does).
  */
-export type MilestoneState = 'not_started' | 'in_progress' | 'at_risk' | 'delayed' | 'completed' | 'cancelled';
-export type ReplyLanguage = 'da' | 'sv' | 'nb' | 'fi' | 'en';
+import { GRAMMARS, type MilestoneState, type ReplyLanguage } from './vocabulary.js';
+
+export type { MilestoneState, ReplyLanguage };
 
 export const MILESTONE_STATES: readonly MilestoneState[] = ['not_started', 'in_progress', 'at_risk', 'delayed', 'completed', 'cancelled'];
 
 type StateWordList = Readonly<Record<MilestoneState, readonly string[]>>;
 
-/** Per language and state; the first word of each list is the one a template should show. */
-export const STATE_WORDS: Readonly<Record<ReplyLanguage, StateWordList>> = {
-  en: {
-    not_started: ['not started', 'not yet started', 'not started yet', 'not begun', 'not yet begun'],
-    in_progress: ['in progress', 'on track', 'ongoing', 'on-going', 'started', 'underway', 'under way', 'on schedule'],
-    at_risk: ['at risk', 'at-risk', 'in danger', 'risk of delay'],
-    delayed: ['delayed', 'late', 'postponed', 'behind schedule', 'overdue', 'on hold', 'deferred'],
-    completed: ['completed', 'complete', 'done', 'finished', 'delivered', 'achieved'],
-    cancelled: ['cancelled', 'canceled', 'dropped', 'abandoned', 'withdrawn'],
-  },
-  sv: {
-    not_started: [
-      'ej påbörjad',
-      'ej påbörjat',
-      'inte påbörjad',
-      'inte påbörjat',
-      'inte påbörjats',
-      'inte startad',
-      'inte startat',
-      'ej startad',
-      'ej startat',
-      'inte börjat',
-      'inte igång',
-      'inte i gång',
-      'ej igång',
-      'ej i gång',
-    ],
-    in_progress: [
-      'pågår',
-      'pågående',
-      'påbörjad',
-      'påbörjat',
-      'påbörjade',
-      'enligt plan',
-      'enligt tidplan',
-      'i gång',
-      'igång',
-      'på gång',
-      'startad',
-      'startat',
-      'under arbete',
-    ],
-    at_risk: ['i riskzonen', 'riskzonen', 'risk', 'risk för försening', 'i fara', 'hotad', 'hotat'],
-    delayed: [
-      'försenad',
-      'försenat',
-      'försenade',
-      'försenas',
-      'uppskjuten',
-      'uppskjutet',
-      'uppskjutna',
-      'senarelagd',
-      'senarelagt',
-      'framflyttad',
-      'framflyttat',
-    ],
-    completed: [
-      'klar',
-      'klart',
-      'klara',
-      'slutförd',
-      'slutfört',
-      'slutförda',
-      'genomförd',
-      'genomfört',
-      'genomförda',
-      'avslutad',
-      'avslutat',
-      'avslutade',
-      'färdig',
-      'färdigt',
-      'färdiga',
-      'utförd',
-      'utfört',
-      'levererad',
-      'levererat',
-      'uppnådd',
-      'uppnått',
-    ],
-    cancelled: [
-      'inställd',
-      'inställt',
-      'inställda',
-      'avbruten',
-      'avbrutet',
-      'avbrutna',
-      'struken',
-      'struket',
-      'strukna',
-      'slopad',
-      'slopat',
-      'utgår',
-    ],
-  },
-  da: {
-    not_started: ['ikke startet', 'ikke påbegyndt', 'ikke begyndt', 'ikke i gang', 'ikke igangsat'],
-    in_progress: [
-      'i gang',
-      'igang',
-      'igangværende',
-      'i proces',
-      'på sporet',
-      'efter planen',
-      'påbegyndt',
-      'startet',
-      'begyndt',
-      'igangsat',
-      'under arbejde',
-    ],
-    at_risk: ['i risiko', 'risiko', 'risiko for forsinkelse', 'i fare', 'truet'],
-    delayed: ['forsinket', 'forsinkede', 'udskudt', 'udsat', 'bagud'],
-    completed: [
-      'færdig',
-      'færdigt',
-      'færdige',
-      'afsluttet',
-      'afsluttede',
-      'gennemført',
-      'gennemførte',
-      'udført',
-      'udførte',
-      'fuldført',
-      'leveret',
-      'klar',
-    ],
-    cancelled: ['aflyst', 'annulleret', 'droppet', 'opgivet', 'udgået', 'udgår'],
-  },
-  nb: {
-    not_started: ['ikke startet', 'ikke påbegynt', 'ikke begynt', 'ikke i gang', 'ikke igangsatt'],
-    in_progress: [
-      'pågår',
-      'i gang',
-      'igang',
-      'underveis',
-      'i rute',
-      'etter planen',
-      'påbegynt',
-      'startet',
-      'begynt',
-      'igangsatt',
-      'i prosess',
-      'under arbeid',
-    ],
-    at_risk: ['i risiko', 'risiko', 'risiko for forsinkelse', 'i fare', 'truet'],
-    delayed: ['forsinket', 'forsinkede', 'utsatt', 'på etterskudd'],
-    completed: ['ferdig', 'fullført', 'gjennomført', 'avsluttet', 'ferdigstilt', 'utført', 'levert', 'klar'],
-    cancelled: ['avlyst', 'kansellert', 'avbrutt', 'droppet', 'strøket', 'utgår'],
-  },
-  fi: {
-    not_started: ['ei aloitettu', 'aloittamatta', 'ei vielä aloitettu', 'ei alkanut', 'ei käynnistetty'],
-    in_progress: ['käynnissä', 'kesken', 'aloitettu', 'aikataulussa', 'työn alla', 'meneillään', 'käynnistetty', 'alkanut', 'etenee'],
-    at_risk: ['riskissä', 'vaarassa', 'uhattuna'],
-    delayed: ['viivästynyt', 'viivästyy', 'viivästyneet', 'myöhässä', 'lykätty', 'lykkääntynyt'],
-    completed: ['valmis', 'valmiina', 'valmistunut', 'toteutettu', 'toteutunut', 'päättynyt', 'suoritettu', 'tehty', 'saatu valmiiksi'],
-    cancelled: ['peruttu', 'peruutettu', 'keskeytetty', 'lopetettu'],
-  },
-};
+/**
+ * Per language and state, generated from each language's grammar (vocabulary.ts): participles,
+ * past and passive forms, prepositional phrases, spellings without å, ä, ö, æ, ø.
+ */
+export const STATE_WORDS: Readonly<Record<ReplyLanguage, StateWordList>> = GRAMMARS;
 
 /**
  * Words people put between the milestone and its state ("3: is done", "3: är klar", "3: on
@@ -177,7 +26,11 @@ export const STATE_WORDS: Readonly<Record<ReplyLanguage, StateWordList>> = {
 const LEAD_INS = [
   'is',
   'is now',
+  'has now been',
   'was',
+  'were',
+  'are now',
+  'now',
   'has',
   'has been',
   'have',
@@ -185,6 +38,8 @@ const LEAD_INS = [
   'are',
   'är',
   'är nu',
+  'nu',
+  'var',
   'blev',
   'har',
   'har blivit',
@@ -193,12 +48,166 @@ const LEAD_INS = [
   'er nu',
   'er nå',
   'er blevet',
+  'er nu blevet',
+  'blev',
+  'var',
+  'nu',
+  'nå',
   'ble',
   'har blitt',
+  'er blitt',
   'on',
   'on nyt',
+  'nyt',
   'oli',
+  'ovat',
+  'olivat',
 ];
+
+/**
+ * What makes "klar till sommaren" ("ready by the summer") a plan rather than a state: a word of
+ * time or of condition straight after the state word, with no dash or comma between. After an end
+ * state (completed, cancelled) words of time count ("done by June", "aflyst til næste år"); after
+ * any state but at risk, which is conditional by nature, words of condition count ("delayed if",
+ * "klart att" - "it is clear that"). Grouped by language; matching pools them like the states.
+ */
+const TIME_WORDS: Readonly<Record<ReplyLanguage, readonly string[]>> = {
+  en: [
+    'by',
+    'until',
+    'till',
+    'before',
+    'in',
+    'next',
+    'soon',
+    'later',
+    'within',
+    'when',
+    'once',
+    'after',
+    'during',
+    'this',
+    'tomorrow',
+    'expected',
+    'hopefully',
+    'probably',
+    'at the end',
+    'end of',
+    'early',
+    'mid',
+    'late',
+    'around',
+    'for',
+  ],
+  sv: [
+    'till',
+    'tills',
+    'före',
+    'innan',
+    'i',
+    'nästa',
+    'snart',
+    'senare',
+    'inom',
+    'när',
+    'efter',
+    'under',
+    'hösten',
+    'våren',
+    'sommaren',
+    'vintern',
+    'vid',
+    'kring',
+    'runt',
+    'förhoppningsvis',
+    'troligen',
+    'troligtvis',
+    'förväntas',
+    'beräknas',
+    'i slutet',
+    'först',
+  ],
+  da: [
+    'til',
+    'inden',
+    'før',
+    'i',
+    'næste',
+    'snart',
+    'senere',
+    'indenfor',
+    'inden for',
+    'når',
+    'efter',
+    'under',
+    'medio',
+    'ultimo',
+    'primo',
+    'omkring',
+    'forventeligt',
+    'forventet',
+    'forventes',
+    'formentlig',
+    'forhåbentlig',
+    'sidst',
+    'først',
+    'efteråret',
+    'foråret',
+    'sommeren',
+    'vinteren',
+  ],
+  nb: [
+    'til',
+    'innen',
+    'før',
+    'i',
+    'neste',
+    'snart',
+    'senere',
+    'når',
+    'etter',
+    'under',
+    'medio',
+    'ultimo',
+    'primo',
+    'rundt',
+    'forventet',
+    'forventes',
+    'trolig',
+    'antakelig',
+    'forhåpentlig',
+    'først',
+    'høsten',
+    'våren',
+    'sommeren',
+    'vinteren',
+  ],
+  fi: [
+    'ensi',
+    'ensimmäisenä',
+    'pian',
+    'myöhemmin',
+    'syksyllä',
+    'keväällä',
+    'kesällä',
+    'talvella',
+    'vuonna',
+    'vuoden',
+    'viimeistään',
+    'arviolta',
+    'toivottavasti',
+    'todennäköisesti',
+    'kuluessa',
+    'kun',
+  ],
+};
+const CONDITION_WORDS: Readonly<Record<ReplyLanguage, readonly string[]>> = {
+  en: ['if', 'unless', 'provided', 'assuming', 'that', 'whether'],
+  sv: ['om', 'ifall', 'såvida', 'förutsatt', 'att', 'bara'],
+  da: ['hvis', 'om', 'medmindre', 'såfremt', 'forudsat', 'at'],
+  nb: ['hvis', 'om', 'med mindre', 'dersom', 'forutsatt', 'at'],
+  fi: ['jos', 'mikäli', 'ellei', 'edellyttäen', 'että'],
+};
 
 interface Entry {
   phrase: string;
@@ -206,6 +215,8 @@ interface Entry {
 }
 
 const WORD = /[\p{L}\p{N}]+/uy;
+/** How much of a phrase is folded to find a state or a plan at its start: far more than the longest phrase. */
+const HEAD = 200;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /** Entries by their first folded word, longest phrase first, so a lookup costs a few comparisons. */
@@ -230,6 +241,12 @@ const STATES = buildIndex(
     MILESTONE_STATES.flatMap((state) => words[state].map((word) => ({ phrase: fold(word).folded, state }))),
   ),
 );
+const TIME_INDEX = buildIndex(
+  Object.values(TIME_WORDS).flatMap((words) => words.map((word) => ({ phrase: fold(word).folded, state: null }))),
+);
+const CONDITION_INDEX = buildIndex(
+  Object.values(CONDITION_WORDS).flatMap((words) => words.map((word) => ({ phrase: fold(word).folded, state: null }))),
+);
 const LEAD_IN_INDEX = buildIndex(LEAD_INS.map((word) => ({ phrase: fold(word).folded, state: null })));
 
 /**
@@ -239,7 +256,8 @@ const LEAD_IN_INDEX = buildIndex(LEAD_INS.map((word) => ({ phrase: fold(word).fo
  */
 export function matchState(phrase: string): { state: MilestoneState; matched: string } | null {
   const text = phrase.trimStart();
-  const { folded, origin } = fold(text);
+  // States and lead-ins are a few words: the start of a long line is enough to fold.
+  const { folded, origin } = fold(text.slice(0, HEAD));
   let hit = stateAt(folded, 0);
   if (!hit) {
     for (const leadIn of phrasesAt(LEAD_IN_INDEX, folded, 0)) {
@@ -249,8 +267,29 @@ export function matchState(phrase: string): { state: MilestoneState; matched: st
     }
   }
   if (!hit) return null;
-  const end = hit.end < folded.length ? origin[hit.end] : text.length;
+  const end = hit.end < folded.length ? origin[hit.end] : Math.min(text.length, HEAD);
   return { state: hit.state, matched: text.slice(0, end) };
+}
+
+/**
+ * The words that make what follows a state word a plan or a condition ("till sommaren", "if the
+ * budget holds", Finnish "kesään mennessä"), as written, or null when the words after the state
+ * are a comment on it ("pga. corona", "rapporten ligger på hemsidan").
+ */
+export function planOrCondition(state: MilestoneState, tail: string): string | null {
+  const text = tail.trimStart();
+  const { folded, origin } = fold(text.slice(0, HEAD));
+  const written = (end: number) => text.slice(0, end < folded.length ? origin[end] : Math.min(text.length, HEAD));
+  if (state !== 'at_risk') {
+    for (const hit of phrasesAt(CONDITION_INDEX, folded, 0)) return written(hit.end);
+  }
+  if (state === 'completed' || state === 'cancelled') {
+    for (const hit of phrasesAt(TIME_INDEX, folded, 0)) return written(hit.end);
+    // Finnish says "by the summer" with a postposition and a case: "kesään mennessä", "toukokuussa".
+    const first = /^[\p{L}\p{N}]+(?:\s+mennessa)?/u.exec(folded)?.[0] ?? '';
+    if (/mennessa$|kuussa$|kuun$/.test(first)) return written(first.length);
+  }
+  return null;
 }
 
 /** Whether a state word starts any word of the text (lead-ins aside). */

@@ -6,13 +6,52 @@
  * ends: a false marker would lose the committee's answer, so the patterns are specific.
  */
 export function stripQuotedText(body: string): string {
+  return splitReply(body).own.join('\n');
+}
+
+/** A reply as its parts: what was written above the quote, and answers written into it. */
+export interface ReplyParts {
+  /** The lines above the first quote marker, without blank lines at the ends. */
+  own: string[];
+  /**
+   * Lines written between or below ">" lines, after the first quote marker: answers written into
+   * the quoted digest ("> 3. MP2023 Seminarium" then "3: klar"), or below it. Signatures, phone
+   * footers and nested quote headers are left out.
+   */
+  inline: string[];
+}
+
+export function splitReply(body: string): ReplyParts {
   const lines = body.replace(/\r\n?/g, '\n').split('\n');
   let end = lines.findIndex((raw, at) => startsQuoteOrSignature(raw, lines, at));
   if (end === -1) end = lines.length;
   let start = 0;
   while (start < end && lines[start]?.trim() === '') start++;
-  while (end > start && lines[end - 1]?.trim() === '') end--;
-  return lines.slice(start, end).join('\n');
+  let ownEnd = end;
+  while (ownEnd > start && lines[ownEnd - 1]?.trim() === '') ownEnd--;
+  return { own: lines.slice(start, ownEnd), inline: inlineLines(lines, end) };
+}
+
+/**
+ * Unquoted lines after the first ">" line below the marker at `from`. A quote without ">" marks
+ * (Outlook's) has no inline answers: there, what is not the service's own words is history.
+ */
+function inlineLines(lines: string[], from: number): string[] {
+  const firstQuoted = lines.findIndex((line, at) => at >= from && QUOTED.test(line));
+  if (firstQuoted === -1) return [];
+  const inline: string[] = [];
+  for (let at = firstQuoted + 1; at < lines.length; at++) {
+    const raw = lines[at]!;
+    const line = raw.trim();
+    if (line === '' || QUOTED.test(raw)) continue;
+    // A signature or a phone footer ends what the person wrote.
+    if (SIGNATURE_DELIMITER.test(raw) || (line.length <= 80 && FROM_PHONE.test(line))) break;
+    // An older message's header, forwarded or quoted without marks: history again.
+    if (RULE.test(line) || FORWARD_INTRO.test(line) || isAttribution(line, lines[at + 1]?.trim() ?? '')) break;
+    if (FROM_HEADER.test(line) && headerFollows(lines, at + 1)) break;
+    inline.push(line);
+  }
+  return inline;
 }
 
 const QUOTED = /^\s*>/;
@@ -31,24 +70,31 @@ const FROM_PHONE = new RegExp(
 const RULE = new RegExp(
   '^-{2,}\\s*(?:original message|ursprungligt meddelande|originalmeddelande|oprindelig meddelelse|opprinnelig melding|' +
     'alkuperäinen viesti|forwarded message|vidarebefordrat meddelande|videresendt meddelelse|videresendt melding|' +
-    'välitetty viesti)\\s*-{2,}$',
+    'välitetty viesti|' +
+    // German, French, Dutch, Spanish: Outlook's and Gmail's rules in the other languages partners write.
+    'ursprüngliche nachricht|weitergeleitete nachricht|message d.origine|message transféré|message original|' +
+    'oorspronkelijk bericht|doorgestuurd bericht|origineel bericht|mensaje original|mensaje reenviado)\\s*-{2,}$',
   'iu',
 );
 
 const FORWARD_INTRO =
-  /^(?:begin forwarded message|vidarebefordrat brev|start på videresendt besked|videresendt besked|videresendt melding|välitetty viesti alkaa)\s*:$/iu;
+  /^(?:begin forwarded message|vidarebefordrat brev|start på videresendt besked|videresendt besked|videresendt melding|välitetty viesti alkaa|anfang der weitergeleiteten nachricht|début du message réexpédié|begin doorgestuurd bericht|inicio del mensaje reenviado)\s*:$/iu;
 
-/** "On … wrote:", "… kirjoitti:", and the Scandinavian "Den … skrev Name <address>:" / "… skrev følgende:". */
-const ATTRIBUTION_END = /(?:\b(?:wrote|kirjoitti)|\bskrev(?:\s.*)?)\s*:$/iu;
-/** How attribution lines begin: "On 5 Mar 2024", "Den 5. marts", "tis 5 mars 2024", "ti 5.3.2024". */
+/**
+ * "On … wrote:", "… kirjoitti:", the Scandinavian "Den … skrev Name <address>:" / "… skrev
+ * følgende:", and the German "Am … schrieb …:", French "Le … a écrit :", Dutch "Op … schreef …:" /
+ * "… het volgende geschreven:" and Spanish "El … escribió:".
+ */
+const ATTRIBUTION_END = /(?:\b(?:wrote|kirjoitti|escribió|a écrit|geschreven|schreef(?:\s.*)?)|\b(?:skrev|schrieb)(?:\s.*)?)\s*:$/iu;
+/** How attribution lines begin: "On 5 Mar 2024", "Den 5. marts", "tis 5 mars 2024", "ti 5.3.2024", "Am 5. März", "Le 5 mars". */
 const ATTRIBUTION_START =
-  /^(?:(?:on|den)\s|(?:mon|tue|wed|thu|fri|sat|sun|mån|tis|ons|tor|fre|lör|sön|man|tir|lør|søn|ma|ti|ke|to|pe|la|su)\.?,?\s+\d)/iu;
+  /^(?:(?:on|den|am|le|op|el)\s|(?:mon|tue|wed|thu|fri|sat|sun|mån|tis|ons|tor|fre|lör|sön|man|tir|lør|søn|ma|ti|ke|to|pe|la|su|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|lu|wo|vr|za|zo|mié|jue|vie|sáb|dom)\.?,?\s+\d)/iu;
 /** Every client writes the time (09:12, 09.12) or a dotted date (05.03.2024); prose rarely does. */
 const CLOCK = /\d[:.]\d\d/;
 
-const FROM_HEADER = /^\*?(?:from|från|fra|lähettäjä|afsender|avsender)\s*:\*?\s*\S/iu;
+const FROM_HEADER = /^\*?(?:from|från|fra|lähettäjä|afsender|avsender|von|de|van)\s*:\*?\s*\S/iu;
 const OTHER_HEADER =
-  /^\*?(?:sent|date|to|cc|subject|skickat|datum|till|kopia|ämne|sendt|dato|til|kopi|emne|lähetetty|päivämäärä|vastaanottaja|kopio|aihe)\s*:/iu;
+  /^\*?(?:sent|date|to|cc|subject|skickat|datum|till|kopia|ämne|sendt|dato|til|kopi|emne|lähetetty|päivämäärä|vastaanottaja|kopio|aihe|gesendet|an|betreff|envoyé|à|objet|verzonden|aan|onderwerp|enviado(?: el)?|para|asunto|fecha)\s*:/iu;
 /** Outlook draws a rule of underscores above its header block. */
 const UNDERSCORES = /^_{8,}$/;
 

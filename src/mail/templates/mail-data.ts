@@ -14,6 +14,12 @@ export interface DigestMilestone {
   number: number;
   /** As written in the plan: "MP2022", "M23/24", "D:" or null. */
   label: string | null;
+  /**
+   * The label, or where several milestones of this digest share it the label with a letter
+   * ("MP2023-a"): unique within the digest, so a reply can name the milestone by it
+   * (src/common/digest-references.ts). Null without a label; absent in digests written before it.
+   */
+  reference?: string | null;
   text: string;
   dueFrom: number | null;
   dueTo: number | null;
@@ -63,6 +69,16 @@ export interface SecretariatSummaryData {
   dashboardUrl: string;
 }
 
+/**
+ * A reply line that was not used and why, as the reply reader's reason code and values; the
+ * confirmation says it in the committee's language (mail texts "unread.<code>").
+ */
+export type UnreadLineData = {
+  line: string;
+  code: string;
+  params: Record<string, string | number>;
+};
+
 /** Template 'answer-confirmation', to the organisation after it answered. */
 export interface ConfirmationData {
   organisation: { name: string };
@@ -78,8 +94,8 @@ export interface ConfirmationData {
     /** Delayed, at risk or cancelled without a comment: the mail asks for the reason. */
     reasonMissing?: boolean;
   }[];
-  /** Lines of an email reply that could not be read. */
-  notUnderstood: string[];
+  /** Lines of an email reply that could not be read, each with why (older confirmations: the line only). */
+  notUnderstood: (string | UnreadLineData)[];
   late: boolean;
   answerUrl: string;
 }
