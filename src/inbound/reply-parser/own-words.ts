@@ -63,6 +63,9 @@ function patternOf(text: string, example: boolean): Pattern | null {
   const parts = normal.split(/\{\w+\}/);
   const literal = parts.join('').replace(/[\s\p{P}]/gu, '');
   if (literal.length < 4) return null;
+  // A short text after a placeholder ("{progress} % klart") is a fragment of a composed line and
+  // ends many a person's own answer ("3: pågår - ca 40 % klart"): not evidence of a quote.
+  if (parts[0] === '' && literal.length < PREFIX_MIN) return null;
   // An example's reference is one short name ("3", "MP 2022", "MP2023-a"), never a whole line.
   const source = parts.map(escape).join(example ? '[^:]{1,24}?' : '.+?');
   const open = (parts[0] ?? '').length >= PREFIX_MIN;
