@@ -22,7 +22,7 @@ export interface RequestForAnswering {
   answeredAt: Date | null;
   late: boolean;
   organisation: { id: number; name: string; language: Language; contacts: { email: string }[] };
-  round: { id: number; year: number; deadline: Date; graceUntil: Date; state: RoundState; plan: { title: string } };
+  round: { id: number; year: number; deadline: Date; graceUntil: Date; state: RoundState; plan: { id: number; title: string } };
   milestones: AskedMilestone[];
 }
 
@@ -127,7 +127,7 @@ export class AnswersRepository {
           deadline: eb.ref('rr.deadline'),
           graceUntil: eb.ref('rr.graceUntil'),
           state: eb.ref('rr.state'),
-          plan: jsonBuildObject({ title: eb.ref('p.title') }),
+          plan: jsonBuildObject({ id: eb.ref('p.id'), title: eb.ref('p.title') }),
         }).as('round'),
         jsonArrayFrom(
           eb
@@ -210,6 +210,30 @@ export class AnswersRepository {
       }))
       .where('rm.requestId', '=', requestId)
       .whereRef('rm.milestoneId', '=', 'd.milestoneId')
+      .execute();
+  }
+
+  /**
+   * Keeps an answer that could not be recorded (its year is approved) in the secretariat's review
+   * queue, with what it said, so it is not lost: the same queue as replies that need review.
+   */
+  async keepForReview(
+    tx: Tx,
+    entry: { key: string; from: string; subject: string; body: string; requestId: number; reason: string; at: Date; parsed: object },
+  ): Promise<void> {
+    await tx
+      .insertInto('InboundMessage')
+      .values({
+        messageId: entry.key,
+        fromAddress: entry.from,
+        subject: entry.subject,
+        requestId: entry.requestId,
+        status: 'in_review',
+        reason: entry.reason,
+        body: entry.body,
+        parsed: JSON.stringify(entry.parsed),
+        receivedAt: entry.at,
+      })
       .execute();
   }
 

@@ -3,6 +3,7 @@ import type { Db } from '../database/database.js';
 import type { MilestoneState, UpdateChannel } from '../generated/db/enums.js';
 import type { DB } from '../generated/db/schema.js';
 import type { RecordedAnswer } from './milestone-update.js';
+import { yearOpenGuard } from './records.repository.js';
 
 export interface UpdateContext {
   channel: UpdateChannel;
@@ -10,6 +11,12 @@ export interface UpdateContext {
   requestId: number | null;
   late: boolean;
   at: Date;
+  /** The year of the round answered (it counts for that year's figures of record); null for a correction. */
+  reportingYear: number | null;
+  /** Why the secretariat corrected on a committee's behalf; null otherwise. */
+  reason: string | null;
+  /** The statement fails (assert_year_open) when this plan's year is approved: nothing is written then. */
+  yearOpen?: { planId: number; year: number };
 }
 
 interface AnswerRow {
@@ -41,7 +48,8 @@ export function withRecordedAnswers(db: Db, answers: RecordedAnswer[], context: 
             sql`a(id, state, progress, comment, "evidenceUrl", ord)`,
           ),
         )
-        .selectAll(),
+        .selectAll()
+        .$if(context.yearOpen !== undefined, (q) => q.where(yearOpenGuard(context.yearOpen!.planId, context.yearOpen!.year))),
     )
     .with('before', (qc) =>
       qc.selectFrom('Milestone as m').select(['m.id', 'm.state']).where('m.id', 'in', qc.selectFrom('answer').select('id')).forUpdate(),
@@ -74,6 +82,8 @@ export function withRecordedAnswers(db: Db, answers: RecordedAnswer[], context: 
           'actor',
           'late',
           'requestId',
+          'reportingYear',
+          'reason',
           'createdAt',
         ])
         .expression((eb) =>
@@ -91,6 +101,8 @@ export function withRecordedAnswers(db: Db, answers: RecordedAnswer[], context: 
               sql<string>`${context.actor}::text`.as('actor'),
               sql<boolean>`${context.late}::boolean`.as('late'),
               sql<number | null>`${context.requestId}::int`.as('requestId'),
+              sql<number | null>`${context.reportingYear}::int`.as('reportingYear'),
+              sql<string | null>`${context.reason}::text`.as('reason'),
               sql<Date>`${at}::timestamptz`.as('createdAt'),
             ])
             .orderBy('answer.ord'),

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
 import { IdPipe, idSchema } from '../common/id.pipe.js';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -17,7 +17,38 @@ const attainmentQuery = z.object({
   asOf: day.optional().meta({
     description: 'YYYY-MM-DD; its year is the reference year of "overdue" (default: today). States are the current ones.',
   }),
+  at: z
+    .string()
+    .refine(
+      (value) => /^\d{4}-\d{2}-\d{2}($|T)/.test(value) && !Number.isNaN(Date.parse(value)),
+      'must be a date (YYYY-MM-DD) or an ISO 8601 instant',
+    )
+    .optional()
+    .meta({
+      description:
+        'A day (to its end, where the secretariat sits) or an instant: the figures as the milestone history stood then; its year is the reference year of "overdue". Not with year or asOf.',
+    }),
+  year: z.coerce
+    .number({ message: 'must be a year such as 2023' })
+    .int('must be a year such as 2023')
+    .min(1900, 'must be a year such as 2023')
+    .max(2999, 'must be a year such as 2023')
+    .optional()
+    .meta({
+      description:
+        "A reporting year: that year's figures of record, the same as its annual report (its round's answers and earlier rounds', corrections up to the year's approval or its round's close). Not with asOf or at.",
+    }),
 });
+
+/** `year`, `at` and `asOf` ask for different things; more than one at once is a mistake worth naming. */
+function when(query: { asOf?: string; year?: number; at?: string }) {
+  const given = (['year', 'at', 'asOf'] as const).filter((name) => query[name] !== undefined);
+  if (given.length > 1)
+    throw new BadRequestException(
+      `${given.join(' and ')}: give one of them (year for a year of record, at for the history at a moment, asOf for today's states with another reference year).`,
+    );
+  return { asOf: query.asOf, year: query.year, at: query.at };
+}
 
 /** How much of the tree the plan's attainment carries: a plan of thousands of contributions is megabytes in full. */
 export const planAttainmentQuery = attainmentQuery.extend({
@@ -74,7 +105,7 @@ export class ProgressController {
   @ApiBadRequestResponse({ description: 'A malformed plan, asOf, depth or organisations' })
   async plan(@Query(new ZodPipe(planAttainmentQuery)) query: z.infer<typeof planAttainmentQuery>) {
     const organisations = query.organisations === undefined ? query.depth === 'contributions' : query.organisations === 'true';
-    return this.attainment.planView(await this.plans.resolvePlanId(query.plan), query.asOf, { depth: query.depth, organisations });
+    return this.attainment.planView(await this.plans.resolvePlanId(query.plan), when(query), { depth: query.depth, organisations });
   }
 
   @Get('goals/:number/attainment')
@@ -83,7 +114,7 @@ export class ProgressController {
   @ApiQueryFrom(attainmentQuery)
   @ApiNotFoundResponse({ description: 'No such goal' })
   async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
-    return this.attainment.goal(await this.plans.resolvePlanId(query.plan), number, query.asOf);
+    return this.attainment.goal(await this.plans.resolvePlanId(query.plan), number, when(query));
   }
 
   @Get('milestones/overdue')
@@ -97,9 +128,9 @@ export class ProgressController {
   @ApiBadRequestResponse({ description: 'A malformed parameter, named in the message' })
   async overdue(@Query(new ZodPipe(overdueQuery)) query: z.infer<typeof overdueQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
-    const { page, pageSize, asOf, organisation, goal, intervention } = query;
+    const { page, pageSize, organisation, goal, intervention } = query;
     return this.attainment.overdue(
-      { planId, asOf, organisationId: organisation, goalNumber: goal, interventionCode: intervention },
+      { planId, ...when(query), organisationId: organisation, goalNumber: goal, interventionCode: intervention },
       { page, pageSize },
     );
   }
