@@ -143,6 +143,12 @@ export interface OverdueEntry {
   lastUpdate: { state: string; comment: string | null; channel: string | null; at: string | null } | null;
 }
 
+export interface ReportApproval {
+  at: string;
+  by: string;
+  reason: string | null;
+}
+
 export interface AnnualReportContent {
   version: typeof CONTENT_VERSION;
   language: ReportLanguage;
@@ -151,8 +157,12 @@ export interface AnnualReportContent {
   asOf: string;
   /** ISO instant; the one thing that differs between two reports made from the same data. */
   generatedAt: string;
-  /** The year's round was still scheduled or open. */
+  /** The year's round was still scheduled or open, and the year not approved. */
   preliminary: boolean;
+  /** The secretariat's approval of the year's figures of record; null (or absent, in older snapshots) while not approved. */
+  approval?: ReportApproval | null;
+  /** Every approval and reopening of the year (a reopening with its reason), oldest first. */
+  approvals?: { action: string; at: string; by: string; reason: string | null }[];
   plan: { id: number; slug: string; title: string; currency: string; period: { from: number; to: number } };
   summary: {
     figures: Figures;
@@ -164,7 +174,7 @@ export interface AnnualReportContent {
   priorities: PriorityBlock[];
   /** Comments submitted during the year (not imported ones), oldest first. */
   comments: NarrativeComment[];
-  /** AttainmentService.overdue as of `asOf`, every page, in its order (most years late first). */
+  /** AttainmentService.recordedOverdue for the year, in its order (most years late first). */
   overdue: OverdueEntry[];
   /** Who answered the year's round on time, late, or not at all; null without a round. */
   responses: Responses | null;
@@ -174,7 +184,7 @@ export interface AnnualReportContent {
 
 export type PlanTree = Awaited<ReturnType<PlanService['planTree']>>;
 export type PlanAttainment = Awaited<ReturnType<AttainmentService['plan']>>;
-export type OverdueItem = Awaited<ReturnType<AttainmentService['overdue']>>['items'][number];
+export type OverdueItem = Awaited<ReturnType<AttainmentService['recordedOverdue']>>[number];
 
 export interface RoundRequestRow {
   organisation: string;
@@ -224,6 +234,10 @@ export interface ContentInput {
   comments: CommentRow[];
   overdue: OverdueItem[];
   round: RoundRow | null;
+  /** Each milestone's state and progress of record for the year; milestones absent did not exist then. */
+  states: Map<number, { state: MilestoneStateName; progress: number }>;
+  approval: ReportApproval | null;
+  approvals: NonNullable<AnnualReportContent['approvals']>;
 }
 
 /** Strings compared by code unit: the same order on every machine, whatever its locale. */
@@ -259,8 +273,8 @@ export function buildContent(input: ContentInput): AnnualReportContent {
       contribution: contribution.key,
       dueFrom: milestone.dueFrom,
       dueTo: milestone.dueTo,
-      state: milestone.state,
-      progress: milestone.progress,
+      state: input.states.get(milestone.id)!.state,
+      progress: input.states.get(milestone.id)!.progress,
       lastComment: input.lastComments.get(milestone.id) ?? null,
     });
 
@@ -273,7 +287,7 @@ export function buildContent(input: ContentInput): AnnualReportContent {
       budget: contribution.budget,
       figures: figuresOf.contribution(contribution.key),
       // The plan's order: PlanRepository reads every level of the tree ordered by position.
-      milestones: contribution.milestones.map(milestoneRow(contribution, goal, intervention)),
+      milestones: contribution.milestones.filter((m) => input.states.has(m.id)).map(milestoneRow(contribution, goal, intervention)),
     });
 
   const priorities: PriorityBlock[] = tree.priorities.map((priority) => ({
@@ -378,7 +392,9 @@ export function buildContent(input: ContentInput): AnnualReportContent {
     year: input.year,
     asOf: attainment.asOf,
     generatedAt: input.generatedAt.toISOString(),
-    preliminary: isPreliminary(input.round),
+    preliminary: input.approval === null && isPreliminary(input.round),
+    approval: input.approval,
+    approvals: input.approvals,
     plan: {
       id: tree.id,
       slug: tree.slug,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { jsonArrayFrom, jsonBuildObject } from 'kysely/helpers/postgres';
 import { Database, type Db, type Tx } from '../database/database.js';
 import type { AnnualReportFormat, AnnualReportStatus, AnnualReportTrigger, Language, RoundState } from '../generated/db/enums.js';
+import { inRecord, type RecordCut } from '../progress/records.repository.js';
 import type { CommentRow, LastComment, RoundRow } from './annual-report.content.js';
 
 /** What lists and the record endpoint show: never the snapshot or the files, which are large. */
@@ -222,9 +223,9 @@ export class AnnualReportRepository {
     return round ? { ...round, requests } : null;
   }
 
-  /** The latest comment on each of the plan's milestones, by id; imported notes are not comments. */
-  async lastComments(planId: number): Promise<Map<number, LastComment>> {
-    const updates = await this.planComments(planId)
+  /** The latest comment on each of the plan's milestones in the year's record, by id; imported notes are not comments. */
+  async lastComments(planId: number, cut: RecordCut): Promise<Map<number, LastComment>> {
+    const updates = await this.planComments(planId, cut)
       .distinctOn('u.milestoneId')
       .select(['u.milestoneId', 'u.comment', 'u.createdAt', 'u.channel'])
       .orderBy('u.milestoneId')
@@ -238,9 +239,12 @@ export class AnnualReportRepository {
     );
   }
 
-  /** Comments written in [from, to): what the organisations told the secretariat during the year. */
-  async commentsBetween(planId: number, from: Date, to: Date): Promise<CommentRow[]> {
-    const updates = await this.planComments(planId)
+  /**
+   * What the organisations told the secretariat for the year: comments in the year's record that
+   * answered its round, or that were written (corrections) from `from`, the start of the year, on.
+   */
+  async commentsOfYear(planId: number, cut: RecordCut & { year: number }, from: Date): Promise<CommentRow[]> {
+    const updates = await this.planComments(planId, cut)
       .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
       .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
       .innerJoin('Goal as g', 'g.id', 'c.goalId')
@@ -260,8 +264,9 @@ export class AnnualReportRepository {
         'u.channel',
         'u.late',
       ])
-      .where('u.createdAt', '>=', from)
-      .where('u.createdAt', '<', to)
+      .where((eb) =>
+        eb.or([eb('u.reportingYear', '=', cut.year), eb.and([eb('u.reportingYear', 'is', null), eb('u.createdAt', '>=', from)])]),
+      )
       .orderBy('u.createdAt')
       .orderBy('u.id')
       .execute();
@@ -269,11 +274,12 @@ export class AnnualReportRepository {
   }
 
   /** Updates of the plan's milestones that carry a comment someone wrote: an import's notes are not comments. */
-  private planComments(planId: number) {
+  private planComments(planId: number, cut: RecordCut) {
     return this.database.db
       .selectFrom('MilestoneUpdate as u')
       .innerJoin('Milestone as m', 'm.id', 'u.milestoneId')
       .where('m.planId', '=', planId)
+      .where((eb) => inRecord(eb, cut))
       .where('u.comment', 'is not', null)
       .where('u.channel', '<>', 'import');
   }

@@ -14,14 +14,12 @@ import { CriteriaService } from '../progress/criteria.service.js';
 import { jobIds } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
 import {
-  asOfDay,
   buildContent,
   CONTENT_VERSION,
   isPreliminary,
   REPORT_FORMATS,
   REPORT_LANGUAGES,
   type AnnualReportContent,
-  type OverdueItem,
   type ReportFormat,
   type ReportLanguage,
 } from './annual-report.content.js';
@@ -40,9 +38,6 @@ export const CONTENT_TYPES: Record<ReportFormat, string> = {
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
-
-/** The overdue list is read in pages of the API's largest size until every page is in. */
-const OVERDUE_PAGE = 500;
 
 /**
  * The annual status report. A request writes a queued record and a BullMQ job; the job takes a
@@ -165,45 +160,42 @@ export class AnnualReportService implements OnModuleInit {
     }
   }
 
-  /** The content model of a plan's year, as of now. */
+  /**
+   * The content model of a plan's year: its figures of record (AttainmentService.resolve), so the
+   * report of a year says the same whenever it is made, and whether the secretariat approved it.
+   */
   async content(planId: number, year: number, language: ReportLanguage, now: Date): Promise<AnnualReportContent> {
-    const asOf = asOfDay(year);
     const timeZone = this.config.get('TZ');
-    // "During the year" is the calendar year where the secretariat sits.
-    const from = startOfDay(`${year}-01-01`, timeZone);
-    const to = startOfDay(`${year + 1}-01-01`, timeZone);
-    const [tree, attainment, lastComments, comments, overdue, round] = await Promise.all([
+    const { cut, figuresOf } = await this.attainment.resolve(planId, { year });
+    const record = { ...cut!, year };
+    const [tree, attainment, states, lastComments, comments, overdue, round] = await Promise.all([
       this.plans.planTree(planId),
-      this.attainment.plan(planId, asOf),
-      this.reports.lastComments(planId),
-      this.reports.commentsBetween(planId, from, to),
-      this.allOverdue(planId, asOf),
+      this.attainment.plan(planId, { year }),
+      this.attainment.recordedStates(planId, record),
+      this.reports.lastComments(planId, record),
+      // Corrections count from the start of the year, where the secretariat sits.
+      this.reports.commentsOfYear(planId, record, startOfDay(`${year}-01-01`, timeZone)),
+      this.attainment.recordedOverdue(planId, year),
       this.reports.roundOfYear(planId, year),
     ]);
     const criterionIds = tree.priorities.flatMap((priority) => priority.goals.flatMap((goal) => goal.criteria.map((c) => c.id)));
-    // The latest assessment of the year; a year lock (figures of record) would bound it by the lock's moment.
-    const criteriaAssessments = await this.criteria.assessmentsOf(criterionIds, year);
+    // The year's latest assessment made before its figures of record were cut.
+    const criteriaAssessments = await this.criteria.assessmentsOf(criterionIds, year, record.cutoff);
     return buildContent({
       language,
       year,
       generatedAt: now,
       tree,
       attainment,
+      states,
       lastComments,
       comments,
       overdue,
       round,
       criteriaAssessments,
+      approval: figuresOf.approval,
+      approvals: figuresOf.approvals,
     });
-  }
-
-  private async allOverdue(planId: number, asOf: string): Promise<OverdueItem[]> {
-    const items: OverdueItem[] = [];
-    for (let page = 1; ; page++) {
-      const result = await this.attainment.overdue({ planId, asOf }, { page, pageSize: OVERDUE_PAGE });
-      items.push(...result.items);
-      if (result.items.length < OVERDUE_PAGE || items.length >= result.total) return items;
-    }
   }
 
   /**

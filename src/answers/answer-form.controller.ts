@@ -5,6 +5,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/access.decorators.js';
 import { readCookie } from '../common/cookies.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
+import { YearApproved } from '../progress/records.repository.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
 import {
@@ -76,6 +77,20 @@ export class AnswerFormController {
         return this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
       }
       if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
+      if (error instanceof YearApproved) {
+        const language = request.organisation.language;
+        const title = this.pages.t(language, 'form.year_approved', { year: error.year });
+        return res
+          .status(409)
+          .type('html')
+          .send(
+            this.pages.render('message', language, title, {
+              heading: title,
+              message: this.pages.t(language, 'form.year_approved_text', { year: error.year }),
+              tone: 'warn',
+            }),
+          );
+      }
       throw error;
     }
   }

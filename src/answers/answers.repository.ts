@@ -28,7 +28,7 @@ export interface RequestForAnswering {
   answeredAt: Date | null;
   late: boolean;
   organisation: { id: number; name: string; language: Language; contacts: { email: string }[] };
-  round: { id: number; year: number; deadline: Date; graceUntil: Date; state: RoundState; plan: { title: string } };
+  round: { id: number; year: number; deadline: Date; graceUntil: Date; state: RoundState; plan: { id: number; title: string } };
   milestones: AskedMilestone[];
 }
 
@@ -110,6 +110,30 @@ export class AnswersRepository {
       evidenceUrls: drafts.map((d) => d.evidenceUrl),
       at,
     });
+  }
+
+  /**
+   * Keeps an answer that could not be recorded (its year is approved) in the secretariat's review
+   * queue, with what it said, so it is not lost: the same queue as replies that need review.
+   */
+  async keepForReview(
+    tx: Tx,
+    entry: { key: string; from: string; subject: string; body: string; requestId: number; reason: string; at: Date; parsed: object },
+  ): Promise<void> {
+    await tx
+      .insertInto('InboundMessage')
+      .values({
+        messageId: entry.key,
+        fromAddress: entry.from,
+        subject: entry.subject,
+        requestId: entry.requestId,
+        status: 'in_review',
+        reason: entry.reason,
+        body: entry.body,
+        parsed: JSON.stringify(entry.parsed),
+        receivedAt: entry.at,
+      })
+      .execute();
   }
 
   /**
@@ -231,7 +255,7 @@ function requestQuery(db: Db, where: (eb: RequestExpressions) => Expression<SqlB
         deadline: eb.ref('rr.deadline'),
         graceUntil: eb.ref('rr.graceUntil'),
         state: eb.ref('rr.state'),
-        plan: jsonBuildObject({ title: eb.ref('p.title') }),
+        plan: jsonBuildObject({ id: eb.ref('p.id'), title: eb.ref('p.title') }),
       }).as('round'),
       jsonArrayFrom(
         eb

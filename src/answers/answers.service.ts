@@ -9,6 +9,9 @@ import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import type { UnreadLineData } from '../mail/templates/mail-data.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
 import { lacksReason, recordedProgress, STATES_NEEDING_REASON } from '../progress/progress-rule.js';
+import { RecordsService } from '../progress/records.service.js';
+import { YearApproved } from '../progress/records.repository.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
 
 /** An answer about the milestone the digest numbered `number`. */
@@ -81,6 +84,8 @@ export class AnswersService {
 
   constructor(
     private readonly requests: AnswersRepository,
+    private readonly records: RecordsService,
+    private readonly outbox: OutboxRepository,
     private readonly delivery: MailDeliveryService,
     private readonly links: SignedLinks,
     limiter: RateLimiter,
@@ -204,23 +209,83 @@ export class AnswersService {
     const submission: Submission = {
       requestId: request.id,
       answers: recorded,
-      context: { channel: options.channel, actor: options.actor, requestId: request.id, late, at: now },
+      context: {
+        channel: options.channel,
+        actor: options.actor,
+        requestId: request.id,
+        late,
+        at: now,
+        reportingYear: request.round.year,
+        reason: null,
+        guardPlanId: request.round.plan.id,
+      },
       final: options.final,
       confirmation: this.confirmation(request, recorded, late, options.notUnderstood ?? [], now),
     };
     // One statement on its own; with something else to write (an inbound message), one transaction.
+    // Either fails as a whole when the round's year is approved (assert_year_open in the statement).
     const also = options.alsoInTransaction;
-    const { outboxIds, complete } = also
-      ? await this.requests.transaction(async (tx) => {
-          const written = await this.requests.recordSubmission(submission, tx);
-          await also(tx);
-          return written;
-        })
-      : await this.requests.recordSubmission(submission);
+    let written: { outboxIds: number[]; complete: boolean };
+    try {
+      written = also
+        ? await this.requests.transaction(async (tx) => {
+            const result = await this.requests.recordSubmission(submission, tx);
+            await also(tx);
+            return result;
+          })
+        : await this.requests.recordSubmission(submission);
+    } catch (error) {
+      const refusal = await this.records.refusal(error, request.round.plan.id, request.round.year);
+      if (refusal instanceof YearApproved) await this.keepForReview(request, recorded, options, refusal, submission.confirmation, now);
+      throw refusal;
+    }
+    const { outboxIds, complete } = written;
     await this.delivery.enqueue(outboxIds);
     const numbers = new Map(request.milestones.map((row) => [row.milestoneId, row.number]));
     const withoutReason = recorded.filter((answer) => lacksReason(answer.state, answer.comment)).map((a) => numbers.get(a.milestoneId)!);
     return { recorded, late, complete, withoutReason };
+  }
+
+  /**
+   * An answer for an approved year: nothing is recorded for that year. The committee is told so
+   * in its language (the confirmation, with nothing recorded), and the answer waits in the review
+   * queue for the secretariat to take into the next round; an email reply is kept there by the
+   * inbound side with its own message.
+   */
+  private async keepForReview(
+    request: RequestForAnswering,
+    recorded: RecordedAnswer[],
+    options: SubmitOptions,
+    refusal: YearApproved,
+    confirmation: Submission['confirmation'],
+    now: Date,
+  ): Promise<void> {
+    const numbers = new Map(request.milestones.map((row) => [row.milestoneId, row.number]));
+    const ids = await this.requests.transaction(async (tx) => {
+      if (options.channel !== 'email_reply') {
+        const updates = recorded.map((answer) => ({
+          number: numbers.get(answer.milestoneId)!,
+          state: answer.state,
+          progress: answer.progress,
+          comment: answer.comment,
+        }));
+        await this.requests.keepForReview(tx, {
+          key: `<${options.channel}-${request.id}-${now.getTime()}@${this.config.get('INBOUND_DOMAIN')}>`,
+          from: options.actor,
+          subject: `${options.channel === 'api' ? 'API' : 'Link form'} answer for ${refusal.year} after its approval`,
+          body: updates.map((u) => `${u.number}: ${u.state} (${u.progress} %)${u.comment ? ` – ${u.comment}` : ''}`).join('\n'),
+          requestId: request.id,
+          reason: refusal.message,
+          at: now,
+          parsed: { updates, notUnderstood: [], ambiguous: [] },
+        });
+      }
+      if (!confirmation) return [];
+      const { message, messageIdDomain } = confirmation;
+      const data = { ...message.data, recorded: [], yearApproved: { year: refusal.year } };
+      return this.outbox.add(tx, [{ ...message, dedupeKey: `${message.dedupeKey}:year-approved`, data }], messageIdDomain);
+    });
+    await this.delivery.enqueue(ids);
   }
 
   private byNumber(request: RequestForAnswering) {

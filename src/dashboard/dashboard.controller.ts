@@ -123,12 +123,31 @@ export class DashboardController {
   // ─── pages ───
 
   @Get()
-  async overview(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async overview(@Query('year') yearParam: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const planId = await this.plans.resolvePlanId();
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    const planYears: number[] = [];
+    for (let y = plan.periodTo; y >= plan.periodFrom; y--) planYears.push(y);
+    // A reporting year's figures of record, or the current figures; a year outside the plan is named and refused.
+    const year = yearParam === undefined || yearParam === '' ? undefined : Number(yearParam);
+    if (year !== undefined && !planYears.includes(year)) {
+      const language = (req.principal as Principal).language;
+      throw new BadRequestException(
+        this.pages.t(language, 'overview.bad_year', { year: yearParam, from: plan.periodFrom, to: plan.periodTo }),
+      );
+    }
     // The overview shows the plan, its priorities and goals: a plan of thousands of contributions builds no more than that.
-    const attainment = await this.attainment.planView(planId, undefined, { depth: 'goals', organisations: false });
+    const attainment = await this.attainment.planView(planId, year === undefined ? undefined : { year }, {
+      depth: 'goals',
+      organisations: false,
+    });
     const round = await this.currentRound(planId);
-    this.page(req, res, 'overview', 'overview', { attainment, round });
+    this.page(req, res, 'overview', 'overview', {
+      attainment,
+      round,
+      years: planYears.map((y) => ({ year: y, selected: y === year })),
+      year: year ?? null,
+    });
   }
 
   @Get('overdue')

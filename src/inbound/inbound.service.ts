@@ -10,6 +10,7 @@ import { MILESTONE_STATES } from '../common/milestone-states.js';
 import type { RequestForAnswering } from '../answers/answers.repository.js';
 import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
+import { YearApproved } from '../progress/records.repository.js';
 import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { isAutoReplySubject } from './reply-parser/auto-reply.js';
@@ -155,9 +156,13 @@ export class InboundService {
       });
       return { status: 'applied', reason, inboundId, applied: answers.length };
     } catch (error) {
-      if (error instanceof InvalidAnswers || error instanceof RoundClosed) {
+      if (error instanceof InvalidAnswers || error instanceof RoundClosed || error instanceof YearApproved) {
         const why =
-          error instanceof RoundClosed ? 'the round had closed' : (error.getResponse() as { message: string[] }).message.join('; ');
+          error instanceof RoundClosed
+            ? 'the round had closed'
+            : error instanceof YearApproved
+              ? error.message
+              : (error.getResponse() as { message: string[] }).message.join('; ');
         return this.store(record('in_review', why, 0));
       }
       throw error;

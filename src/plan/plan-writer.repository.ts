@@ -374,21 +374,21 @@ class PlanWriter {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
-        if (state !== 'not_started') {
-          await tx
-            .insertInto('MilestoneUpdate')
-            .values({
-              milestoneId: created.id,
-              fromState: null,
-              toState: state,
-              progress,
-              channel: 'import',
-              actor: 'import',
-              comment: 'State given in the imported plan file.',
-              createdAt: now,
-            })
-            .execute();
-        }
+        // Every milestone's history starts with the state it was created in, so its state at any
+        // moment (the figures of record) is read from the history alone.
+        await tx
+          .insertInto('MilestoneUpdate')
+          .values({
+            milestoneId: created.id,
+            fromState: null,
+            toState: state,
+            progress,
+            channel: 'import',
+            actor: 'import',
+            comment: milestone.state ? 'State given in the imported plan file.' : null,
+            createdAt: now,
+          })
+          .execute();
       }
     }
   }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import { Database } from '../database/database.js';
+import type { MilestoneState } from '../generated/db/enums.js';
 import type { DB } from '../generated/db/schema.js';
 import type { Tally } from './attainment.formulas.js';
 import { OPEN_STATES } from '../common/milestone-states.js';
+import { inRecord, type RecordCut } from './records.repository.js';
 
 export type TallyLevel = 'contribution' | 'intervention' | 'goal' | 'priority' | 'organisation' | 'plan';
 
@@ -203,33 +205,35 @@ export class AttainmentRepository {
    * rows per contribution, maintained by triggers on Milestone) are summed for the reference
    * year, and GROUPING SETS adds those rows up the tree. With `goalId`, only that goal's subtree.
    */
-  async tallies(planId: number, referenceYear: number, goalId?: number): Promise<TallyRow[]> {
+  async tallies(planId: number, referenceYear: number, goalId?: number, cut?: RecordCut): Promise<TallyRow[]> {
     const db = this.database.db;
     const counted = (state: string) => sql<number>`sum(t.count) FILTER (WHERE t.state = ${state}::"MilestoneState")`;
     const rows = await db
       .with('per_contribution', (qc) =>
-        qc
-          .selectFrom('MilestoneTally as t')
-          .innerJoin('Contribution as c', 'c.id', 't.contributionId')
-          .select([
-            't.contributionId as id',
-            sql<number>`sum(t.count)`.as('total'),
-            counted('not_started').as('not_started'),
-            counted('in_progress').as('in_progress'),
-            counted('at_risk').as('at_risk'),
-            counted('delayed').as('delayed'),
-            counted('completed').as('completed'),
-            counted('cancelled').as('cancelled'),
-            sql<number>`sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${OPEN_STATES}::"MilestoneState"[]))`.as(
-              'overdue',
-            ),
-            sql<number>`sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled')`.as('progress_sum'),
-          ])
-          .where('c.planId', '=', planId)
-          .$if(goalId !== undefined, (q) => q.where('c.goalId', '=', goalId!))
-          .groupBy('t.contributionId')
-          // Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
-          .having(sql<boolean>`sum(t.count) > 0`),
+        cut
+          ? this.recordedPerContribution(qc, planId, referenceYear, cut, goalId)
+          : qc
+              .selectFrom('MilestoneTally as t')
+              .innerJoin('Contribution as c', 'c.id', 't.contributionId')
+              .select([
+                't.contributionId as id',
+                sql<number>`sum(t.count)`.as('total'),
+                counted('not_started').as('not_started'),
+                counted('in_progress').as('in_progress'),
+                counted('at_risk').as('at_risk'),
+                counted('delayed').as('delayed'),
+                counted('completed').as('completed'),
+                counted('cancelled').as('cancelled'),
+                sql<number>`sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${OPEN_STATES}::"MilestoneState"[]))`.as(
+                  'overdue',
+                ),
+                sql<number>`sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled')`.as('progress_sum'),
+              ])
+              .where('c.planId', '=', planId)
+              .$if(goalId !== undefined, (q) => q.where('c.goalId', '=', goalId!))
+              .groupBy('t.contributionId')
+              // Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
+              .having(sql<boolean>`sum(t.count) > 0`),
       )
       .selectFrom('per_contribution as pc')
       .innerJoin('Contribution as c', 'c.id', 'pc.id')
@@ -260,6 +264,86 @@ export class AttainmentRepository {
       .having(sql<boolean>`NOT (GROUPING(c."interventionId") = 0 AND c."interventionId" IS NULL)`)
       .execute();
     return rows;
+  }
+
+  /**
+   * The same per-contribution counts as the kept tally, but of the states the history records for
+   * a cut (see RecordCut): each milestone's latest update in the cut, read backwards along the
+   * index on (milestoneId, createdAt). A milestone with no update in the cut did not exist yet.
+   */
+  private recordedPerContribution(qc: QueryCreator<DB>, planId: number, referenceYear: number, cut: RecordCut, goalId: number | undefined) {
+    const counted = (state: string) => sql<number>`count(*) FILTER (WHERE r.state = ${state}::"MilestoneState")`;
+    return qc
+      .selectFrom(
+        recordedStates(qc, planId, cut)
+          .$if(goalId !== undefined, (q) => q.innerJoin('Contribution as c', 'c.id', 'm.contributionId').where('c.goalId', '=', goalId!))
+          .as('r'),
+      )
+      .select([
+        'r.contributionId as id',
+        sql<number>`count(*)`.as('total'),
+        counted('not_started').as('not_started'),
+        counted('in_progress').as('in_progress'),
+        counted('at_risk').as('at_risk'),
+        counted('delayed').as('delayed'),
+        counted('completed').as('completed'),
+        counted('cancelled').as('cancelled'),
+        sql<number>`count(*) FILTER (WHERE r."dueTo" < ${referenceYear} AND r.state = ANY(${OPEN_STATES}::"MilestoneState"[]))`.as(
+          'overdue',
+        ),
+        sql<number>`sum(r.progress) FILTER (WHERE r.state <> 'cancelled')`.as('progress_sum'),
+      ])
+      .groupBy('r.contributionId');
+  }
+
+  /** Every milestone's state and progress of record for a cut (milestones that did not exist yet are absent). */
+  async findRecordedStates(planId: number, cut: RecordCut): Promise<Map<number, { state: MilestoneState; progress: number }>> {
+    const rows = await recordedStates(this.database.db, planId, cut).execute();
+    return new Map(rows.map((row) => [row.milestoneId, { state: row.state, progress: row.progress }]));
+  }
+
+  /**
+   * Overdue milestones by the states of record, the most years late first, with the update that
+   * set each one's state: the annual report's list, read whole.
+   */
+  async findRecordedOverdue(planId: number, referenceYear: number, cut: RecordCut): Promise<OverdueRow[]> {
+    const db = this.database.db;
+    const rows = await db
+      .with('r', (qc) => recordedStates(qc, planId, cut))
+      .selectFrom('r')
+      .innerJoin('Milestone as m', 'm.id', 'r.milestoneId')
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+      .innerJoin('Goal as g', 'g.id', 'c.goalId')
+      .leftJoin('Intervention as i', 'i.id', 'c.interventionId')
+      .select([
+        'm.id',
+        'm.key',
+        'm.label',
+        'm.text',
+        'm.dueFrom',
+        'r.dueTo',
+        'r.state',
+        'r.progress',
+        sql<number>`(${referenceYear}::int - r."dueTo")`.as('yearsLate'),
+        'o.id as organisationId',
+        'o.name as organisationName',
+        'g.number as goalNumber',
+        'i.code as interventionCode',
+        'c.key as contributionKey',
+        'r.state as lastState',
+        'r.comment as lastComment',
+        'r.channel as lastChannel',
+        'r.actor as lastActor',
+        'r.createdAt as lastCreatedAt',
+      ])
+      .where(sql<boolean>`r.state IN (${OPEN_STATE_LITERALS})`)
+      .where('r.dueTo', '<', referenceYear)
+      .orderBy('r.dueTo')
+      .orderBy('m.planOrder')
+      .orderBy('m.id')
+      .execute();
+    return rows.map((row) => ({ ...row, dueTo: row.dueTo! }));
   }
 
   /**
@@ -455,3 +539,30 @@ function withContributionFilters<Q extends SelectQueryBuilder<DB & { c: DB['Cont
  * word so pages never overlap, even for milestones not numbered yet (null, last).
  */
 const OVERDUE_ORDER = sql`m."dueTo" ASC, m."planOrder" ASC, m.id ASC`;
+
+/**
+ * Each milestone of the plan with its state of record for a cut: its latest update in the cut
+ * (DISTINCT ON, newest first). Milestones with none are left out: they did not exist yet.
+ */
+export function recordedStates(qc: QueryCreator<DB>, planId: number, cut: RecordCut) {
+  return qc
+    .selectFrom('Milestone as m')
+    .innerJoin('MilestoneUpdate as u', 'u.milestoneId', 'm.id')
+    .distinctOn('u.milestoneId')
+    .select([
+      'u.milestoneId',
+      'm.contributionId',
+      'm.dueTo',
+      'u.toState as state',
+      'u.progress',
+      'u.comment',
+      'u.channel',
+      'u.actor',
+      'u.createdAt',
+    ])
+    .where('m.planId', '=', planId)
+    .where((eb) => inRecord(eb, cut))
+    .orderBy('u.milestoneId')
+    .orderBy('u.createdAt', 'desc')
+    .orderBy('u.id', 'desc');
+}

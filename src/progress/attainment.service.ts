@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { localDate } from '../common/dates.js';
+import { endOfDay, localDate, parseDayOrInstant } from '../common/dates.js';
 import type { Page, Pagination } from '../common/pagination.js';
 import { toSkipTake } from '../common/pagination.js';
 import { AppConfig } from '../config/config.module.js';
@@ -22,6 +22,39 @@ import {
   type TallyLevel,
   type TallyRow,
 } from './attainment.repository.js';
+import { lockOf, RecordsRepository, type ApprovalEvent, type RecordCut } from './records.repository.js';
+
+/**
+ * Which figures: `year` for that reporting year's figures of record; `at` (a day, to its end, or
+ * an instant) for the history as it stood then; otherwise the current states, with `asOf`'s year
+ * (default: today's) as the reference year of "overdue".
+ */
+export type When = { asOf?: string; year?: number; at?: string } | string | undefined;
+
+/** What a set of figures is of, said in every answer that carries them. */
+export interface FiguresOf {
+  kind: 'current' | 'at' | 'year-of-record';
+  year: number | null;
+  /** Corrections and other dated changes count up to this moment (null for current figures). */
+  cutoff: string | null;
+  /** For a year of record: whether the secretariat approved it, when and by whom; null while not approved. */
+  approval: { at: string; by: string; reason: string | null } | null;
+  /** Every approval and reopening of the year, oldest first. */
+  approvals: { action: string; at: string; by: string; reason: string | null }[];
+}
+
+interface Resolved {
+  reference: Reference;
+  cut: RecordCut | undefined;
+  figuresOf: FiguresOf;
+}
+
+const presentEvent = (event: ApprovalEvent) => ({
+  action: event.action,
+  at: event.at.toISOString(),
+  by: event.actorName,
+  reason: event.reason,
+});
 
 /** The levels of the plan's tree, from the top; a view of the attainment stops at one of them. */
 export const TREE_LEVELS = ['plan', 'priorities', 'goals', 'interventions', 'contributions'] as const;
@@ -43,6 +76,8 @@ const reaches = (view: AttainmentView, level: TreeLevel) => TREE_LEVELS.indexOf(
 export interface OverdueQuery {
   planId: number;
   asOf?: string;
+  /** The overdue list by the figures of record of this year (read whole, then paged). */
+  year?: number;
   organisationId?: number;
   goalNumber?: number;
   interventionCode?: string;
@@ -70,6 +105,7 @@ class Tallies {
 export class AttainmentService {
   constructor(
     private readonly attainment: AttainmentRepository,
+    private readonly records: RecordsRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -80,9 +116,49 @@ export class AttainmentService {
     return { asOf: day, year: Number(day.slice(0, 4)) };
   }
 
+  /**
+   * What figures `when` asks for, and the cut of the history they are made of. A year's figures
+   * of record take its round's answers and earlier rounds' whenever they came, and other dated
+   * changes (corrections) up to the year's approval or, without one, its round's close (the end
+   * of the year where it had no round), but never past the opening of the next year's round.
+   */
+  async resolve(planId: number, when: When): Promise<Resolved> {
+    const { asOf, year, at } = typeof when === 'string' || when === undefined ? { asOf: when, year: undefined, at: undefined } : when;
+    const timeZone = this.config.get('TZ');
+    if (year !== undefined) {
+      const standing = await this.records.yearStanding(planId, year);
+      const lock = lockOf(standing.events);
+      let cutoff = lock?.at ?? standing.round?.graceUntil ?? endOfDay(`${year}-12-31`, timeZone);
+      if (standing.nextRoundOpensAt && standing.nextRoundOpensAt < cutoff) cutoff = standing.nextRoundOpensAt;
+      return {
+        reference: { asOf: `${year}-12-31`, year },
+        cut: { year, cutoff },
+        figuresOf: {
+          kind: 'year-of-record',
+          year,
+          cutoff: cutoff.toISOString(),
+          approval: lock && { at: lock.at.toISOString(), by: lock.actorName, reason: lock.reason },
+          approvals: standing.events.map(presentEvent),
+        },
+      };
+    }
+    if (at === undefined)
+      return {
+        reference: this.reference(asOf),
+        cut: undefined,
+        figuresOf: { kind: 'current', year: null, cutoff: null, approval: null, approvals: [] },
+      };
+    const cutoff = parseDayOrInstant(at, 'end', timeZone);
+    return {
+      reference: this.reference(localDate(cutoff, timeZone)),
+      cut: { year: null, cutoff },
+      figuresOf: { kind: 'at', year: null, cutoff: cutoff.toISOString(), approval: null, approvals: [] },
+    };
+  }
+
   /** The plan's figures at every level of its tree, and every organisation's. */
-  async plan(planId: number, asOf?: string): Promise<PlanAttainment> {
-    return (await this.planView(planId, asOf, WHOLE)) as PlanAttainment;
+  async plan(planId: number, when?: When): Promise<PlanAttainment> {
+    return (await this.planView(planId, when, WHOLE)) as PlanAttainment;
   }
 
   /**
@@ -90,12 +166,12 @@ export class AttainmentService {
    * `view.organisations`. Every figure is computed the same way at any depth (a goal's budget
    * weighting still looks at its contributions); only the answer is smaller.
    */
-  async planView(planId: number, asOf: string | undefined, view: AttainmentView) {
-    const reference = this.reference(asOf);
+  async planView(planId: number, when: When, view: AttainmentView) {
+    const { reference, cut, figuresOf } = await this.resolve(planId, when);
     const [plan, organisations, rows] = await Promise.all([
       this.attainment.findPlanOutline(planId),
       view.organisations ? this.attainment.findOrganisations(planId) : null,
-      this.attainment.tallies(planId, reference.year),
+      this.attainment.tallies(planId, reference.year, undefined, cut),
     ]);
     if (!plan) throw new NotFoundException(`There is no plan with id ${planId}.`);
     const tallies = new Tallies(rows);
@@ -117,6 +193,7 @@ export class AttainmentService {
       },
       asOf: reference.asOf,
       referenceYear: reference.year,
+      figuresOf,
       figures: figures(tallies.of('plan'), reference, budgetWeighted(allGoals.map(goalPart), plan.currency, 'goal budget totals')),
       ...(reaches(view, 'priorities') && {
         priorities: plan.priorities.map((priority) => ({
@@ -139,14 +216,15 @@ export class AttainmentService {
     };
   }
 
-  async goal(planId: number, number: number, asOf?: string) {
-    const reference = this.reference(asOf);
+  async goal(planId: number, number: number, when?: When) {
     const goal = await this.attainment.findGoalOutline(planId, number);
     if (!goal) throw new NotFoundException(`The plan has no goal ${number}.`);
-    const tallies = new Tallies(await this.attainment.tallies(planId, reference.year, goal.id));
+    const { reference, cut, figuresOf } = await this.resolve(planId, when);
+    const tallies = new Tallies(await this.attainment.tallies(planId, reference.year, goal.id, cut));
     return {
       asOf: reference.asOf,
       referenceYear: reference.year,
+      figuresOf,
       priority: goal.priority.name,
       ...this.goalNode(goal, tallies, reference),
     };
@@ -190,6 +268,23 @@ export class AttainmentService {
     query: OverdueQuery,
     pagination: Pagination,
   ): Promise<Page<ReturnType<typeof presentOverdue>> & { asOf: string; referenceYear: number }> {
+    if (query.year !== undefined) {
+      const all = (await this.recordedOverdue(query.planId, query.year)).filter(
+        (row) =>
+          (query.organisationId === undefined || row.owner.id === query.organisationId) &&
+          (query.goalNumber === undefined || row.goal === query.goalNumber) &&
+          (query.interventionCode === undefined || row.intervention === query.interventionCode),
+      );
+      const { skip, take } = toSkipTake(pagination);
+      return {
+        asOf: `${query.year}-12-31`,
+        referenceYear: query.year,
+        items: all.slice(skip, skip + take),
+        page: pagination.page,
+        pageSize: pagination.pageSize,
+        total: all.length,
+      };
+    }
     const reference = this.reference(query.asOf);
     const filter = { ...query, referenceYear: reference.year };
     const { total, rows } = await this.attainment.findOverdue(filter, toSkipTake(pagination));
@@ -201,6 +296,17 @@ export class AttainmentService {
       pageSize: pagination.pageSize,
       total,
     };
+  }
+
+  /** Each milestone's state and progress in the year's figures of record. */
+  recordedStates(planId: number, cut: RecordCut) {
+    return this.attainment.findRecordedStates(planId, cut);
+  }
+
+  /** Every overdue milestone by the year's figures of record, the most years late first. */
+  async recordedOverdue(planId: number, year: number) {
+    const { reference, cut } = await this.resolve(planId, { year });
+    return (await this.attainment.findRecordedOverdue(planId, reference.year, cut!)).map(presentOverdue);
   }
 
   async history(milestoneId: number) {
@@ -231,6 +337,8 @@ export class AttainmentService {
         evidenceUrl: update.evidenceUrl,
         late: update.late,
         requestId: update.requestId,
+        reportingYear: update.reportingYear,
+        reason: update.reason,
       })),
     };
   }

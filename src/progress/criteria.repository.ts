@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.js';
+import { RecordsRepository } from './records.repository.js';
 import type { CriterionVerdict } from '../generated/db/enums.js';
 
 export interface CriterionAssessmentInput {
@@ -34,7 +35,10 @@ export class ForeignCriteria extends Error {
 /** The goals' attainment criteria and the secretariat's assessments of them, year by year. */
 @Injectable()
 export class CriteriaRepository {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly records: RecordsRepository,
+  ) {}
 
   async goalId(planId: number, number: number): Promise<number | undefined> {
     const goal = await this.database.db
@@ -97,8 +101,17 @@ export class CriteriaRepository {
    * Every write of an assessment goes through here, in one transaction: a criterion of another
    * goal refuses the whole batch. (A check that the year is still open belongs here too.)
    */
-  async recordAssessments(goalId: number, year: number, assessments: CriterionAssessmentInput[], actor: string, at: Date): Promise<void> {
+  async recordAssessments(
+    planId: number,
+    goalId: number,
+    year: number,
+    assessments: CriterionAssessmentInput[],
+    actor: string,
+    at: Date,
+  ): Promise<void> {
     await this.database.transaction(async (tx) => {
+      // An approved year's criteria are part of its figures of record: YearApproved, nothing written.
+      await this.records.assertYearOpen(tx, planId, year);
       const ids = assessments.map((assessment) => assessment.criterionId);
       const own = await tx
         .selectFrom('GoalCriterion')

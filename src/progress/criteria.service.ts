@@ -132,10 +132,11 @@ export class CriteriaService {
     return Number(localDate(this.clock.now(), this.config.get('TZ')).slice(0, 4));
   }
 
-  async forGoal(planId: number, number: number, year: number): Promise<GoalCriteria> {
+  /** A goal's criteria and their latest assessment for `year`, made up to `until` when given. */
+  async forGoal(planId: number, number: number, year: number, until?: Date): Promise<GoalCriteria> {
     const goalId = await this.criteria.goalId(planId, number);
     if (goalId === undefined) throw new NotFoundException(`The plan has no goal ${number}.`);
-    return present(number, year, await this.criteria.withAssessments([goalId], year));
+    return present(number, year, await this.criteria.withAssessments([goalId], year, until));
   }
 
   /** Every goal's criteria for a year, by goal id (for the annual report). */
@@ -156,7 +157,7 @@ export class CriteriaService {
     const goalId = await this.criteria.goalId(planId, number);
     if (goalId === undefined) throw new NotFoundException(`The plan has no goal ${number}.`);
     try {
-      await this.criteria.recordAssessments(goalId, body.year, body.assessments, actor, this.clock.now());
+      await this.criteria.recordAssessments(planId, goalId, body.year, body.assessments, actor, this.clock.now());
     } catch (error) {
       if (error instanceof ForeignCriteria) {
         const which = error.criterionIds.map((id) => `criterion ${id}`).join(', ');

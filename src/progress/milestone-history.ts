@@ -3,6 +3,7 @@ import type { Db } from '../database/database.js';
 import type { MilestoneState, UpdateChannel } from '../generated/db/enums.js';
 import type { DB } from '../generated/db/schema.js';
 import type { RecordedAnswer } from './milestone-update.js';
+import { yearOpenGuard } from './records.repository.js';
 
 export interface UpdateContext {
   channel: UpdateChannel;
@@ -10,6 +11,16 @@ export interface UpdateContext {
   requestId: number | null;
   late: boolean;
   at: Date;
+  /** The year of the round answered (it counts for that year's figures of record); null for a correction. */
+  reportingYear: number | null;
+  /** Why the secretariat corrected on a committee's behalf; null otherwise. */
+  reason: string | null;
+  /**
+   * The plan whose `reportingYear` must be open: the statement fails (assert_year_open) when that
+   * year is approved, and nothing is written then. A plain value, not an object, so a statement
+   * compiled once (PreparedStatement) can take it as a parameter.
+   */
+  guardPlanId?: number;
 }
 
 /** Answers as the statement takes them: one array per column, in the answers' order. */
@@ -59,7 +70,8 @@ export function withRecordedAnswers(db: Db, answers: AnswerColumns, context: Upd
             sql`a(id, state, progress, comment, "evidenceUrl", ord)`,
           ),
         )
-        .selectAll(),
+        .selectAll()
+        .$if(context.guardPlanId !== undefined, (q) => q.where(yearOpenGuard(context.guardPlanId!, context.reportingYear!))),
     )
     .with('before', (qc) =>
       qc.selectFrom('Milestone as m').select(['m.id', 'm.state']).where('m.id', 'in', qc.selectFrom('answer').select('id')).forUpdate(),
@@ -92,6 +104,8 @@ export function withRecordedAnswers(db: Db, answers: AnswerColumns, context: Upd
           'actor',
           'late',
           'requestId',
+          'reportingYear',
+          'reason',
           'createdAt',
         ])
         .expression((eb) =>
@@ -109,6 +123,8 @@ export function withRecordedAnswers(db: Db, answers: AnswerColumns, context: Upd
               sql<string>`${context.actor}::text`.as('actor'),
               sql<boolean>`${context.late}::boolean`.as('late'),
               sql<number | null>`${context.requestId}::int`.as('requestId'),
+              sql<number | null>`${context.reportingYear}::int`.as('reportingYear'),
+              sql<string | null>`${context.reason}::text`.as('reason'),
               sql<Date>`${at}::timestamptz`.as('createdAt'),
             ])
             .orderBy('answer.ord'),

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
 import { IdPipe, idSchema } from '../common/id.pipe.js';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -18,7 +18,38 @@ const attainmentQuery = z.object({
   asOf: day.optional().meta({
     description: 'YYYY-MM-DD; its year is the reference year of "overdue" (default: today). States are the current ones.',
   }),
+  at: z
+    .string()
+    .refine(
+      (value) => /^\d{4}-\d{2}-\d{2}($|T)/.test(value) && !Number.isNaN(Date.parse(value)),
+      'must be a date (YYYY-MM-DD) or an ISO 8601 instant',
+    )
+    .optional()
+    .meta({
+      description:
+        'A day (to its end, where the secretariat sits) or an instant: the figures as the milestone history stood then; its year is the reference year of "overdue". Not with year or asOf.',
+    }),
+  year: z.coerce
+    .number({ message: 'must be a year such as 2023' })
+    .int('must be a year such as 2023')
+    .min(1900, 'must be a year such as 2023')
+    .max(2999, 'must be a year such as 2023')
+    .optional()
+    .meta({
+      description:
+        "A reporting year: that year's figures of record, the same as its annual report (its round's answers and earlier rounds', corrections up to the year's approval or its round's close). Not with asOf or at.",
+    }),
 });
+
+/** `year`, `at` and `asOf` ask for different things; more than one at once is a mistake worth naming. */
+function when(query: { asOf?: string; year?: number; at?: string }) {
+  const given = (['year', 'at', 'asOf'] as const).filter((name) => query[name] !== undefined);
+  if (given.length > 1)
+    throw new BadRequestException(
+      `${given.join(' and ')}: give one of them (year for a year of record, at for the history at a moment, asOf for today's states with another reference year).`,
+    );
+  return { asOf: query.asOf, year: query.year, at: query.at };
+}
 
 /** How much of the tree the plan's attainment carries: a plan of thousands of contributions is megabytes in full. */
 export const planAttainmentQuery = attainmentQuery.extend({
@@ -76,7 +107,7 @@ export class ProgressController {
   @ApiBadRequestResponse({ description: 'A malformed plan, asOf, depth or organisations' })
   async plan(@Query(new ZodPipe(planAttainmentQuery)) query: z.infer<typeof planAttainmentQuery>) {
     const organisations = query.organisations === undefined ? query.depth === 'contributions' : query.organisations === 'true';
-    return this.attainment.planView(await this.plans.resolvePlanId(query.plan), query.asOf, { depth: query.depth, organisations });
+    return this.attainment.planView(await this.plans.resolvePlanId(query.plan), when(query), { depth: query.depth, organisations });
   }
 
   @Get('goals/:number/attainment')
@@ -92,8 +123,10 @@ export class ProgressController {
   @ApiNotFoundResponse({ description: 'No such goal' })
   async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
-    const attainment = await this.attainment.goal(planId, number, query.asOf);
-    return { ...attainment, criteria: await this.criteria.forGoal(planId, number, attainment.referenceYear) };
+    const attainment = await this.attainment.goal(planId, number, when(query));
+    // Beside the milestone figures, the goal's criteria as assessed for the same year and moment.
+    const until = attainment.figuresOf.cutoff === null ? undefined : new Date(attainment.figuresOf.cutoff);
+    return { ...attainment, criteria: await this.criteria.forGoal(planId, number, attainment.referenceYear, until) };
   }
 
   @Get('milestones/overdue')
@@ -107,9 +140,9 @@ export class ProgressController {
   @ApiBadRequestResponse({ description: 'A malformed parameter, named in the message' })
   async overdue(@Query(new ZodPipe(overdueQuery)) query: z.infer<typeof overdueQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
-    const { page, pageSize, asOf, organisation, goal, intervention } = query;
+    const { page, pageSize, organisation, goal, intervention } = query;
     return this.attainment.overdue(
-      { planId, asOf, organisationId: organisation, goalNumber: goal, interventionCode: intervention },
+      { planId, ...when(query), organisationId: organisation, goalNumber: goal, interventionCode: intervention },
       { page, pageSize },
     );
   }

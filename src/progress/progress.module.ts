@@ -6,11 +6,14 @@ import { CriteriaController } from './criteria.controller.js';
 import { CriteriaRepository } from './criteria.repository.js';
 import { CriteriaService } from './criteria.service.js';
 import { ProgressController } from './progress.controller.js';
+import { RecordsController } from './records.controller.js';
+import { RecordsRepository } from './records.repository.js';
+import { RecordsService } from './records.service.js';
 
 @Module({
   imports: [PlanModule],
-  controllers: [ProgressController, CriteriaController],
-  providers: [AttainmentRepository, AttainmentService, CriteriaRepository, CriteriaService],
-  exports: [AttainmentService, CriteriaService],
+  controllers: [ProgressController, CriteriaController, RecordsController],
+  providers: [AttainmentRepository, AttainmentService, CriteriaRepository, CriteriaService, RecordsRepository, RecordsService],
+  exports: [AttainmentService, CriteriaService, RecordsRepository, RecordsService],
 })
 export class ProgressModule {}

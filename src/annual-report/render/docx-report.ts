@@ -149,6 +149,8 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
   children.push(para(view.planTitle, { size: 26 }));
   children.push(para(`${view.period} · ${view.asOf} · ${view.generated}`, { color: MUTED }));
   if (view.preliminaryNote) children.push(para(view.preliminaryNote, { bold: true }));
+  if (view.approval) children.push(para(view.approval, { bold: true }));
+  for (const reopening of view.reopenings) children.push(para(reopening, { color: MUTED }));
 
   children.push(heading(view.headings.summary, HeadingLevel.HEADING_1));
   children.push(para(view.formulasNote, { color: MUTED }));

@@ -44,6 +44,10 @@ export interface ReportView {
   planTitle: string;
   preliminary: string | null;
   preliminaryNote: string | null;
+  /** "Approved <date> by <name>", or that the secretariat has not approved the year yet; null while preliminary. */
+  approval: string | null;
+  /** Each reopening of the year, with its reason. */
+  reopenings: string[];
   generated: string;
   asOf: string;
   period: string;
@@ -242,6 +246,14 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     planTitle: content.plan.title,
     preliminary: content.preliminary ? t('report.preliminary') : null,
     preliminaryNote: content.preliminary ? t('report.preliminary_note', { year: content.year }) : null,
+    approval: content.approval
+      ? t('report.approved', { date: labels.dateTime(lang, content.approval.at), name: content.approval.by })
+      : content.preliminary
+        ? null
+        : t('report.not_approved', { year: content.year }),
+    reopenings: (content.approvals ?? [])
+      .filter((event) => event.action === 'reopened')
+      .map((event) => t('report.reopened', { date: labels.dateTime(lang, event.at), name: event.by, reason: event.reason ?? '' })),
     generated: t('report.generated', { date: labels.dateTime(lang, content.generatedAt) }),
     asOf: t('report.as_of', { date: labels.day(lang, content.asOf) }),
     period: t('report.period', { from: content.plan.period.from, to: content.plan.period.to }),

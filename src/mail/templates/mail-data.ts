@@ -97,6 +97,8 @@ export interface ConfirmationData {
   /** Lines of an email reply that could not be read, each with why (older confirmations: the line only). */
   notUnderstood: (string | UnreadLineData)[];
   late: boolean;
+  /** The year's figures were approved: nothing was recorded for it, the answer waits for the secretariat. */
+  yearApproved?: { year: number } | null;
   answerUrl: string;
 }
 
