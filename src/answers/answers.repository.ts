@@ -15,8 +15,6 @@ export interface RequestForAnswering {
   roundId: number;
   organisationId: number;
   tokenNonce: string;
-  /** The suffix of the reply address: reports+<replyKey>@INBOUND_DOMAIN. */
-  replyKey: string;
   status: RequestStatus;
   expiresAt: Date;
   answeredAt: Date | null;
@@ -84,8 +82,9 @@ export class AnswersRepository {
     return this.findRequest((eb) => eb('r.tokenHash', '=', tokenHash));
   }
 
-  findByReplyKey(replyKey: string): Promise<RequestForAnswering | null> {
-    return this.findRequest((eb) => eb('r.replyKey', '=', replyKey));
+  /** By the SHA-256 of a reply key: the derived key, or the random one of a request made before keys were derived. */
+  findByReplyKeyHash(hash: string): Promise<RequestForAnswering | null> {
+    return this.findRequest((eb) => eb.or([eb('r.replyKeyHash', '=', hash), eb('r.legacyReplyKeyHash', '=', hash)]));
   }
 
   findById(id: number): Promise<RequestForAnswering | null> {
@@ -108,7 +107,6 @@ export class AnswersRepository {
         'r.roundId',
         'r.organisationId',
         'r.tokenNonce',
-        'r.replyKey',
         'r.status',
         'r.expiresAt',
         'r.answeredAt',

@@ -10,7 +10,10 @@ import { MILESTONE_STATES } from '../common/milestone-states.js';
 import type { RequestForAnswering } from '../answers/answers.repository.js';
 import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
-import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
+import { SignedLinks } from '../common/signed-links.js';
+import { cleanText, unstorableText } from '../common/text.js';
+import { DuplicateMessage, InboundRepository, type NewInboundMessage } from './inbound.repository.js';
+import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
 
@@ -63,17 +66,24 @@ export class InboundService {
     private readonly clock: Clock,
   ) {}
 
-  async receive(raw: Buffer, envelope: { to?: string[] } = {}): Promise<InboundOutcome> {
+  /**
+   * Takes one received message. `sender` is the verdict of the SMTP listener's own checks; a
+   * message from the webhook is judged by the Authentication-Results of a trusted relay.
+   */
+  async receive(raw: Buffer, envelope: { to?: string[]; sender?: SenderVerdict } = {}): Promise<InboundOutcome> {
     const mail = await this.parse(raw);
-    const messageId = (
-      mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`
+    const messageId = cleanText(
+      mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`,
     ).slice(0, 500);
     if (await this.inbound.exists(messageId))
       return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
 
-    const from = (mail.from?.value[0]?.address ?? '').toLowerCase();
-    const subject = (mail.subject ?? '').slice(0, 500);
-    const body = stripQuotedText(mail.text ?? '').slice(0, 100_000);
+    const from = cleanText(mail.from?.value[0]?.address ?? '').toLowerCase();
+    const subject = cleanText(mail.subject ?? '').slice(0, 500);
+    // PostgreSQL stores no NUL and no lone surrogate: such a message is kept, cleaned, for review.
+    const unstorable = [mail.text ?? '', mail.subject ?? '', mail.from?.text ?? ''].map(unstorableText).find((found) => found !== null);
+    const text = cleanText(mail.text ?? '');
+    const body = stripQuotedText(text).slice(0, 100_000);
     const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
       ({
         messageId,
@@ -92,21 +102,19 @@ export class InboundService {
     if (autoReply) return this.store(record('dropped', autoReply, null, null));
 
     const replyKey = this.replyKeyOf(mail, envelope.to ?? []);
-    const request = replyKey ? await this.requests.findByReplyKey(replyKey) : null;
+    const request = replyKey ? await this.requests.findByReplyKeyHash(SignedLinks.hash(replyKey)) : null;
     if (!request)
       return this.store(
         record(
           'dropped',
-          replyKey
-            ? `no report request has the reply address key "${replyKey}"`
-            : 'not addressed to a report request (no reports+<key> address)',
+          replyKey ? 'no report request has this reply address' : 'not addressed to a report request (no reports+<key> address)',
           null,
           null,
         ),
       );
 
     const parsed = parseReply(
-      mail.text ?? '',
+      text,
       request.milestones.map((row) => ({ number: row.number, label: row.milestone.label })),
     );
     const contacts = request.organisation.contacts.map((contact) => contact.email.toLowerCase());
@@ -115,10 +123,37 @@ export class InboundService {
         record('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`, parsed, request.id),
       );
     }
+    // The reply address and a contact's address are not secrets; only the sender's domain vouching for it counts.
+    const sender = envelope.sender ?? this.relayVerdict(mail, from);
+    if (!sender.verified) {
+      return this.store(record('in_review', `the sender ${from} could not be authenticated: ${sender.detail}`, parsed, request.id));
+    }
+    if (unstorable) {
+      const what = unstorable === 'NUL' ? 'NUL characters' : 'broken characters (lone surrogates)';
+      return this.store(record('in_review', `the message contained ${what}, removed before it was stored`, parsed, request.id));
+    }
     if (parsed.updates.length === 0) {
       return this.store(record('in_review', 'no line naming a milestone and a status could be read', parsed, request.id));
     }
-    return this.apply(request, parsed, from, (status, reason, applied) => record(status, reason, parsed, request.id, applied));
+    try {
+      return await this.apply(request, parsed, from, (status, reason, applied) => record(status, reason, parsed, request.id, applied));
+    } catch (error) {
+      // The same message delivered twice at once: the second insert meets the first's Message-ID.
+      if (error instanceof DuplicateMessage) return this.duplicate(messageId);
+      throw error;
+    }
+  }
+
+  private duplicate(messageId: string): InboundOutcome {
+    return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
+  }
+
+  /** The verdict of the topmost Authentication-Results a trusted relay stamped on the message. */
+  private relayVerdict(mail: ParsedMail, from: string): SenderVerdict {
+    const headers = mail.headerLines
+      .filter((header) => header.key === 'authentication-results')
+      .map((header) => header.line.replace(/^[^:]*:\s*/, ''));
+    return verdictFromRelay(headers, this.config.get('INBOUND_TRUSTED_RELAYS'), from);
   }
 
   /** Applies what was read; what could not be read is listed in the confirmation and the reason. */
@@ -159,7 +194,13 @@ export class InboundService {
   }
 
   private async store(data: NewInboundMessage): Promise<InboundOutcome> {
-    const id = await this.inbound.create(data);
+    let id: number;
+    try {
+      id = await this.inbound.create(data);
+    } catch (error) {
+      if (error instanceof DuplicateMessage) return this.duplicate(data.messageId);
+      throw error;
+    }
     if (data.status !== 'applied') this.logger.log(`inbound ${data.messageId} from ${data.fromAddress}: ${data.status} (${data.reason})`);
     return { status: data.status, reason: data.reason ?? null, inboundId: id, applied: 0 };
   }
