@@ -7,7 +7,6 @@ import { AppModule } from '../app.module.js';
 import { UsersService } from '../auth/users.service.js';
 import { Clock } from '../common/clock.js';
 import { SignedLinks } from '../common/signed-links.js';
-import { AppConfig } from '../config/config.module.js';
 import { migrate } from '../database/migrator.js';
 import { Database } from '../database/database.js';
 import { InboundService } from '../inbound/inbound.service.js';

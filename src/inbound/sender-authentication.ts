@@ -26,7 +26,8 @@ export function verdictFromMailauth(result: AuthenticateResult, fromAddress: str
   const spf = result.spf ? result.spf.status.result : 'none';
   const dkim = result.dkim.results ?? [];
   const dmarc = result.dmarc ? result.dmarc.status.result : 'none';
-  const summary = `spf=${spf}, dkim=${dkim.map((r) => `${r.status.result} (d=${r.signingDomain})`).join(' ') || 'none'}, dmarc=${dmarc}`;
+  const signatures = dkim.map((r) => (r.signingDomain ? `${r.status.result} (d=${r.signingDomain})` : r.status.result)).join(' ');
+  const summary = `spf=${spf}, dkim=${signatures || 'none'}, dmarc=${dmarc}`;
   if (dmarc === 'pass') return { verified: true, detail: summary };
   if (dmarc === 'fail') return { verified: false, detail: summary };
   // No DMARC record: an aligned SPF or DKIM pass is what DMARC would have required.

@@ -5,9 +5,9 @@ import type { DNSResolver } from 'mailauth';
  * as `'TXT example.org': ['v=spf1 …']`. A name without records answers as DNS does (ENOTFOUND).
  */
 export function dnsZone(records: Record<string, string[]>): DNSResolver {
-  return async (name: string, type: string) => {
+  return (name: string, type: string) => {
     const found = records[`${type} ${name.toLowerCase()}`];
-    if (!found) throw Object.assign(new Error(`query${type} ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
-    return type === 'TXT' ? found.map((value) => [value]) : found;
+    if (!found) return Promise.reject(Object.assign(new Error(`query${type} ENOTFOUND ${name}`), { code: 'ENOTFOUND' }));
+    return Promise.resolve(type === 'TXT' ? found.map((value) => [value]) : found);
   };
 }
