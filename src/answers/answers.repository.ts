@@ -82,6 +82,17 @@ export class AnswersRepository {
     return this.findRequest((eb) => eb('r.tokenHash', '=', tokenHash));
   }
 
+  /** Records a form instance as submitted; false when it already was (ON CONFLICT waits for a concurrent one). */
+  async claimFormInstance(tx: Tx, requestId: number, tokenHash: string, at: Date): Promise<boolean> {
+    const claimed = await tx
+      .insertInto('FormSubmission')
+      .values({ tokenHash, requestId, createdAt: at })
+      .onConflict((conflict) => conflict.column('tokenHash').doNothing())
+      .returning('tokenHash')
+      .executeTakeFirst();
+    return claimed !== undefined;
+  }
+
   /** By the SHA-256 of a reply key: the derived key, or the random one of a request made before keys were derived. */
   findByReplyKeyHash(hash: string): Promise<RequestForAnswering | null> {
     return this.findRequest((eb) => eb.or([eb('r.replyKeyHash', '=', hash), eb('r.legacyReplyKeyHash', '=', hash)]));

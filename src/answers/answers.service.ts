@@ -59,7 +59,12 @@ export interface SubmitOptions {
   notUnderstood?: string[];
   /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
   alsoInTransaction?: (tx: Tx) => Promise<unknown>;
+  /** The form instance's one-time value: a second submission of the same instance records nothing (FormAlreadySubmitted). */
+  formInstance?: string;
 }
+
+/** The same form instance was submitted before (a double click, a resent POST): nothing more is recorded. */
+export class FormAlreadySubmitted extends Error {}
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -204,13 +209,18 @@ export class AnswersService {
     };
     // One statement on its own; with something else to write (an inbound message), one transaction.
     const also = options.alsoInTransaction;
-    const { outboxIds, complete } = also
-      ? await this.requests.transaction(async (tx) => {
-          const written = await this.requests.recordSubmission(submission, tx);
-          await also(tx);
-          return written;
-        })
-      : await this.requests.recordSubmission(submission);
+    const instance = options.formInstance;
+    const { outboxIds, complete } =
+      also || instance
+        ? await this.requests.transaction(async (tx) => {
+            // First, so a second POST of the instance waits on the first's row and then writes nothing.
+            if (instance && !(await this.requests.claimFormInstance(tx, request.id, SignedLinks.hash(instance), now)))
+              throw new FormAlreadySubmitted();
+            const written = await this.requests.recordSubmission(submission, tx);
+            if (also) await also(tx);
+            return written;
+          })
+        : await this.requests.recordSubmission(submission);
     await this.delivery.enqueue(outboxIds);
     return { recorded, late, complete };
   }
