@@ -11,6 +11,8 @@ export function configureHttp(app: INestApplication): INestApplication {
   app.enableShutdownHooks();
   const http = app as NestExpressApplication;
   http.disable('x-powered-by');
+  // Behind a proxy, the client's address (for the per-address limits) and https come from X-Forwarded-*.
+  http.set('trust proxy', app.get(AppConfig).get('TRUST_PROXY'));
   // Every response: nosniff, no framing (DENY), no referrer (answer links carry their token in the
   // URL), HSTS and the rest of helmet's defaults. The Content-Security-Policy is each HTML page's
   // own (answer form, dashboard, annual report); Swagger UI and bull-board need their own scripts.

@@ -3,13 +3,15 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/access.decorators.js';
-import { readCookie } from '../common/cookies.js';
+import { readCookie, secureCookie } from '../common/cookies.js';
+import { AppConfig } from '../config/config.module.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { YearApproved } from '../progress/records.repository.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
 import {
   AnswersService,
+  FormAlreadySubmitted,
   InvalidAnswers,
   RoundClosed,
   TooManyAttempts,
@@ -33,6 +35,7 @@ export class AnswerFormController {
   constructor(
     private readonly answers: AnswersService,
     private readonly pages: PageRenderer,
+    private readonly config: AppConfig,
   ) {}
 
   @Get(':token')
@@ -40,7 +43,12 @@ export class AnswerFormController {
     const request = await this.resolve(token, req, res);
     if (!request) return;
     const csrf = randomBytes(24).toString('base64url');
-    res.cookie(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/r/' });
+    res.cookie(CSRF_COOKIE, csrf, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: secureCookie(this.config.get('PUBLIC_URL'), req),
+      path: '/r/',
+    });
     this.page(res, 200, request, { csrf, saved: saved === 'draft' || saved === 'submitted' ? saved : undefined });
   }
 
@@ -60,14 +68,18 @@ export class AnswerFormController {
         return res.redirect(303, `/r/${token}?saved=draft`);
       }
       const answers = entered.filter((answer): answer is NumberedAnswer => answer.state !== undefined);
+      // The CSRF value is new with every page served: it names this form instance.
       await this.answers.submit(request, answers, {
         channel: 'link_form',
         actor: `link:${request.organisation.name}`,
         final: true,
         requireReasons: true,
+        formInstance: csrf,
       });
       return res.redirect(303, `/r/${token}?saved=submitted`);
     } catch (error) {
+      // Submitted twice (a double click, a resent POST): the second shows what the first recorded.
+      if (error instanceof FormAlreadySubmitted) return res.redirect(303, `/r/${token}?saved=submitted`);
       if (error instanceof InvalidAnswers) {
         const language = request.organisation.language;
         const problems = error.problems.map((p) => ({ ...p, message: this.problemText(language, p) }));

@@ -21,8 +21,6 @@ export interface RequestForAnswering {
   roundId: number;
   organisationId: number;
   tokenNonce: string;
-  /** The suffix of the reply address: reports+<replyKey>@INBOUND_DOMAIN. */
-  replyKey: string;
   status: RequestStatus;
   expiresAt: Date;
   answeredAt: Date | null;
@@ -90,8 +88,20 @@ export class AnswersRepository {
     return toRequest((await requestByTokenHash.execute(this.database.db, { tokenHash }))[0]);
   }
 
-  async findByReplyKey(replyKey: string): Promise<RequestForAnswering | null> {
-    return toRequest((await requestByReplyKey.execute(this.database.db, { replyKey }))[0]);
+  /** Records a form instance as submitted; false when it already was (ON CONFLICT waits for a concurrent one). */
+  async claimFormInstance(tx: Tx, requestId: number, tokenHash: string, at: Date): Promise<boolean> {
+    const claimed = await tx
+      .insertInto('FormSubmission')
+      .values({ tokenHash, requestId, createdAt: at })
+      .onConflict((conflict) => conflict.column('tokenHash').doNothing())
+      .returning('tokenHash')
+      .executeTakeFirst();
+    return claimed !== undefined;
+  }
+
+  /** By the SHA-256 of a reply key: the derived key, or the random one of a request made before keys were derived. */
+  async findByReplyKeyHash(hash: string): Promise<RequestForAnswering | null> {
+    return toRequest((await requestByReplyKeyHash.execute(this.database.db, { hash }))[0]);
   }
 
   async findById(id: number): Promise<RequestForAnswering | null> {
@@ -236,7 +246,6 @@ function requestQuery(db: Db, where: (eb: RequestExpressions) => Expression<SqlB
       'r.roundId',
       'r.organisationId',
       'r.tokenNonce',
-      'r.replyKey',
       'r.status',
       'r.expiresAt',
       'r.answeredAt',
@@ -297,8 +306,8 @@ function requestQuery(db: Db, where: (eb: RequestExpressions) => Expression<SqlB
 const requestByTokenHash = new PreparedStatement((db: Db, v: { tokenHash: string }) =>
   requestQuery(db, (eb) => eb('r.tokenHash', '=', v.tokenHash)),
 );
-const requestByReplyKey = new PreparedStatement((db: Db, v: { replyKey: string }) =>
-  requestQuery(db, (eb) => eb('r.replyKey', '=', v.replyKey)),
+const requestByReplyKeyHash = new PreparedStatement((db: Db, v: { hash: string }) =>
+  requestQuery(db, (eb) => eb.or([eb('r.replyKeyHash', '=', v.hash), eb('r.legacyReplyKeyHash', '=', v.hash)])),
 );
 const requestById = new PreparedStatement((db: Db, v: { id: number }) => requestQuery(db, (eb) => eb('r.id', '=', v.id)));
 

@@ -68,7 +68,12 @@ export interface SubmitOptions {
   notUnderstood?: (string | UnreadLineData)[];
   /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
   alsoInTransaction?: (tx: Tx) => Promise<unknown>;
+  /** The form instance's one-time value: a second submission of the same instance records nothing (FormAlreadySubmitted). */
+  formInstance?: string;
 }
+
+/** The same form instance was submitted before (a double click, a resent POST): nothing more is recorded. */
+export class FormAlreadySubmitted extends Error {}
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -225,15 +230,20 @@ export class AnswersService {
     // One statement on its own; with something else to write (an inbound message), one transaction.
     // Either fails as a whole when the round's year is approved (assert_year_open in the statement).
     const also = options.alsoInTransaction;
+    const instance = options.formInstance;
     let written: { outboxIds: number[]; complete: boolean };
     try {
-      written = also
-        ? await this.requests.transaction(async (tx) => {
-            const result = await this.requests.recordSubmission(submission, tx);
-            await also(tx);
-            return result;
-          })
-        : await this.requests.recordSubmission(submission);
+      written =
+        also || instance
+          ? await this.requests.transaction(async (tx) => {
+              // First, so a second POST of the instance waits on the first's row and then writes nothing.
+              if (instance && !(await this.requests.claimFormInstance(tx, request.id, SignedLinks.hash(instance), now)))
+                throw new FormAlreadySubmitted();
+              const result = await this.requests.recordSubmission(submission, tx);
+              if (also) await also(tx);
+              return result;
+            })
+          : await this.requests.recordSubmission(submission);
     } catch (error) {
       const refusal = await this.records.refusal(error, request.round.plan.id, request.round.year);
       if (refusal instanceof YearApproved) await this.keepForReview(request, recorded, options, refusal, submission.confirmation, now);

@@ -8,3 +8,11 @@ import type { Request } from 'express';
 export function readCookie(req: Request, name: string): string | undefined {
   return parse(req.headers.cookie ?? '')[name];
 }
+
+/**
+ * Cookies are Secure whenever the service is published on https, whatever the hop to it looked
+ * like (a proxy may speak plain http to it), and also on a request that itself came by https.
+ */
+export function secureCookie(publicUrl: string, req: Request): boolean {
+  return publicUrl.startsWith('https:') || req.secure;
+}

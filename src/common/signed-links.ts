@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/config.module.js';
 
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
 /**
  * Answer links without accounts. A link's token is HMAC-SHA256(APP_SECRET, "answer:<nonce>"),
  * 256 bits: the database keeps only its SHA-256 (to look it up) and the nonce, so neither a
@@ -22,6 +24,31 @@ export class SignedLinks {
 
   answerUrl(nonce: string): string {
     return `${this.config.get('PUBLIC_URL')}/r/${this.token(nonce)}`;
+  }
+
+  /**
+   * The secret part of a request's reply address, reports+<key>@INBOUND_DOMAIN: HMAC-SHA256(APP_SECRET,
+   * "reply:<nonce>") in 26 characters of lower-case base32 (130 bits), derived like the answer link
+   * so the database keeps only its SHA-256 and a dump of it is not enough to answer by mail.
+   */
+  replyKey(nonce: string): string {
+    const mac = createHmac('sha256', this.config.get('APP_SECRET')).update(`reply:${nonce}`).digest();
+    let bits = 0;
+    let value = 0;
+    let key = '';
+    for (const byte of mac) {
+      value = (value << 8) | byte;
+      bits += 8;
+      while (bits >= 5 && key.length < 26) {
+        key += BASE32[(value >>> (bits - 5)) & 31];
+        bits -= 5;
+      }
+    }
+    return key;
+  }
+
+  replyAddress(nonce: string): string {
+    return `reports+${this.replyKey(nonce)}@${this.config.get('INBOUND_DOMAIN')}`;
   }
 
   static hash(token: string): string {

@@ -126,8 +126,35 @@ export const configurationSchema = z
     /** The built-in SMTP listener for replies: off unless a port is given (0 picks a free one). */
     INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     INBOUND_SMTP_HOST: z.string().default('0.0.0.0'),
-    /** When set, the inbound-mail webhook needs it as a bearer token (set the same in the mail provider). */
+    /**
+     * The inbound-mail webhook needs it as a bearer token (set the same in the mail provider). In
+     * production the webhook is off without it, since anyone could post a forged reply.
+     */
     INBOUND_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * The authserv-ids (RFC 8601) of the relays whose Authentication-Results header the webhook
+     * trusts, comma-separated, e.g. mx.google.com; results stamped by anyone else are ignored.
+     */
+    INBOUND_TRUSTED_RELAYS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((relay) => relay.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be host names (authserv-ids), comma-separated'))),
+    /**
+     * Express's "trust proxy": how many proxies (a number), or which (loopback, addresses, subnets),
+     * stand before the service, so client addresses and https are read from X-Forwarded-* headers.
+     */
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((value) =>
+        value === undefined || value === '' ? false : /^\d+$/.test(value) ? Number(value) : value === 'true' ? true : value,
+      ),
     /** Largest reply accepted, by SMTP or by the webhook. */
     INBOUND_MAX_BYTES: z.coerce
       .number()

@@ -12,7 +12,7 @@ import { SESSION_COOKIE, type AuthenticatedRequest } from '../auth/auth.guard.js
 import { AuthService, SESSION_HOURS, SignInRefused } from '../auth/auth.service.js';
 import { atLeast, type Principal } from '../auth/principal.js';
 import { Clock } from '../common/clock.js';
-import { readCookie } from '../common/cookies.js';
+import { readCookie, secureCookie } from '../common/cookies.js';
 import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { InboundRepository } from '../inbound/inbound.repository.js';
@@ -94,7 +94,7 @@ export class DashboardController {
       res.cookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'lax',
-        secure: req.secure,
+        secure: secureCookie(this.config.get('PUBLIC_URL'), req),
         // Relative, so the browser's clock and the server's need not agree; the server checks expiry itself.
         maxAge: SESSION_HOURS * 3_600_000,
         path: '/',

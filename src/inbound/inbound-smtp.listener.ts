@@ -1,17 +1,22 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { SMTPServer } from 'smtp-server';
+import { authenticate, type DNSResolver } from 'mailauth';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { AppConfig } from '../config/config.module.js';
 import { InboundService, MalformedMessage } from './inbound.service.js';
+import { verdictFromMailauth, type SenderVerdict } from './sender-authentication.js';
 
 /**
  * A built-in SMTP listener for replies, for installations where the MX for INBOUND_DOMAIN points
  * straight at the service. Off unless INBOUND_SMTP_PORT is set. It accepts mail only for
- * reports+<key>@INBOUND_DOMAIN, and hands each message to the same intake as the webhook.
+ * reports+<key>@INBOUND_DOMAIN, checks who sent it (SPF for the connecting address, DKIM, DMARC,
+ * with mailauth) and hands each message with that verdict to the same intake as the webhook.
  */
 @Injectable()
 export class InboundSmtpListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(InboundSmtpListener.name);
   private server?: SMTPServer;
+  /** The DNS lookups of the sender checks; the system's resolver unless replaced (tests use a local zone). */
+  resolver?: DNSResolver;
 
   constructor(
     private readonly config: AppConfig,
@@ -45,8 +50,9 @@ export class InboundSmtpListener implements OnApplicationBootstrap, BeforeApplic
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
             return callback(Object.assign(new Error(`message larger than ${maxBytes} bytes`), { responseCode: 552 }));
           }
-          this.inbound
-            .receive(Buffer.concat(chunks), { to: session.envelope.rcptTo.map((rcpt) => rcpt.address) })
+          const raw = Buffer.concat(chunks);
+          this.checkSender(raw, session)
+            .then((sender) => this.inbound.receive(raw, { to: session.envelope.rcptTo.map((rcpt) => rcpt.address), sender }))
             .then(() => callback())
             .catch((error: Error) => {
               this.logger.error(`inbound SMTP: ${error.message}`);
@@ -64,6 +70,27 @@ export class InboundSmtpListener implements OnApplicationBootstrap, BeforeApplic
       this.server!.listen(port, this.config.get('INBOUND_SMTP_HOST'), resolve);
     });
     this.logger.log(`listening for replies by SMTP on ${this.config.get('INBOUND_SMTP_HOST')}:${this.port}`);
+  }
+
+  /**
+   * SPF of the connecting address for the envelope sender, DKIM signatures and the From: domain's
+   * DMARC policy. A DNS failure counts as "not verified": the reply then waits for review.
+   */
+  private async checkSender(raw: Buffer, session: SMTPServerSession): Promise<SenderVerdict> {
+    try {
+      const result = await authenticate(raw, {
+        ip: session.remoteAddress.replace(/^::ffff:/, ''),
+        helo: session.hostNameAppearsAs,
+        sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        mta: this.config.get('INBOUND_DOMAIN'),
+        resolver: this.resolver,
+        disableArc: true,
+        disableBimi: true,
+      });
+      return verdictFromMailauth(result, result.dkim.headerFrom?.[0] ?? '');
+    } catch (error) {
+      return { verified: false, detail: `the checks failed: ${(error as Error).message}` };
+    }
   }
 
   /** Early in a shutdown, so that replies being received are still recorded while the database is open. */

@@ -1,9 +1,22 @@
-import { UnauthorizedException, BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  UnauthorizedException,
+  BadRequestException,
+  NotFoundException,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { IdPipe } from '../common/id.pipe.js';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { Public, RequireRole } from '../auth/access.decorators.js';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AppConfig } from '../config/config.module.js';
 import { paginationSchema, toSkipTake } from '../common/pagination.js';
 import { ApiQueryFrom } from '../common/openapi.js';
@@ -13,6 +26,13 @@ import { InboundService, MalformedMessage } from './inbound.service.js';
 
 const STATUSES = ['applied', 'in_review', 'accepted', 'rejected', 'dropped'] as const;
 const listQuery = paginationSchema.extend({ status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).optional() });
+
+/** Compared in constant time, so the token cannot be found a character at a time. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
 
 @ApiTags('inbound')
 @Controller('api/inbound')
@@ -32,7 +52,10 @@ export class InboundController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   async email(@Req() req: Request) {
     const secret = this.config.get('INBOUND_WEBHOOK_TOKEN');
-    if (secret && req.headers.authorization !== `Bearer ${secret}`)
+    // Open to anyone, it would take forged replies; in production it is off until it has a token.
+    if (!secret && this.config.get('NODE_ENV') === 'production')
+      throw new NotFoundException('The inbound-mail webhook is off: set INBOUND_WEBHOOK_TOKEN to turn it on.');
+    if (secret && !sameSecret(req.headers.authorization ?? '', `Bearer ${secret}`))
       throw new UnauthorizedException('This endpoint needs the webhook token (Authorization: Bearer <INBOUND_WEBHOOK_TOKEN>).');
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
       throw new BadRequestException('Send the raw message as the request body with Content-Type: message/rfc822.');
@@ -57,15 +80,15 @@ export class InboundController {
   @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept a reply from the review queue: what could be read is recorded' })
-  accept(@Param('id', IdPipe) id: number) {
-    return this.inbound.review(id, 'accept', 'secretariat');
+  accept(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest) {
+    return this.inbound.review(id, 'accept', req.principal!.name);
   }
 
   @Post(':id/reject')
   @RequireRole('secretariat')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a reply from the review queue: nothing is recorded' })
-  reject(@Param('id', IdPipe) id: number) {
-    return this.inbound.review(id, 'reject', 'secretariat');
+  reject(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest) {
+    return this.inbound.review(id, 'reject', req.principal!.name);
   }
 }

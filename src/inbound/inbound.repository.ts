@@ -26,6 +26,13 @@ export interface InboundResolution {
   reviewedBy: string;
 }
 
+/** A message with this Message-ID was recorded meanwhile (two deliveries of one message at once). */
+export class DuplicateMessage extends Error {}
+
+const isMessageIdTaken = (error: unknown) =>
+  (error as { code?: string; constraint?: string }).code === '23505' &&
+  (error as { constraint?: string }).constraint === 'InboundMessage_messageId_key';
+
 @Injectable()
 export class InboundRepository {
   constructor(private readonly database: Database) {}
@@ -41,12 +48,17 @@ export class InboundRepository {
   }
 
   async create(data: NewInboundMessage, db: Db = this.database.db): Promise<number> {
-    const created = await db
-      .insertInto('InboundMessage')
-      .values({ ...data, parsed: JSON.stringify(data.parsed) })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return created.id;
+    try {
+      const created = await db
+        .insertInto('InboundMessage')
+        .values({ ...data, parsed: JSON.stringify(data.parsed) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return created.id;
+    } catch (error) {
+      if (isMessageIdTaken(error)) throw new DuplicateMessage(data.messageId);
+      throw error;
+    }
   }
 
   async find(id: number) {

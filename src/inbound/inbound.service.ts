@@ -11,7 +11,10 @@ import type { RequestForAnswering } from '../answers/answers.repository.js';
 import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
 import { YearApproved } from '../progress/records.repository.js';
-import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
+import { SignedLinks } from '../common/signed-links.js';
+import { cleanText, unstorableText } from '../common/text.js';
+import { DuplicateMessage, InboundRepository, type NewInboundMessage } from './inbound.repository.js';
+import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { isAutoReplySubject } from './reply-parser/auto-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
@@ -61,17 +64,24 @@ export class InboundService {
     private readonly clock: Clock,
   ) {}
 
-  async receive(raw: Buffer, envelope: { to?: string[] } = {}): Promise<InboundOutcome> {
+  /**
+   * Takes one received message. `sender` is the verdict of the SMTP listener's own checks; a
+   * message from the webhook is judged by the Authentication-Results of a trusted relay.
+   */
+  async receive(raw: Buffer, envelope: { to?: string[]; sender?: SenderVerdict } = {}): Promise<InboundOutcome> {
     const mail = await this.parse(raw);
-    const messageId = (
-      mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`
+    const messageId = cleanText(
+      mail.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@${this.config.get('INBOUND_DOMAIN')}>`,
     ).slice(0, 500);
     if (await this.inbound.exists(messageId))
       return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
 
-    const from = (mail.from?.value[0]?.address ?? '').toLowerCase();
-    const subject = (mail.subject ?? '').slice(0, 500);
-    const body = stripQuotedText(mail.text ?? '').slice(0, 100_000);
+    const from = cleanText(mail.from?.value[0]?.address ?? '').toLowerCase();
+    const subject = cleanText(mail.subject ?? '').slice(0, 500);
+    // PostgreSQL stores no NUL and no lone surrogate: such a message is kept, cleaned, for review.
+    const unstorable = [mail.text ?? '', mail.subject ?? '', mail.from?.text ?? ''].map(unstorableText).find((found) => found !== null);
+    const text = cleanText(mail.text ?? '');
+    const body = stripQuotedText(text).slice(0, 100_000);
     const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
       ({
         messageId,
@@ -90,25 +100,23 @@ export class InboundService {
     if (autoReply) return this.store(record('dropped', autoReply, null, null));
 
     const replyKey = this.replyKeyOf(mail, envelope.to ?? []);
-    const request = replyKey ? await this.requests.findByReplyKey(replyKey) : null;
+    const request = replyKey ? await this.requests.findByReplyKeyHash(SignedLinks.hash(replyKey)) : null;
     if (!request)
       return this.store(
         record(
           'dropped',
-          replyKey
-            ? `no report request has the reply address key "${replyKey}"`
-            : 'not addressed to a report request (no reports+<key> address)',
+          replyKey ? 'no report request has this reply address' : 'not addressed to a report request (no reports+<key> address)',
           null,
           null,
         ),
       );
 
     const parsed = parseReply(
-      mail.text ?? '',
+      text,
       request.milestones.map((row) => ({ number: row.number, label: row.milestone.label, text: row.milestone.text })),
     );
     // Answers written into the quoted digest: the secretariat needs the whole text to see them.
-    const full = (mail.text ?? '').slice(0, 100_000);
+    const full = text.slice(0, 100_000);
     const recordFull = (status: InboundStatus, reason: string | null, applied = 0) => ({
       ...record(status, reason, parsed, request.id, applied),
       body: parsed.inline ? full : body,
@@ -121,10 +129,37 @@ export class InboundService {
       const lines = parsed.unnamedInline.map((line) => `"${line}"`).join('; ');
       return this.store(recordFull('in_review', `answers written between the quoted lines do not name their milestone: ${lines}`));
     }
+    // The reply address and a contact's address are not secrets; only the sender's domain vouching for it counts.
+    const sender = envelope.sender ?? this.relayVerdict(mail, from);
+    if (!sender.verified) {
+      return this.store(recordFull('in_review', `the sender ${from} could not be authenticated: ${sender.detail}`));
+    }
+    if (unstorable) {
+      const what = unstorable === 'NUL' ? 'NUL characters' : 'broken characters (lone surrogates)';
+      return this.store(recordFull('in_review', `the message contained ${what}, removed before it was stored`));
+    }
     if (parsed.updates.length === 0) {
       return this.store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
     }
-    return this.apply(request, parsed, from, recordFull);
+    try {
+      return await this.apply(request, parsed, from, recordFull);
+    } catch (error) {
+      // The same message delivered twice at once: the second insert meets the first's Message-ID.
+      if (error instanceof DuplicateMessage) return this.duplicate(messageId);
+      throw error;
+    }
+  }
+
+  private duplicate(messageId: string): InboundOutcome {
+    return { status: 'duplicate', reason: `message ${messageId} was already processed`, inboundId: null, applied: 0 };
+  }
+
+  /** The verdict of the topmost Authentication-Results a trusted relay stamped on the message. */
+  private relayVerdict(mail: ParsedMail, from: string): SenderVerdict {
+    const headers = mail.headerLines
+      .filter((header) => header.key === 'authentication-results')
+      .map((header) => header.line.replace(/^[^:]*:\s*/, ''));
+    return verdictFromRelay(headers, this.config.get('INBOUND_TRUSTED_RELAYS'), from);
   }
 
   /** Applies what was read; what could not be read is listed in the confirmation and the reason. */
@@ -170,7 +205,13 @@ export class InboundService {
   }
 
   private async store(data: NewInboundMessage): Promise<InboundOutcome> {
-    const id = await this.inbound.create(data);
+    let id: number;
+    try {
+      id = await this.inbound.create(data);
+    } catch (error) {
+      if (error instanceof DuplicateMessage) return this.duplicate(data.messageId);
+      throw error;
+    }
     if (data.status !== 'applied') this.logger.log(`inbound ${data.messageId} from ${data.fromAddress}: ${data.status} (${data.reason})`);
     return { status: data.status, reason: data.reason ?? null, inboundId: id, applied: 0 };
   }

@@ -105,7 +105,7 @@ export class MailDeliveryService implements OnModuleInit {
         data: this.withAnswerLink(message.data as Record<string, unknown>),
         from,
         to: message.recipients,
-        replyTo: message.replyTo ?? undefined,
+        replyTo: this.replyTo(message),
         messageId: message.messageId,
       });
     } catch (error) {
@@ -151,9 +151,19 @@ export class MailDeliveryService implements OnModuleInit {
     for (const listener of this.undeliverableListeners) await listener({ ...message, reason });
   }
 
+  /** The answer link and the reply address, derived from the request's nonce: the outbox holds neither. */
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
     const { answerNonce, ...rest } = data;
-    return typeof answerNonce === 'string' ? { ...rest, answerUrl: this.links.answerUrl(answerNonce) } : rest;
+    return typeof answerNonce === 'string'
+      ? { replyAddress: this.links.replyAddress(answerNonce), ...rest, answerUrl: this.links.answerUrl(answerNonce) }
+      : rest;
+  }
+
+  /** A digest's Reply-To: written on rows queued before reply keys were derived, derived otherwise. */
+  private replyTo(message: { replyTo: string | null; template: string; data: unknown }): string | undefined {
+    if (message.replyTo) return message.replyTo;
+    const nonce = (message.data as { answerNonce?: unknown }).answerNonce;
+    return ROUND_BOUND_TEMPLATES.has(message.template) && typeof nonce === 'string' ? this.links.replyAddress(nonce) : undefined;
   }
 }
 

@@ -177,7 +177,8 @@ export class OutboxRepository {
           'template',
           'language',
           'recipients',
-          'replyTo',
+          // Whether replies reach a request, not the address: it is a secret like the answer link.
+          sql<boolean>`"replyTo" IS NOT NULL OR template IN ('status-request', 'reminder')`.as('replyAddress'),
           'subject',
           'status',
           'attempts',

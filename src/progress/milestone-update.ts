@@ -1,3 +1,4 @@
+import { unstorableText } from '../common/text.js';
 import { z } from 'zod';
 import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 
@@ -6,11 +7,15 @@ import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-s
  * secretariat). Everything shown later is escaped where it is shown; here the rules are about
  * what may be stored at all.
  */
+const storable = (value: string) => unstorableText(value) === null;
+const UNSTORABLE = 'must not contain NUL characters or broken characters (unpaired surrogates)';
+
 /** An evidence link: http or https only, so a page never renders a javascript: or file: link. */
 export const httpLink = z
   .string()
   .trim()
   .max(2_000, 'must be at most 2,000 characters')
+  .refine(storable, UNSTORABLE)
   .refine((value) => {
     try {
       return ['http:', 'https:'].includes(new URL(value).protocol);
@@ -22,7 +27,7 @@ export const httpLink = z
 export const answerSchema = z.strictObject({
   state: z.enum(MILESTONE_STATES, { message: `must be one of ${MILESTONE_STATES.join(', ')}` }),
   progress: z.number().int('must be a whole number').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').nullish(),
-  comment: z.string().trim().max(5_000, 'must be at most 5,000 characters').nullish(),
+  comment: z.string().trim().max(5_000, 'must be at most 5,000 characters').refine(storable, UNSTORABLE).nullish(),
   evidenceUrl: httpLink.nullish(),
 });
 

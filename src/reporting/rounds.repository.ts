@@ -29,7 +29,6 @@ export interface RoundRequestRow {
   answeredAt: Date | null;
   late: boolean;
   deliveryError: string | null;
-  replyKey: string;
   organisationId: number;
   organisationName: string;
   organisationLanguage: Language;
@@ -61,7 +60,7 @@ export interface NewRequest {
   organisationId: number;
   tokenNonce: string;
   tokenHash: string;
-  replyKey: string;
+  replyKeyHash: string;
   status: Extract<RequestStatus, 'sent' | 'no_contact'>;
 }
 
@@ -102,7 +101,6 @@ export interface ReminderRow extends Omit<DigestMilestoneFields, 'lastComment'> 
   organisationId: number;
   status: RequestStatus;
   tokenNonce: string;
-  replyKey: string;
   number: number;
   optional: boolean;
   answeredAt: Date | null;
@@ -323,12 +321,12 @@ export class RoundsRepository {
     const now = this.clock.now();
     return db
       .insertInto('ReportRequest')
-      .columns(['roundId', 'organisationId', 'tokenNonce', 'tokenHash', 'replyKey', 'expiresAt', 'status', 'createdAt', 'updatedAt'])
+      .columns(['roundId', 'organisationId', 'tokenNonce', 'tokenHash', 'replyKeyHash', 'expiresAt', 'status', 'createdAt', 'updatedAt'])
       .expression((eb) =>
         eb
           .selectFrom(
-            sql<NewRequestRecord>`unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKey')}::text[], ${column('status')}::"RequestStatus"[]) WITH ORDINALITY`.as<'t'>(
-              sql`t("organisationId", "tokenNonce", "tokenHash", "replyKey", status, ord)`,
+            sql<NewRequestRecord>`unnest(${column('organisationId')}::int[], ${column('tokenNonce')}::text[], ${column('tokenHash')}::text[], ${column('replyKeyHash')}::text[], ${column('status')}::"RequestStatus"[]) WITH ORDINALITY`.as<'t'>(
+              sql`t("organisationId", "tokenNonce", "tokenHash", "replyKeyHash", status, ord)`,
             ),
           )
           .select([
@@ -336,7 +334,7 @@ export class RoundsRepository {
             't.organisationId',
             't.tokenNonce',
             't.tokenHash',
-            't.replyKey',
+            't.replyKeyHash',
             sql<Date>`${expiresAt}::timestamptz`.as('expiresAt'),
             't.status',
             sql<Date>`${now}::timestamptz`.as('createdAt'),
@@ -419,7 +417,6 @@ export class RoundsRepository {
         'r.organisationId',
         'r.status',
         'r.tokenNonce',
-        'r.replyKey',
         'rm.milestoneId',
         'rm.number',
         'rm.optional',
@@ -464,6 +461,32 @@ export class RoundsRepository {
 
   async extendRequests(db: Db, roundId: number, expiresAt: Date): Promise<void> {
     await db.updateTable('ReportRequest').set({ expiresAt, updatedAt: this.clock.now() }).where('roundId', '=', roundId).execute();
+  }
+
+  /**
+   * Fills in the reply-key hash of requests made before keys were derived (see the migration
+   * reply_key_hash); the hash needs APP_SECRET, which the database does not have. Returns how many.
+   */
+  async fillReplyKeyHashes(hashOf: (nonce: string) => string): Promise<number> {
+    const rows = await this.database.db
+      .selectFrom('ReportRequest')
+      .select(['id', 'tokenNonce'])
+      .where('replyKeyHash', 'is', null)
+      .execute();
+    if (rows.length === 0) return 0;
+    const result = await this.database.db
+      .updateTable('ReportRequest as r')
+      .from(
+        sql<{
+          id: number;
+          hash: string;
+        }>`unnest(${rows.map((row) => row.id)}::int[], ${rows.map((row) => hashOf(row.tokenNonce))}::text[])`.as<'t'>(sql`t(id, hash)`),
+      )
+      .set((eb) => ({ replyKeyHash: eb.ref('t.hash') }))
+      .whereRef('r.id', '=', 't.id')
+      .where('r.replyKeyHash', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /**
@@ -524,7 +547,6 @@ export class RoundsRepository {
         'r.answeredAt',
         'r.late',
         'r.deliveryError',
-        'r.replyKey',
         'o.id as organisationId',
         'o.name as organisationName',
         'o.language as organisationLanguage',

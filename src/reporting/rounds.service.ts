@@ -1,4 +1,12 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { addDays, Clock } from '../common/clock.js';
 import { digestReferences } from '../common/digest-references.js';
 import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
@@ -40,7 +48,6 @@ interface DigestRequest {
   id: number;
   status: string;
   tokenNonce: string;
-  replyKey: string;
   organisation: { name: string; language: Language; contacts: string[] };
   milestones: (DigestMilestoneFields & { number: number; optional: boolean; answeredAt: Date | null })[];
 }
@@ -52,7 +59,7 @@ function toDigestRequests(
   comments: Map<number, string>,
 ): DigestRequest[] {
   const requests = new Map<number, DigestRequest>();
-  for (const { requestId, organisationId, status, tokenNonce, replyKey, ...milestone } of rows) {
+  for (const { requestId, organisationId, status, tokenNonce, ...milestone } of rows) {
     let request = requests.get(requestId);
     if (!request) {
       const organisation = organisations.get(organisationId)!;
@@ -60,7 +67,6 @@ function toDigestRequests(
         id: requestId,
         status,
         tokenNonce,
-        replyKey,
         organisation: { name: organisation.name, language: organisation.language, contacts: organisation.contacts },
         milestones: [],
       };
@@ -77,7 +83,7 @@ function toDigestRequests(
  * unique (round, step) row, so a step happens once however many instances race for it.
  */
 @Injectable()
-export class RoundsService implements OnModuleInit {
+export class RoundsService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(RoundsService.name);
 
   constructor(
@@ -89,6 +95,19 @@ export class RoundsService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Requests made before reply keys were derived get the hash of their derived key, so the
+   * reminders they are sent from now on (which carry the derived key) can be answered as well.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const filled = await this.rounds.fillReplyKeyHashes((nonce) => SignedLinks.hash(this.links.replyKey(nonce)));
+      if (filled > 0) this.logger.log(`reply keys derived for ${filled} request(s) made before keys were hashed`);
+    } catch (error) {
+      this.logger.warn(`could not derive the reply keys of older requests: ${(error as Error).message}`);
+    }
+  }
 
   /** A status mail refused for good marks its request bounced; a refused confirmation does not. */
   onModuleInit(): void {
@@ -232,11 +251,7 @@ export class RoundsService implements OnModuleInit {
           organisationId,
           tokenNonce: nonce,
           tokenHash: SignedLinks.hash(this.links.token(nonce)),
-          replyKey: this.links
-            .newNonce()
-            .replace(/[^a-zA-Z0-9]/g, '')
-            .slice(0, 16)
-            .toLowerCase(),
+          replyKeyHash: SignedLinks.hash(this.links.replyKey(nonce)),
           status: organisations.get(organisationId)!.contacts.length > 0 ? 'sent' : 'no_contact',
         };
         return [organisationId, request];
@@ -247,12 +262,11 @@ export class RoundsService implements OnModuleInit {
     const digests: DigestRequest[] = created.map((request) => {
       const rows = byOrganisation.get(request.organisationId)!;
       const organisation = organisations.get(request.organisationId)!;
-      const { tokenNonce, replyKey } = planned.get(request.organisationId)!;
+      const { tokenNonce } = planned.get(request.organisationId)!;
       return {
         id: request.id,
         status: request.status,
         tokenNonce,
-        replyKey,
         organisation: { name: organisation.name, language: organisation.language, contacts: organisation.contacts },
         milestones: [...rows.filter((row) => row.required), ...rows.filter((row) => !row.required)].map((row, index) => ({
           ...row,
@@ -296,7 +310,6 @@ export class RoundsService implements OnModuleInit {
       template,
       language: request.organisation.language,
       recipients: request.organisation.contacts,
-      replyTo: this.replyAddress(request.replyKey),
       requestId: request.id,
       roundId: round.id,
       data: {
@@ -315,15 +328,12 @@ export class RoundsService implements OnModuleInit {
           interventionCode: row.interventionCode,
           lastComment: row.lastComment,
         })),
+        // The answer link and the reply address are derived from the nonce when the mail is
+        // composed, so the outbox never holds either secret.
         answerNonce: request.tokenNonce,
-        replyAddress: this.replyAddress(request.replyKey),
         ...(reminder ? { reminder } : {}),
       },
     };
-  }
-
-  replyAddress(replyKey: string): string {
-    return `reports+${replyKey}@${this.config.get('INBOUND_DOMAIN')}`;
   }
 
   private messageIdDomain(): string {
@@ -537,7 +547,8 @@ export class RoundsService implements OnModuleInit {
         remindersSent: request.remindersSent,
         lastMessageAt: request.lastMessageAt,
         deliveryError: request.deliveryError,
-        replyAddress: this.replyAddress(request.replyKey),
+        // Whether replies by email reach this request; the address itself is a secret.
+        replyAddress: true,
       };
     });
     const count = (state: string) => requests.filter((r) => r.state === state).length;

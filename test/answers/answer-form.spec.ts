@@ -218,6 +218,56 @@ describe('answering through the personal link', () => {
     expect(await snapshot(t.db.url)).toEqual(before);
   });
 
+  it('applies a form instance submitted twice once, and the second POST shows the first result', async () => {
+    const { cookie, csrf } = await openForm(http, kvarken);
+    const updates = () => sql<{ n: number }>(t.db.url, `SELECT count(*)::int AS n FROM "MilestoneUpdate"`).then((rows) => rows[0]!.n);
+    const before = await updates();
+    const form = {
+      csrf,
+      action: 'submit',
+      state_1: 'completed',
+      state_2: 'completed',
+      state_3: 'delayed',
+      state_4: 'at_risk',
+      state_5: 'in_progress',
+    };
+    // A double click: both POSTs at once, then a third resent later.
+    const responses = await Promise.all([1, 2].map(() => http.post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send(form)));
+    const resent = await http.post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send(form);
+    for (const response of [...responses, resent]) {
+      expect(response.status).toBe(303);
+      expect(response.headers.location).toBe(`/r/${kvarken}?saved=submitted`);
+    }
+    // One submission of five answers, not two or three.
+    expect((await updates()) - before).toBe(5);
+  });
+
+  it('refuses text with a NUL or an unpaired surrogate with a 400 naming the field, on the form and the API', async () => {
+    const before = await snapshot(t.db.url);
+    const { cookie, csrf } = await openForm(http, kvarken);
+    const form = await http.post(`/r/${kvarken}`).set('Cookie', cookie).type('form').send({
+      csrf,
+      action: 'submit',
+      state_1: 'completed',
+      comment_1: 'klart\u0000',
+      state_2: 'completed',
+      state_3: 'delayed',
+      state_4: 'at_risk',
+      state_5: 'in_progress',
+    });
+    expect(form.status).toBe(400);
+    expect(form.text).toContain('Milstolpe 1');
+    for (const comment of ['a\u0000b', 'broken \ud800 text']) {
+      const response = await http
+        .post(`/api/answers/${kvarken}`)
+        .set('Content-Type', 'application/json')
+        .send(`{"answers":[{"number":1,"state":"completed","comment":${JSON.stringify(comment)}}]}`)
+        .expect(400);
+      expect(response.body.message.join(' ')).toMatch(/answers\.0\.comment: must not contain (NUL characters|broken characters)/);
+    }
+    expect(await snapshot(t.db.url)).toEqual(before);
+  });
+
   it('accepts a late answer within the grace window, flagged late; after closing the link says so and changes nothing', async () => {
     t.clock.set('2024-12-05T10:00:00Z');
     const result = (

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import { InboundSmtpListener } from '../../src/inbound/inbound-smtp.listener.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { dnsZone } from '../support/dns-zone.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer } from '../support/smtp.js';
 
@@ -25,6 +26,8 @@ function rfc822(options: {
     'MIME-Version': '1.0',
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Transfer-Encoding': '8bit',
+    // As the mail provider in front of the webhook stamps it (INBOUND_TRUSTED_RELAYS below).
+    'Authentication-Results': 'mx.relay.test; spf=pass smtp.mailfrom=example.org; dmarc=pass header.from=example.org',
     ...options.headers,
   };
   return `${Object.entries(headers)
@@ -49,10 +52,15 @@ describe('answers by replying to the email', () => {
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({
-      env: { SMTP_URL: smtp.url, INBOUND_SMTP_PORT: '0', INBOUND_SMTP_HOST: '127.0.0.1' },
+      env: { SMTP_URL: smtp.url, INBOUND_SMTP_PORT: '0', INBOUND_SMTP_HOST: '127.0.0.1', INBOUND_TRUSTED_RELAYS: 'mx.relay.test' },
       now: '2024-11-01T08:00:00Z',
     });
     await t.app.get(PlanImportService).importFile(SMALL);
+    // The listener's sender checks: 127.0.0.1 may send for example.org, which publishes DMARC.
+    t.app.get(InboundSmtpListener).resolver = dnsZone({
+      'TXT example.org': ['v=spf1 ip4:127.0.0.1 -all'],
+      'TXT _dmarc.example.org': ['v=DMARC1; p=reject'],
+    });
     http = t.api;
     await http.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
     const mails = await smtp.waitFor(3);

@@ -81,7 +81,6 @@ describe('opening a round in chunks', () => {
       type Digest = {
         organisation: unknown;
         answerNonce: string;
-        replyAddress: string;
         milestones: { number: number }[];
         reminder?: unknown;
       };
@@ -96,8 +95,9 @@ describe('opening a round in chunks', () => {
       expect(reminder!.data).toMatchObject({
         organisation: digest!.data.organisation,
         answerNonce: digest!.data.answerNonce,
-        replyAddress: digest!.data.replyAddress,
       });
+      // The reply address is derived from the nonce when the mail is composed; the outbox never holds it.
+      expect(digest!.data).not.toHaveProperty('replyAddress');
       expect(reminder!.data.milestones).toEqual(digest!.data.milestones.filter((milestone) => milestone.number !== 2));
       expect(reminder!.data.reminder).toEqual({ step: 'before', daysLeft: 31 }); // the deadline is the end of 1 December in Copenhagen
       const commented = await count(
