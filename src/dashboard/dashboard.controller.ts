@@ -1,3 +1,4 @@
+import { notFound } from '../common/refusal.js';
 import { BadRequestException, Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { IdPipe } from '../common/id.pipe.js';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -152,7 +153,7 @@ export class DashboardController {
 
   @Get('export/overdue.:format')
   async exportOverdue(@Param('format') format: string, @Query() query: Record<string, string>, @Res() res: Response) {
-    if (format !== 'csv' && format !== 'xlsx') throw new HttpException('Export as .csv or .xlsx', 404);
+    if (format !== 'csv' && format !== 'xlsx') throw notFound('problem.no_page', {}, 'Export as .csv or .xlsx');
     const planId = await this.plans.resolvePlanId();
     const filters = filterSchema.parse(query);
     const list = await this.attainment.overdue(
@@ -200,14 +201,22 @@ export class DashboardController {
   async createRound(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     try {
       const round = await this.rounds.create({
-        year: Number(body.year),
+        // An empty field is no year (Number('') would be 0): the service refuses it by name.
+        year: /^\s*\d+\s*$/.test(body.year ?? '') ? Number(body.year) : NaN,
         deadline: body.deadline ?? '',
         opensAt: body.opensAt || undefined,
       });
       res.redirect(303, `/rounds/${round.id}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-      this.page(req, res, 'rounds', 'rounds', { rounds: await this.rounds.list(), error: messageOf(error), form: body }, error.getStatus());
+      this.page(
+        req,
+        res,
+        'rounds',
+        'rounds',
+        { rounds: await this.rounds.list(), error: this.problemText(req, error), form: body },
+        error.getStatus(),
+      );
     }
   }
 
@@ -297,7 +306,7 @@ export class DashboardController {
   ) {
     const planId = await this.plans.resolvePlanId();
     const organisation = await this.data.organisation(id, planId);
-    if (!organisation) throw new HttpException(`There is no organisation ${id}.`, 404);
+    if (!organisation) throw notFound('problem.no_organisation', { id }, `There is no organisation ${id}.`);
     const canEdit = atLeast(req.principal!.role, 'admin');
     this.page(req, res, 'organisation', 'organisations', { organisation, canEdit, saved: saved !== undefined, error }, status);
   }
@@ -342,7 +351,7 @@ export class DashboardController {
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
   ) {
-    if (decision !== 'accept' && decision !== 'reject') throw new HttpException('Decide accept or reject', 404);
+    if (decision !== 'accept' && decision !== 'reject') throw notFound('problem.no_page', {}, 'Decide accept or reject');
     await this.inbound.review(id, decision, req.principal!.name);
     res.redirect(303, '/review');
   }
@@ -376,7 +385,14 @@ export class DashboardController {
       res.redirect(303, `/reports?requested=${report.id}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-      this.page(req, res, 'reports', 'reports', { ...(await this.reportsPage()), error: messageOf(error), form: body }, error.getStatus());
+      this.page(
+        req,
+        res,
+        'reports',
+        'reports',
+        { ...(await this.reportsPage()), error: this.problemText(req, error), form: body },
+        error.getStatus(),
+      );
     }
   }
 
@@ -420,6 +436,12 @@ export class DashboardController {
     };
   }
 
+  /** A refusal in the user's language, naming the field and the rule. */
+  private problemText(req: AuthenticatedRequest, error: HttpException): string {
+    const { message, detail } = this.pages.problem(req.principal!.language, error);
+    return detail ? `${message} ${detail}` : message;
+  }
+
   private page(req: AuthenticatedRequest, res: Response, page: string, section: string, data: Record<string, unknown>, status = 200) {
     const user = req.principal as Principal;
     this.send(res, status, page, user.language, page, {
@@ -445,10 +467,4 @@ export class DashboardController {
       .type('html')
       .send(this.pages.render(`dashboard/${page}`, language, title, data));
   }
-}
-
-function messageOf(error: HttpException): string {
-  const response = error.getResponse();
-  const message = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
-  return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
 }

@@ -1,3 +1,4 @@
+import type { ReportLinks } from './templates/mail-data.js';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { Clock } from '../common/clock.js';
@@ -151,8 +152,17 @@ export class MailDeliveryService implements OnModuleInit {
     for (const listener of this.undeliverableListeners) await listener({ ...message, reason });
   }
 
+  /** The links a message carries, signed only now: the outbox keeps what they are made from, never the links. */
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
-    const { answerNonce, ...rest } = data;
+    const { answerNonce, reportLinks, ...rest } = data;
+    if (isReportLinks(reportLinks)) {
+      const expiresAt = new Date(reportLinks.expiresAt);
+      return {
+        ...rest,
+        validUntil: reportLinks.expiresAt,
+        links: reportLinks.formats.map((format) => ({ format, url: this.links.reportUrl(reportLinks.reportId, format, expiresAt) })),
+      };
+    }
     return typeof answerNonce === 'string' ? { ...rest, answerUrl: this.links.answerUrl(answerNonce) } : rest;
   }
 }
@@ -172,4 +182,17 @@ export function describeSmtpError(error: SmtpError): string {
   if (error.code === 'ETIMEDOUT') return `timed out: the SMTP server did not answer (${error.message})`;
   if (error.responseCode) return `SMTP ${error.responseCode}: ${(error.response ?? error.message).slice(0, 300)}`;
   return `${error.code ?? 'error'}: ${error.message.slice(0, 300)}`;
+}
+
+function isReportLinks(value: unknown): value is ReportLinks {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'reportId' in value &&
+    typeof value.reportId === 'number' &&
+    'formats' in value &&
+    Array.isArray(value.formats) &&
+    'expiresAt' in value &&
+    typeof value.expiresAt === 'string'
+  );
 }

@@ -1,3 +1,4 @@
+import { notFound } from '../common/refusal.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { localDate } from '../common/dates.js';
@@ -142,7 +143,7 @@ export class AttainmentService {
   async goal(planId: number, number: number, asOf?: string) {
     const reference = this.reference(asOf);
     const goal = await this.attainment.findGoalOutline(planId, number);
-    if (!goal) throw new NotFoundException(`The plan has no goal ${number}.`);
+    if (!goal) throw notFound('problem.no_goal', { number }, `The plan has no goal ${number}.`);
     const tallies = new Tallies(await this.attainment.tallies(planId, reference.year, goal.id));
     return {
       asOf: reference.asOf,
@@ -205,7 +206,7 @@ export class AttainmentService {
 
   async history(milestoneId: number) {
     const milestone = await this.attainment.findMilestone(milestoneId);
-    if (!milestone) throw new NotFoundException(`There is no milestone with id ${milestoneId}.`);
+    if (!milestone) throw notFound('problem.no_milestone', { id: milestoneId }, `There is no milestone with id ${milestoneId}.`);
     const updates = await this.attainment.findUpdates(milestoneId);
     return {
       milestone: {

@@ -88,6 +88,15 @@ export interface ReportReadyData {
   year: number;
   preliminary: boolean;
   links: { format: 'html' | 'pdf' | 'docx' | 'xlsx'; url: string }[];
+  /** Until when the signed links work (ISO instant). */
+  validUntil?: string;
+}
+
+/** What a report-ready outbox row keeps instead of its links: they are signed when the mail is rendered. */
+export interface ReportLinks {
+  reportId: number;
+  formats: ReportReadyData['links'][number]['format'][];
+  expiresAt: string;
 }
 
 export type MailData = {
