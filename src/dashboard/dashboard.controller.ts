@@ -1,6 +1,7 @@
-import { notFound } from '../common/refusal.js';
+import { badRequest, notFound } from '../common/refusal.js';
 import { BadRequestException, Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { IdPipe } from '../common/id.pipe.js';
+import { IdPipe, MAX_ID } from '../common/id.pipe.js';
+import { addDays } from '../common/clock.js';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -231,6 +232,17 @@ export class DashboardController {
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
   ) {
+    await this.roundPage(id, query, req, res);
+  }
+
+  /** The round page; after a refused action, with its message and the status. */
+  private async roundPage(
+    id: number,
+    query: Record<string, string>,
+    req: AuthenticatedRequest,
+    res: Response,
+    refused?: { error: string; form: Record<string, string>; status: number },
+  ) {
     const { show, q, page, per } = roundPageQuery.parse(query);
     const round = await this.rounds.detail(id);
     const missing = round.requests.filter((r) => !['answered', 'no_contact'].includes(r.state));
@@ -264,22 +276,94 @@ export class DashboardController {
       next: current < pages ? link({ page: current + 1 }) : null,
     };
     const reminded = query.reminded === undefined ? undefined : Number(query.reminded);
-    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded });
+    // Who was left out of a reminder for having had one within the quiet period (ids in the redirect).
+    const skippedIds = new Set((query.skipped ?? '').split(',').map(Number));
+    const skipped = round.requests.filter((r) => skippedIds.has(r.organisation.id));
+    const events = await this.rounds.events(id);
+    const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
+    this.page(
+      req,
+      res,
+      'round',
+      'rounds',
+      {
+        round,
+        requests,
+        filters,
+        q,
+        show,
+        paging,
+        missing,
+        reminded,
+        skipped,
+        skippedOne: skipped.length === 1 ? skipped[0] : null,
+        quietHours: this.config.get('REMINDER_QUIET_HOURS'),
+        events,
+        canReopen: reopenUntil !== null && reopenUntil >= this.clock.now(),
+        reopenUntil,
+        error: refused?.error,
+        form: refused?.form ?? {},
+      },
+      refused?.status,
+    );
   }
 
+  /**
+   * A reminder now, to one organisation or to all missing. Those reminded within the quiet period
+   * are left out unless the form says confirm=yes; the page lists them with a button that does.
+   */
   @Post('rounds/:id/remind')
   @RequireRole('secretariat')
   async remind(@Param('id', IdPipe) id: number, @Body() body: Record<string, string>, @Res() res: Response) {
     const organisation = body.organisation ? Number(body.organisation) : undefined;
-    const { reminded } = await this.rounds.remindNow(id, organisation);
-    res.redirect(303, `/rounds/${id}?reminded=${reminded}`);
+    if (organisation !== undefined && !(Number.isSafeInteger(organisation) && organisation > 0))
+      throw badRequest('organisation', 'problem.id', { max: MAX_ID }, 'organisation: must be an organisation id.');
+    const { reminded, skipped } = await this.rounds.remindNow(id, organisation, { confirm: body.confirm === 'yes' });
+    const left = skipped.length > 0 ? `&skipped=${skipped.map((s) => s.organisation.id).join(',')}` : '';
+    res.redirect(303, `/rounds/${id}?reminded=${reminded}${left}`);
+  }
+
+  /** Closing asks first: this page shows who has not answered yet, and the form that closes. */
+  @Get('rounds/:id/close')
+  @RequireRole('secretariat')
+  async confirmClose(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const round = await this.rounds.detail(id);
+    if (round.state === 'closed') return res.redirect(303, `/rounds/${id}`);
+    const missing = round.requests.filter((r) => r.state !== 'answered');
+    const early = this.clock.now() < round.graceUntil;
+    this.page(req, res, 'round_close', 'rounds', { round, missing, early });
   }
 
   @Post('rounds/:id/close')
   @RequireRole('secretariat')
-  async close(@Param('id', IdPipe) id: number, @Res() res: Response) {
-    await this.rounds.close(id);
+  async close(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    // Without the confirmation page's answer nothing is closed: the browser is shown that page.
+    if (body.confirm !== 'yes') return res.redirect(303, `/rounds/${id}/close`);
+    await this.rounds.close(id, req.principal!.name, (body.reason ?? '').slice(0, 500));
     res.redirect(303, `/rounds/${id}`);
+  }
+
+  /** Reopens a closed round (within ROUND_REOPEN_DAYS) with a new deadline and a reason. */
+  @Post('rounds/:id/reopen')
+  @RequireRole('secretariat')
+  async reopen(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    try {
+      await this.rounds.reopen(id, { deadline: body.deadline ?? '', reason: body.reason ?? '' }, req.principal!.name);
+      res.redirect(303, `/rounds/${id}`);
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      await this.roundPage(id, {}, req, res, { error: this.problemText(req, error), form: body, status: error.getStatus() });
+    }
   }
 
   @Get('milestones/:id')
