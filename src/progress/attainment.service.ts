@@ -1,3 +1,4 @@
+import { yearsLate } from './attainment.formulas.js';
 import { notFound } from '../common/refusal.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
@@ -208,7 +209,10 @@ export class AttainmentService {
     const milestone = await this.attainment.findMilestone(milestoneId);
     if (!milestone) throw notFound('problem.no_milestone', { id: milestoneId }, `There is no milestone with id ${milestoneId}.`);
     const updates = await this.attainment.findUpdates(milestoneId);
+    const reference = this.reference();
     return {
+      /** Whether it is overdue today, by the rule every figure uses. */
+      overdue: { asOf: reference.asOf, yearsLate: yearsLate(milestone, reference.year) },
       milestone: {
         id: milestone.id,
         key: milestone.key,
@@ -216,6 +220,8 @@ export class AttainmentService {
         text: milestone.text,
         state: milestone.state,
         progress: milestone.progress,
+        dueFrom: milestone.dueFrom,
+        dueTo: milestone.dueTo,
         owner: milestone.contribution.organisation,
         goal: milestone.contribution.goal.number,
         intervention: milestone.contribution.intervention?.code ?? null,
