@@ -19,6 +19,8 @@ import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { InboundRepository } from '../inbound/inbound.repository.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
+import { isReportLinks, type MailTemplateName } from '../mail/templates/mail-data.js';
+import { MailRenderer } from '../mail/templates/mail-renderer.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
@@ -39,6 +41,16 @@ const roundPageQuery = z.object({
   q: z.string().trim().max(200).catch('').default(''),
   page: z.coerce.number().int().min(1).catch(1).default(1),
   per: z.coerce.number().int().min(1).max(1000).catch(ROUND_PAGE_SIZE).default(ROUND_PAGE_SIZE),
+});
+
+const MAIL_PAGE_SIZE = 100;
+/** The kinds of mail Sent mail can be narrowed to (the outbox's templates). */
+const MAIL_KINDS = ['status-request', 'reminder', 'answer-confirmation', 'escalation', 'pending-summary', 'report-ready'] as const;
+const mailQuery = z.object({
+  round: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
+  organisation: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
+  kind: z.enum(MAIL_KINDS).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
 
 const filterSchema = z.object({
@@ -67,6 +79,7 @@ export class DashboardController {
     private readonly attainment: AttainmentService,
     private readonly rounds: RoundsService,
     private readonly outbox: OutboxRepository,
+    private readonly mailRenderer: MailRenderer,
     private readonly inbound: InboundService,
     private readonly inboundMessages: InboundRepository,
     private readonly data: DashboardRepository,
@@ -193,8 +206,14 @@ export class DashboardController {
 
   @Get('rounds')
   async roundList(@Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const rounds = await this.rounds.list();
-    this.page(req, res, 'rounds', 'rounds', { rounds });
+    this.page(req, res, 'rounds', 'rounds', await this.roundsPage());
+  }
+
+  /** The rounds, and the organisations whose contacts are still placeholders (a round would mail those). */
+  private async roundsPage() {
+    const planId = await this.plans.resolvePlanId();
+    const [rounds, placeholders] = await Promise.all([this.rounds.list(planId), this.data.placeholderContacts(planId)]);
+    return { rounds, placeholders };
   }
 
   @Post('rounds')
@@ -215,7 +234,7 @@ export class DashboardController {
         res,
         'rounds',
         'rounds',
-        { rounds: await this.rounds.list(), error: this.problemText(req, error), form: body },
+        { ...(await this.roundsPage()), error: this.problemText(req, error), form: body },
         error.getStatus(),
       );
     }
@@ -440,10 +459,63 @@ export class DashboardController {
     res.redirect(303, '/review');
   }
 
+  /** Sent mail, newest first: filtered by round, organisation and kind, paged. */
   @Get('mail')
-  async mail(@Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const [total, items] = await this.outbox.list({}, { skip: 0, take: 200 });
-    this.page(req, res, 'mail', 'mail', { total, items });
+  async mail(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const { round, organisation, kind, page } = mailQuery.parse(query);
+    const [total, items] = await this.outbox.list(
+      { roundId: round, organisationId: organisation, template: kind },
+      { skip: (page - 1) * MAIL_PAGE_SIZE, take: MAIL_PAGE_SIZE },
+    );
+    const planId = await this.plans.resolvePlanId();
+    const [rounds, choices] = await Promise.all([this.rounds.list(planId), this.data.filterChoices(planId)]);
+    const link = (target: number) => {
+      const params = new URLSearchParams();
+      if (round) params.set('round', String(round));
+      if (organisation) params.set('organisation', String(organisation));
+      if (kind) params.set('kind', kind);
+      if (target > 1) params.set('page', String(target));
+      const search = params.toString();
+      return `/mail${search ? `?${search}` : ''}`;
+    };
+    const pages = Math.max(1, Math.ceil(total / MAIL_PAGE_SIZE));
+    this.page(req, res, 'mail', 'mail', {
+      total,
+      items: items.map((item) => ({ ...item, kindKey: textKey(item.template) })),
+      filters: { round, organisation, kind },
+      rounds,
+      organisations: choices.organisations,
+      kinds: MAIL_KINDS.map((value) => ({ value, key: textKey(value) })),
+      paging: {
+        from: total === 0 ? 0 : (page - 1) * MAIL_PAGE_SIZE + 1,
+        to: (page - 1) * MAIL_PAGE_SIZE + items.length,
+        total,
+        previous: page > 1 ? link(page - 1) : null,
+        next: page < pages ? link(page + 1) : null,
+      },
+    });
+  }
+
+  /**
+   * One message as it was rendered: its subject and text. Answer links show without their token and
+   * report links unsigned, so reading a message here grants nothing the reader did not have.
+   */
+  @Get('mail/:id')
+  async mailMessage(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const [[, [message]], row] = await Promise.all([this.outbox.list({ id }, { skip: 0, take: 1 }), this.outbox.findData(id)]);
+    if (!message || !row) throw notFound('problem.no_message', { id }, `There is no message ${id}.`);
+    const { answerNonce, reportLinks, ...data } = row.data as Record<string, unknown>;
+    const base = this.config.get('PUBLIC_URL');
+    if (typeof answerNonce === 'string') data.answerUrl = `${base}/r/…`;
+    if (isReportLinks(reportLinks))
+      data.links = reportLinks.formats.map((format) => ({ format, url: `${base}/api/annual-reports/${reportLinks.reportId}/${format}` }));
+    const rendered = this.mailRenderer.render(row.template as MailTemplateName, row.language, data as never);
+    this.page(req, res, 'mail_message', 'mail', {
+      message,
+      kindKey: textKey(message.template),
+      subject: rendered.subject,
+      text: rendered.text,
+    });
   }
 
   // ─── annual reports ───
@@ -552,3 +624,6 @@ export class DashboardController {
       .send(this.pages.render(`dashboard/${page}`, language, title, data));
   }
 }
+
+/** A template's name as a text key ("status-request" → "status_request"): keys have no hyphens. */
+const textKey = (template: string) => template.replace(/-/g, '_');

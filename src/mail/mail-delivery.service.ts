@@ -1,4 +1,4 @@
-import type { ReportLinks } from './templates/mail-data.js';
+import { isReportLinks } from './templates/mail-data.js';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { Clock } from '../common/clock.js';
@@ -182,17 +182,4 @@ export function describeSmtpError(error: SmtpError): string {
   if (error.code === 'ETIMEDOUT') return `timed out: the SMTP server did not answer (${error.message})`;
   if (error.responseCode) return `SMTP ${error.responseCode}: ${(error.response ?? error.message).slice(0, 300)}`;
   return `${error.code ?? 'error'}: ${error.message.slice(0, 300)}`;
-}
-
-function isReportLinks(value: unknown): value is ReportLinks {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'reportId' in value &&
-    typeof value.reportId === 'number' &&
-    'formats' in value &&
-    Array.isArray(value.formats) &&
-    'expiresAt' in value &&
-    typeof value.expiresAt === 'string'
-  );
 }

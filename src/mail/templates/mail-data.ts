@@ -131,3 +131,16 @@ export interface RenderedMail {
   html: string;
   text: string;
 }
+
+export function isReportLinks(value: unknown): value is ReportLinks {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'reportId' in value &&
+    typeof value.reportId === 'number' &&
+    'formats' in value &&
+    Array.isArray(value.formats) &&
+    'expiresAt' in value &&
+    typeof value.expiresAt === 'string'
+  );
+}
