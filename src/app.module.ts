@@ -15,6 +15,7 @@ import { ProgressModule } from './progress/progress.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
+import { WebModule } from './web/web.module.js';
 
 /** The service: infrastructure first, then the capabilities, then the doors. */
 @Module({
@@ -25,6 +26,7 @@ import { SchedulerModule } from './scheduler/scheduler.module.js';
     CommonModule,
     DatabaseModule,
     AuthModule,
+    WebModule,
     QueueModule,
     ProgressModule,
     PlanModule,

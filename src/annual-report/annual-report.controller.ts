@@ -16,7 +16,7 @@ import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ApiBodyFrom, ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { REPORT_FORMATS, REPORT_LANGUAGES } from './annual-report.content.js';
-import { AnnualReportService, CONTENT_TYPES } from './annual-report.service.js';
+import { AnnualReportService, CONTENT_TYPES, REPORT_HTML_POLICY } from './annual-report.service.js';
 
 export const requestReport = z.strictObject({
   plan: z.number().int().positive('must be a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),
@@ -96,10 +96,7 @@ export class AnnualReportController {
     if (kind === 'html') {
       // The page is served from the API's own origin: it may style itself and show its inline
       // charts, and nothing else (no script, no fetch, no form), whatever a comment contains.
-      res.setHeader(
-        'Content-Security-Policy',
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      );
+      res.setHeader('Content-Security-Policy', REPORT_HTML_POLICY);
     }
     return new StreamableFile(Buffer.from(content), {
       type: CONTENT_TYPES[kind],

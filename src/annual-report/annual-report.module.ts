@@ -7,11 +7,12 @@ import { AnnualReportController } from './annual-report.controller.js';
 import { AnnualReportRepository } from './annual-report.repository.js';
 import { AnnualReportService } from './annual-report.service.js';
 import { AnnualReportRenderer } from './render/annual-report.renderer.js';
+import { ReportFilesController } from './report-files.controller.js';
 
 /** The annual status report: content model, renderers (HTML, PDF, DOCX, XLSX), storage, job and API. */
 @Module({
   imports: [PlanModule, ProgressModule, MailModule, I18nModule],
-  controllers: [AnnualReportController],
+  controllers: [AnnualReportController, ReportFilesController],
   providers: [AnnualReportRepository, AnnualReportRenderer, AnnualReportService],
   exports: [AnnualReportService],
 })

@@ -167,11 +167,16 @@ export class AnnualReportRepository {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Rounds that ended: closed when their grace window was over. A round closed early by hand is
+   * not taken for one that ended (it may be reopened); the year's report still comes in January.
+   */
   closedRounds(): Promise<{ planId: number; year: number }[]> {
     return this.database.db
       .selectFrom('ReportingRound')
       .select(['planId', 'year'])
       .where('state', '=', 'closed')
+      .whereRef('closedAt', '>=', 'graceUntil')
       .orderBy('planId')
       .orderBy('year')
       .execute();

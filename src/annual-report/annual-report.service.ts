@@ -1,13 +1,14 @@
+import { notFound } from '../common/refusal.js';
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { performance } from 'node:perf_hooks';
-import { Clock } from '../common/clock.js';
+import { addDays, Clock } from '../common/clock.js';
 import { localDate, startOfDay } from '../common/dates.js';
 import { AppConfig } from '../config/config.module.js';
 import type { AnnualReportTrigger } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
 import { OutboxRepository, type NewOutboxMessage } from '../mail/outbox.repository.js';
-import type { ReportReadyData } from '../mail/templates/mail-data.js';
+import type { ReportLinks, ReportReadyData } from '../mail/templates/mail-data.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
 import { CriteriaService } from '../progress/criteria.service.js';
@@ -31,6 +32,13 @@ export interface RequestReport {
   year: number;
   language?: ReportLanguage;
 }
+
+/**
+ * The HTML report is served from the service's own origin: it may style itself and show its inline
+ * charts, and nothing else (no script, no fetch, no form), whatever a comment contains.
+ */
+export const REPORT_HTML_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const CONTENT_TYPES: Record<ReportFormat, string> = {
   html: 'text/html; charset=utf-8',
@@ -95,7 +103,7 @@ export class AnnualReportService implements OnModuleInit {
 
   async get(id: number) {
     const report = await this.reports.findReport(id);
-    if (!report) throw new NotFoundException(`There is no annual report with id ${id}.`);
+    if (!report) throw notFound('problem.no_report', { id }, `There is no annual report with id ${id}.`);
     return this.present(report);
   }
 
@@ -106,7 +114,7 @@ export class AnnualReportService implements OnModuleInit {
    */
   async snapshotJson(id: number): Promise<string> {
     const found = await this.reports.findSnapshotText(id);
-    if (!found) throw new NotFoundException(`There is no annual report with id ${id}.`);
+    if (!found) throw notFound('problem.no_report', { id }, `There is no annual report with id ${id}.`);
     if (found.snapshot === null)
       throw new ConflictException(`Annual report ${id} is ${found.status}; its content exists once its snapshot is taken.`);
     return found.snapshot;
@@ -114,7 +122,7 @@ export class AnnualReportService implements OnModuleInit {
 
   async file(id: number, format: ReportFormat): Promise<{ content: Uint8Array; filename: string }> {
     const report = await this.reports.findReport(id);
-    if (!report) throw new NotFoundException(`There is no annual report with id ${id}.`);
+    if (!report) throw notFound('problem.no_report', { id }, `There is no annual report with id ${id}.`);
     if (report.status !== 'ready')
       throw new ConflictException(
         `Annual report ${id} is ${report.status}${report.error ? `: ${report.error}` : ''}; its files exist once it is ready.`,
@@ -264,14 +272,19 @@ export class AnnualReportService implements OnModuleInit {
     );
   }
 
+  /**
+   * The "report ready" mail. Its links are signed and expire after REPORT_LINK_DAYS, so they open
+   * where the mail is read, signed in or not; the row keeps what they are made from, and the
+   * delivery signs them (MailDeliveryService).
+   */
   private readyMail(reportId: number, content: AnnualReportContent): NewOutboxMessage {
-    const base = `${this.config.get('PUBLIC_URL')}/api/annual-reports/${reportId}`;
+    const expiresAt = addDays(this.clock.now(), this.config.get('REPORT_LINK_DAYS'));
     const data = {
       plan: { title: content.plan.title },
       year: content.year,
       preliminary: content.preliminary,
-      links: REPORT_FORMATS.map((format) => ({ format, url: `${base}/${format}` })),
-    } satisfies ReportReadyData;
+      reportLinks: { reportId, formats: [...REPORT_FORMATS], expiresAt: expiresAt.toISOString() } satisfies ReportLinks,
+    } satisfies Omit<ReportReadyData, 'links'> & { reportLinks: ReportLinks };
     return {
       dedupeKey: `annual-report:${reportId}:ready`,
       template: 'report-ready',

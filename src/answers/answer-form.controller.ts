@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -7,6 +7,7 @@ import { readCookie, secureCookie } from '../common/cookies.js';
 import { AppConfig } from '../config/config.module.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { YearApproved } from '../progress/records.repository.js';
+import { browserLanguage, EVERY_LANGUAGE } from '../web/page-language.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import type { RequestForAnswering } from './answers.repository.js';
 import {
@@ -117,11 +118,11 @@ export class AnswerFormController {
     try {
       return await this.answers.requestForToken(token, req.ip ?? 'unknown');
     } catch (error) {
-      const language = req.acceptsLanguages('da', 'sv', 'nb', 'no', 'fi', 'en') || 'en';
-      const lang = language === 'no' ? 'nb' : language;
-      if (error instanceof TooManyAttempts) this.message(res, 429, lang, 'page.too_many', 'page.too_many_text', 'bad');
-      else if (error instanceof UnknownLink) this.message(res, 404, lang, 'page.invalid_link', 'page.invalid_link_text', 'warn');
-      else if (error instanceof HttpException) throw error;
+      // Nobody is known by a wrong link: the browser's language, or every language, English first.
+      const known = browserLanguage(req);
+      const languages = known ? [known] : EVERY_LANGUAGE;
+      if (error instanceof TooManyAttempts) this.message(res, 429, languages, 'page.too_many', 'page.too_many_text', 'bad');
+      else if (error instanceof UnknownLink) this.message(res, 404, languages, 'page.invalid_link', 'page.invalid_link_text', 'warn');
       else throw error;
       return null;
     }
@@ -138,12 +139,17 @@ export class AnswerFormController {
       : `${problem.field}: ${problem.message}`;
   }
 
-  private message(res: Response, status: number, language: string, heading: string, text: string, tone: string) {
-    const title = this.pages.t(language, heading);
+  private message(res: Response, status: number, languages: readonly string[], heading: string, text: string, tone: string) {
+    const sections = languages.map((language) => ({
+      language,
+      heading: this.pages.t(language, heading),
+      message: this.pages.t(language, text),
+      tone,
+    }));
     res
       .status(status)
       .type('html')
-      .send(this.pages.render('message', language, title, { heading: title, message: this.pages.t(language, text), tone }));
+      .send(this.pages.render('problem', languages[0]!, sections[0]!.heading, { sections }));
   }
 
   private page(

@@ -11,3 +11,4 @@ export class Clock {
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const addDays = (date: Date, days: number) => new Date(date.getTime() + days * DAY_MS);
+export const addHours = (date: Date, hours: number) => new Date(date.getTime() + hours * 3_600_000);

@@ -1,5 +1,6 @@
-import { BadRequestException, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
+import { badRequest } from './refusal.js';
 
 /** The largest id a column holds (PostgreSQL int4). */
 export const MAX_ID = 2_147_483_647;
@@ -17,6 +18,7 @@ export class IdPipe implements PipeTransform<string, number> {
   transform(value: string, metadata: ArgumentMetadata): number {
     const id = /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
     if (Number.isSafeInteger(id) && id <= MAX_ID) return id;
-    throw new BadRequestException(`${metadata.data ?? 'id'}: must be a whole number from 1 to ${MAX_ID.toLocaleString('en')}.`);
+    const field = metadata.data ?? 'id';
+    throw badRequest(field, 'problem.id', { max: MAX_ID }, `${field}: must be a whole number from 1 to ${MAX_ID.toLocaleString('en')}.`);
   }
 }

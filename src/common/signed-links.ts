@@ -55,6 +55,26 @@ export class SignedLinks {
     return createHash('sha256').update(token).digest('hex');
   }
 
+  /**
+   * A link to an annual report's file that works without signing in until `expiresAt`: the mail
+   * is read where nobody is signed in. The signature is HMAC(APP_SECRET, "report:<id>:<format>:<expires>").
+   */
+  reportUrl(reportId: number, format: string, expiresAt: Date): string {
+    const expires = Math.floor(expiresAt.getTime() / 1000);
+    return `${this.config.get('PUBLIC_URL')}/reports/${reportId}/${format}?expires=${expires}&signature=${this.reportSignature(reportId, format, expires)}`;
+  }
+
+  /** Whether a report link's signature is ours; its expiry is the caller's to compare with the clock. */
+  reportSignatureMatches(reportId: number, format: string, expires: number, signature: string): boolean {
+    const expected = Buffer.from(this.reportSignature(reportId, format, expires));
+    const given = Buffer.from(signature);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private reportSignature(reportId: number, format: string, expires: number): string {
+    return createHmac('sha256', this.config.get('APP_SECRET')).update(`report:${reportId}:${format}:${expires}`).digest('base64url');
+  }
+
   /** Constant-time comparison of a presented token with the one derived from a request's nonce. */
   matches(presented: string, nonce: string): boolean {
     const expected = Buffer.from(this.token(nonce));

@@ -101,6 +101,17 @@ export const configurationSchema = z
     ESCALATION_DAYS: z.coerce.number().int().min(0).default(10),
     /** Days after the deadline during which late answers are accepted; the round closes then. */
     GRACE_DAYS: z.coerce.number().int().min(0).default(14),
+    /** How long after closing the secretariat can still reopen (or extend) a round. */
+    ROUND_REOPEN_DAYS: z.coerce.number().int().min(0).max(366).default(30),
+    /** A reminder to an organisation within this many hours of the last one needs the secretariat's confirmation. */
+    REMINDER_QUIET_HOURS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 30)
+      .default(24),
+    /** How long the signed links in the "annual report ready" mail work. */
+    REPORT_LINK_DAYS: z.coerce.number().int().min(1).max(366).default(30),
     /** The yearly round: it opens on this day (MM-DD) for the current year with the deadline on DEADLINE_DAY. */
     ROUND_OPENS_ON: z
       .string()

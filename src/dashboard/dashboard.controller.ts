@@ -1,5 +1,7 @@
+import { badRequest, notFound } from '../common/refusal.js';
 import { BadRequestException, Body, Controller, Get, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { IdPipe } from '../common/id.pipe.js';
+import { IdPipe, MAX_ID } from '../common/id.pipe.js';
+import { addDays } from '../common/clock.js';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -17,6 +19,8 @@ import { AppConfig } from '../config/config.module.js';
 import { InboundService } from '../inbound/inbound.service.js';
 import { InboundRepository } from '../inbound/inbound.repository.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
+import { isReportLinks, type MailTemplateName } from '../mail/templates/mail-data.js';
+import { MailRenderer } from '../mail/templates/mail-renderer.js';
 import { MILESTONE_STATES } from '../common/milestone-states.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
@@ -41,6 +45,16 @@ const roundPageQuery = z.object({
   q: z.string().trim().max(200).catch('').default(''),
   page: z.coerce.number().int().min(1).catch(1).default(1),
   per: z.coerce.number().int().min(1).max(1000).catch(ROUND_PAGE_SIZE).default(ROUND_PAGE_SIZE),
+});
+
+const MAIL_PAGE_SIZE = 100;
+/** The kinds of mail Sent mail can be narrowed to (the outbox's templates). */
+const MAIL_KINDS = ['status-request', 'reminder', 'answer-confirmation', 'escalation', 'pending-summary', 'report-ready'] as const;
+const mailQuery = z.object({
+  round: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
+  organisation: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
+  kind: z.enum(MAIL_KINDS).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
 
 const filterSchema = z.object({
@@ -70,6 +84,7 @@ export class DashboardController {
     private readonly criteria: CriteriaService,
     private readonly rounds: RoundsService,
     private readonly outbox: OutboxRepository,
+    private readonly mailRenderer: MailRenderer,
     private readonly inbound: InboundService,
     private readonly inboundMessages: InboundRepository,
     private readonly data: DashboardRepository,
@@ -176,7 +191,7 @@ export class DashboardController {
 
   @Get('export/overdue.:format')
   async exportOverdue(@Param('format') format: string, @Query() query: Record<string, string>, @Res() res: Response) {
-    if (format !== 'csv' && format !== 'xlsx') throw new HttpException('Export as .csv or .xlsx', 404);
+    if (format !== 'csv' && format !== 'xlsx') throw notFound('problem.no_page', {}, 'Export as .csv or .xlsx');
     const planId = await this.plans.resolvePlanId();
     const filters = filterSchema.parse(query);
     const list = await this.attainment.overdue(
@@ -215,8 +230,14 @@ export class DashboardController {
 
   @Get('rounds')
   async roundList(@Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const rounds = await this.rounds.list();
-    this.page(req, res, 'rounds', 'rounds', { rounds });
+    this.page(req, res, 'rounds', 'rounds', await this.roundsPage());
+  }
+
+  /** The rounds, and the organisations whose contacts are still placeholders (a round would mail those). */
+  private async roundsPage() {
+    const planId = await this.plans.resolvePlanId();
+    const [rounds, placeholders] = await Promise.all([this.rounds.list(planId), this.data.placeholderContacts(planId)]);
+    return { rounds, placeholders };
   }
 
   @Post('rounds')
@@ -224,14 +245,22 @@ export class DashboardController {
   async createRound(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     try {
       const round = await this.rounds.create({
-        year: Number(body.year),
+        // An empty field is no year (Number('') would be 0): the service refuses it by name.
+        year: /^\s*\d+\s*$/.test(body.year ?? '') ? Number(body.year) : NaN,
         deadline: body.deadline ?? '',
         opensAt: body.opensAt || undefined,
       });
       res.redirect(303, `/rounds/${round.id}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-      this.page(req, res, 'rounds', 'rounds', { rounds: await this.rounds.list(), error: messageOf(error), form: body }, error.getStatus());
+      this.page(
+        req,
+        res,
+        'rounds',
+        'rounds',
+        { ...(await this.roundsPage()), error: this.problemText(req, error), form: body },
+        error.getStatus(),
+      );
     }
   }
 
@@ -245,6 +274,17 @@ export class DashboardController {
     @Query() query: Record<string, string>,
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
+  ) {
+    await this.roundPage(id, query, req, res);
+  }
+
+  /** The round page; after a refused action, with its message and the status. */
+  private async roundPage(
+    id: number,
+    query: Record<string, string>,
+    req: AuthenticatedRequest,
+    res: Response,
+    refused?: { error: string; form: Record<string, string>; status: number },
   ) {
     const { show, q, page, per } = roundPageQuery.parse(query);
     const round = await this.rounds.detail(id);
@@ -279,23 +319,95 @@ export class DashboardController {
       next: current < pages ? link({ page: current + 1 }) : null,
     };
     const reminded = query.reminded === undefined ? undefined : Number(query.reminded);
-    const withoutReason = await this.data.answersWithoutReason(id);
-    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded, withoutReason });
+    // Who was left out of a reminder for having had one within the quiet period (ids in the redirect).
+    const skippedIds = new Set((query.skipped ?? '').split(',').map(Number));
+    const skipped = round.requests.filter((r) => skippedIds.has(r.organisation.id));
+    const [events, withoutReason] = await Promise.all([this.rounds.events(id), this.data.answersWithoutReason(id)]);
+    const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
+    this.page(
+      req,
+      res,
+      'round',
+      'rounds',
+      {
+        round,
+        requests,
+        filters,
+        q,
+        show,
+        paging,
+        missing,
+        reminded,
+        withoutReason,
+        skipped,
+        skippedOne: skipped.length === 1 ? skipped[0] : null,
+        quietHours: this.config.get('REMINDER_QUIET_HOURS'),
+        events,
+        canReopen: reopenUntil !== null && reopenUntil >= this.clock.now(),
+        reopenUntil,
+        error: refused?.error,
+        form: refused?.form ?? {},
+      },
+      refused?.status,
+    );
   }
 
+  /**
+   * A reminder now, to one organisation or to all missing. Those reminded within the quiet period
+   * are left out unless the form says confirm=yes; the page lists them with a button that does.
+   */
   @Post('rounds/:id/remind')
   @RequireRole('secretariat')
   async remind(@Param('id', IdPipe) id: number, @Body() body: Record<string, string>, @Res() res: Response) {
     const organisation = body.organisation ? Number(body.organisation) : undefined;
-    const { reminded } = await this.rounds.remindNow(id, organisation);
-    res.redirect(303, `/rounds/${id}?reminded=${reminded}`);
+    if (organisation !== undefined && !(Number.isSafeInteger(organisation) && organisation > 0))
+      throw badRequest('organisation', 'problem.id', { max: MAX_ID }, 'organisation: must be an organisation id.');
+    const { reminded, skipped } = await this.rounds.remindNow(id, organisation, { confirm: body.confirm === 'yes' });
+    const left = skipped.length > 0 ? `&skipped=${skipped.map((s) => s.organisation.id).join(',')}` : '';
+    res.redirect(303, `/rounds/${id}?reminded=${reminded}${left}`);
+  }
+
+  /** Closing asks first: this page shows who has not answered yet, and the form that closes. */
+  @Get('rounds/:id/close')
+  @RequireRole('secretariat')
+  async confirmClose(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const round = await this.rounds.detail(id);
+    if (round.state === 'closed') return res.redirect(303, `/rounds/${id}`);
+    const missing = round.requests.filter((r) => r.state !== 'answered');
+    const early = this.clock.now() < round.graceUntil;
+    this.page(req, res, 'round_close', 'rounds', { round, missing, early });
   }
 
   @Post('rounds/:id/close')
   @RequireRole('secretariat')
-  async close(@Param('id', IdPipe) id: number, @Res() res: Response) {
-    await this.rounds.close(id);
+  async close(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    // Without the confirmation page's answer nothing is closed: the browser is shown that page.
+    if (body.confirm !== 'yes') return res.redirect(303, `/rounds/${id}/close`);
+    await this.rounds.close(id, req.principal!.name, (body.reason ?? '').slice(0, 500));
     res.redirect(303, `/rounds/${id}`);
+  }
+
+  /** Reopens a closed round (within ROUND_REOPEN_DAYS) with a new deadline and a reason. */
+  @Post('rounds/:id/reopen')
+  @RequireRole('secretariat')
+  async reopen(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    try {
+      await this.rounds.reopen(id, { deadline: body.deadline ?? '', reason: body.reason ?? '' }, req.principal!.name);
+      res.redirect(303, `/rounds/${id}`);
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      await this.roundPage(id, {}, req, res, { error: this.problemText(req, error), form: body, status: error.getStatus() });
+    }
   }
 
   @Get('milestones/:id')
@@ -397,7 +509,7 @@ export class DashboardController {
   ) {
     const planId = await this.plans.resolvePlanId();
     const organisation = await this.data.organisation(id, planId);
-    if (!organisation) throw new HttpException(`There is no organisation ${id}.`, 404);
+    if (!organisation) throw notFound('problem.no_organisation', { id }, `There is no organisation ${id}.`);
     const canEdit = atLeast(req.principal!.role, 'admin');
     this.page(req, res, 'organisation', 'organisations', { organisation, canEdit, saved: saved !== undefined, error }, status);
   }
@@ -442,15 +554,68 @@ export class DashboardController {
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
   ) {
-    if (decision !== 'accept' && decision !== 'reject') throw new HttpException('Decide accept or reject', 404);
+    if (decision !== 'accept' && decision !== 'reject') throw notFound('problem.no_page', {}, 'Decide accept or reject');
     await this.inbound.review(id, decision, req.principal!.name);
     res.redirect(303, '/review');
   }
 
+  /** Sent mail, newest first: filtered by round, organisation and kind, paged. */
   @Get('mail')
-  async mail(@Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const [total, items] = await this.outbox.list({}, { skip: 0, take: 200 });
-    this.page(req, res, 'mail', 'mail', { total, items });
+  async mail(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const { round, organisation, kind, page } = mailQuery.parse(query);
+    const [total, items] = await this.outbox.list(
+      { roundId: round, organisationId: organisation, template: kind },
+      { skip: (page - 1) * MAIL_PAGE_SIZE, take: MAIL_PAGE_SIZE },
+    );
+    const planId = await this.plans.resolvePlanId();
+    const [rounds, choices] = await Promise.all([this.rounds.list(planId), this.data.filterChoices(planId)]);
+    const link = (target: number) => {
+      const params = new URLSearchParams();
+      if (round) params.set('round', String(round));
+      if (organisation) params.set('organisation', String(organisation));
+      if (kind) params.set('kind', kind);
+      if (target > 1) params.set('page', String(target));
+      const search = params.toString();
+      return `/mail${search ? `?${search}` : ''}`;
+    };
+    const pages = Math.max(1, Math.ceil(total / MAIL_PAGE_SIZE));
+    this.page(req, res, 'mail', 'mail', {
+      total,
+      items: items.map((item) => ({ ...item, kindKey: textKey(item.template) })),
+      filters: { round, organisation, kind },
+      rounds,
+      organisations: choices.organisations,
+      kinds: MAIL_KINDS.map((value) => ({ value, key: textKey(value) })),
+      paging: {
+        from: total === 0 ? 0 : (page - 1) * MAIL_PAGE_SIZE + 1,
+        to: (page - 1) * MAIL_PAGE_SIZE + items.length,
+        total,
+        previous: page > 1 ? link(page - 1) : null,
+        next: page < pages ? link(page + 1) : null,
+      },
+    });
+  }
+
+  /**
+   * One message as it was rendered: its subject and text. Answer links show without their token and
+   * report links unsigned, so reading a message here grants nothing the reader did not have.
+   */
+  @Get('mail/:id')
+  async mailMessage(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const [[, [message]], row] = await Promise.all([this.outbox.list({ id }, { skip: 0, take: 1 }), this.outbox.findData(id)]);
+    if (!message || !row) throw notFound('problem.no_message', { id }, `There is no message ${id}.`);
+    const { answerNonce, reportLinks, ...data } = row.data as Record<string, unknown>;
+    const base = this.config.get('PUBLIC_URL');
+    if (typeof answerNonce === 'string') data.answerUrl = `${base}/r/…`;
+    if (isReportLinks(reportLinks))
+      data.links = reportLinks.formats.map((format) => ({ format, url: `${base}/api/annual-reports/${reportLinks.reportId}/${format}` }));
+    const rendered = this.mailRenderer.render(row.template as MailTemplateName, row.language, data as never);
+    this.page(req, res, 'mail_message', 'mail', {
+      message,
+      kindKey: textKey(message.template),
+      subject: rendered.subject,
+      text: rendered.text,
+    });
   }
 
   // ─── annual reports ───
@@ -476,7 +641,14 @@ export class DashboardController {
       res.redirect(303, `/reports?requested=${report.id}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-      this.page(req, res, 'reports', 'reports', { ...(await this.reportsPage()), error: messageOf(error), form: body }, error.getStatus());
+      this.page(
+        req,
+        res,
+        'reports',
+        'reports',
+        { ...(await this.reportsPage()), error: this.problemText(req, error), form: body },
+        error.getStatus(),
+      );
     }
   }
 
@@ -520,6 +692,12 @@ export class DashboardController {
     };
   }
 
+  /** A refusal in the user's language, naming the field and the rule. */
+  private problemText(req: AuthenticatedRequest, error: HttpException): string {
+    const { message, detail } = this.pages.problem(req.principal!.language, error);
+    return detail ? `${message} ${detail}` : message;
+  }
+
   private page(req: AuthenticatedRequest, res: Response, page: string, section: string, data: Record<string, unknown>, status = 200) {
     const user = req.principal as Principal;
     this.send(res, status, page, user.language, page, {
@@ -547,8 +725,5 @@ export class DashboardController {
   }
 }
 
-function messageOf(error: HttpException): string {
-  const response = error.getResponse();
-  const message = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
-  return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
-}
+/** A template's name as a text key ("status-request" → "status_request"): keys have no hyphens. */
+const textKey = (template: string) => template.replace(/-/g, '_');

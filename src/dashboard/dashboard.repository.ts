@@ -12,6 +12,23 @@ export class DashboardRepository {
     private readonly clock: Clock,
   ) {}
 
+  /** Organisations of the plan with a placeholder contact address: a round would mail placeholders. */
+  placeholderContacts(planId: number) {
+    return this.database.db
+      .selectFrom('Organisation as o')
+      .innerJoin('Contact as k', 'k.organisationId', 'o.id')
+      .select(['o.id', 'o.name', 'k.email'])
+      .where('k.placeholder', '=', true)
+      .where((eb) =>
+        eb.exists(
+          eb.selectFrom('Contribution as c').select('c.id').whereRef('c.organisationId', '=', 'o.id').where('c.planId', '=', planId),
+        ),
+      )
+      .orderBy('o.name')
+      .orderBy('k.email')
+      .execute();
+  }
+
   async filterChoices(planId: number) {
     const db = this.database.db;
     const [goals, interventions, organisations] = await Promise.all([

@@ -27,7 +27,7 @@ export type Language = (typeof LANGUAGES)[number];
 export const NAMESPACES = {
   /** Every mail the service sends (templates/mail). */
   mail: LANGUAGES,
-  /** The answer form and its messages (templates/pages/answer-form.hbs, message.hbs). */
+  /** The answer form and its messages (templates/pages/answer-form.hbs) and the error pages (problem.hbs). */
   form: LANGUAGES,
   /** The secretariat's pages (templates/pages/dashboard). Finnish users see them in English. */
   dashboard: ['da', 'sv', 'nb', 'en'],

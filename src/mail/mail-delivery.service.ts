@@ -1,3 +1,4 @@
+import { isReportLinks } from './templates/mail-data.js';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { Clock } from '../common/clock.js';
@@ -151,9 +152,17 @@ export class MailDeliveryService implements OnModuleInit {
     for (const listener of this.undeliverableListeners) await listener({ ...message, reason });
   }
 
-  /** The answer link and the reply address, derived from the request's nonce: the outbox holds neither. */
+  /** The links a message carries, signed only now: the outbox keeps what they are made from, never the links. */
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
-    const { answerNonce, ...rest } = data;
+    const { answerNonce, reportLinks, ...rest } = data;
+    if (isReportLinks(reportLinks)) {
+      const expiresAt = new Date(reportLinks.expiresAt);
+      return {
+        ...rest,
+        validUntil: reportLinks.expiresAt,
+        links: reportLinks.formats.map((format) => ({ format, url: this.links.reportUrl(reportLinks.reportId, format, expiresAt) })),
+      };
+    }
     return typeof answerNonce === 'string'
       ? { replyAddress: this.links.replyAddress(answerNonce), ...rest, answerUrl: this.links.answerUrl(answerNonce) }
       : rest;

@@ -164,11 +164,21 @@ export class OutboxRepository {
     return row ?? null;
   }
 
-  async list(filter: { roundId?: number; status?: OutboxStatus; requestId?: number }, page: { skip: number; take: number }) {
+  async list(
+    filter: { roundId?: number; status?: OutboxStatus; requestId?: number; organisationId?: number; template?: string; id?: number },
+    page: { skip: number; take: number },
+  ) {
     let query = this.database.db.selectFrom('OutboxMessage');
+    if (filter.id !== undefined) query = query.where('id', '=', filter.id);
     if (filter.roundId !== undefined) query = query.where('roundId', '=', filter.roundId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.requestId !== undefined) query = query.where('requestId', '=', filter.requestId);
+    if (filter.template !== undefined) query = query.where('template', '=', filter.template);
+    const organisationId = filter.organisationId;
+    if (organisationId !== undefined)
+      query = query.where('requestId', 'in', (eb) =>
+        eb.selectFrom('ReportRequest').select('ReportRequest.id').where('ReportRequest.organisationId', '=', organisationId),
+      );
     const [counted, items] = await Promise.all([
       query.select(countAll().as('total')).executeTakeFirstOrThrow(),
       query
@@ -195,6 +205,15 @@ export class OutboxRepository {
         .execute(),
     ]);
     return [counted.total, items] as const;
+  }
+
+  /** A message's stored template data, to show what it said. */
+  async findData(id: number) {
+    return this.database.db
+      .selectFrom('OutboxMessage')
+      .select(['id', 'template', 'language', 'data'])
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 }
 

@@ -26,7 +26,12 @@ export class QueueBoard {
   router(): Router {
     const serverAdapter = new ExpressAdapter();
     serverAdapter.setBasePath(QUEUE_BOARD_PATH);
-    createBullBoard({ queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.queues.queue(name))), serverAdapter });
+    createBullBoard({
+      queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.queues.queue(name))),
+      serverAdapter,
+      // The board is a page of its own: its menu leads back to the dashboard.
+      options: { uiConfig: { boardTitle: 'handlingsplan', miscLinks: [{ text: 'Back to the dashboard', url: '/' }] } },
+    });
     return serverAdapter.getRouter() as Router;
   }
 

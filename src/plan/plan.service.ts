@@ -1,3 +1,4 @@
+import { notFound } from '../common/refusal.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import type { Page, Pagination } from '../common/pagination.js';
@@ -86,7 +87,7 @@ export class PlanService {
 
   async goal(planId: number, number: number) {
     const goal = await this.plans.findGoal(planId, number);
-    if (!goal) throw new NotFoundException(`The plan has no goal ${number}.`);
+    if (!goal) throw notFound('problem.no_goal', { number }, `The plan has no goal ${number}.`);
     return {
       number: goal.number,
       title: goal.title,
@@ -139,7 +140,7 @@ export class PlanService {
 
   async milestone(id: number) {
     const milestone = await this.plans.findMilestone(id);
-    if (!milestone) throw new NotFoundException(`There is no milestone with id ${id}.`);
+    if (!milestone) throw notFound('problem.no_milestone', { id }, `There is no milestone with id ${id}.`);
     return presentMilestone(milestone);
   }
 }

@@ -1,4 +1,5 @@
 import {
+  yearsLate,
   budgetWeighted,
   completionOf,
   emptyTally,
@@ -210,5 +211,18 @@ describe('singleCurrency', () => {
     expect(singleCurrency([part(null, 'EUR')])).toBeNull();
     expect(singleCurrency([])).toBeNull();
     expect(singleCurrency([part(1n, null)])).toBeNull();
+  });
+});
+
+describe('yearsLate', () => {
+  it.each([
+    [{ dueTo: 2022, state: 'in_progress' }, 2024, 2],
+    [{ dueTo: 2023, state: 'not_started' }, 2024, 1],
+    [{ dueTo: 2024, state: 'delayed' }, 2024, null],
+    [{ dueTo: 2021, state: 'completed' }, 2024, null],
+    [{ dueTo: 2021, state: 'cancelled' }, 2024, null],
+    [{ dueTo: null, state: 'not_started' }, 2024, null],
+  ])('%j in %i: %p', (milestone, year, expected) => {
+    expect(yearsLate(milestone, year)).toBe(expected);
   });
 });

@@ -179,3 +179,13 @@ export function singleCurrency(parts: WeightedPart[]): string | null {
   const [only] = currencies;
   return currencies.size === 1 && only ? only : null;
 }
+
+/**
+ * How many years late a milestone is in the reference year, or null when it is not overdue: due
+ * before that year (by its last due year) and neither completed nor cancelled. The same rule as
+ * the overdue list and the figures, for one milestone.
+ */
+export function yearsLate(milestone: { dueTo: number | null; state: string }, referenceYear: number): number | null {
+  if (milestone.dueTo === null || milestone.state === 'completed' || milestone.state === 'cancelled') return null;
+  return milestone.dueTo < referenceYear ? referenceYear - milestone.dueTo : null;
+}

@@ -476,6 +476,8 @@ export class AttainmentRepository {
         'm.text',
         'm.state',
         'm.progress',
+        'm.dueFrom',
+        'm.dueTo',
         'o.id as organisationId',
         'o.name as organisationName',
         'g.number as goalNumber',
@@ -492,6 +494,8 @@ export class AttainmentRepository {
               text: row.text,
               state: row.state,
               progress: row.progress,
+              dueFrom: row.dueFrom,
+              dueTo: row.dueTo,
               contribution: {
                 organisation: { id: row.organisationId, name: row.organisationName },
                 goal: { number: row.goalNumber },

@@ -1,3 +1,5 @@
+import { yearsLate } from './attainment.formulas.js';
+import { notFound } from '../common/refusal.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { endOfDay, localDate, parseDayOrInstant } from '../common/dates.js';
@@ -218,7 +220,7 @@ export class AttainmentService {
 
   async goal(planId: number, number: number, when?: When) {
     const goal = await this.attainment.findGoalOutline(planId, number);
-    if (!goal) throw new NotFoundException(`The plan has no goal ${number}.`);
+    if (!goal) throw notFound('problem.no_goal', { number }, `The plan has no goal ${number}.`);
     const { reference, cut, figuresOf } = await this.resolve(planId, when);
     const tallies = new Tallies(await this.attainment.tallies(planId, reference.year, goal.id, cut));
     return {
@@ -311,9 +313,12 @@ export class AttainmentService {
 
   async history(milestoneId: number) {
     const milestone = await this.attainment.findMilestone(milestoneId);
-    if (!milestone) throw new NotFoundException(`There is no milestone with id ${milestoneId}.`);
+    if (!milestone) throw notFound('problem.no_milestone', { id: milestoneId }, `There is no milestone with id ${milestoneId}.`);
     const updates = await this.attainment.findUpdates(milestoneId);
+    const reference = this.reference();
     return {
+      /** Whether it is overdue today, by the rule every figure uses. */
+      overdue: { asOf: reference.asOf, yearsLate: yearsLate(milestone, reference.year) },
       milestone: {
         id: milestone.id,
         key: milestone.key,
@@ -321,6 +326,8 @@ export class AttainmentService {
         text: milestone.text,
         state: milestone.state,
         progress: milestone.progress,
+        dueFrom: milestone.dueFrom,
+        dueTo: milestone.dueTo,
         owner: milestone.contribution.organisation,
         goal: milestone.contribution.goal.number,
         intervention: milestone.contribution.intervention?.code ?? null,

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { IdPipe, idSchema, MAX_ID } from '../common/id.pipe.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '../auth/access.decorators.js';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ApiBodyFrom, ApiQueryFrom } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { REQUEST_FILTERS, requestMatches, RoundsService } from './rounds.service.js';
@@ -21,7 +22,18 @@ export const createRound = z
     graceUntil: day.optional(),
   })
   .meta({ examples: [{ year: 2023, deadline: '2023-12-01', opensAt: '2023-11-01' }] });
-export const extendRound = z.strictObject({ deadline: day, graceUntil: day.optional() });
+const reason = z.string().trim().min(1, 'say why').max(500, 'at most 500 characters');
+export const extendRound = z.strictObject({
+  deadline: day,
+  graceUntil: day.optional(),
+  reason: reason.optional().meta({ description: 'Why, for the round’s history; needed when the round is closed (it is reopened)' }),
+});
+export const reopenRound = z.strictObject({
+  deadline: day,
+  graceUntil: day.optional(),
+  reason: reason.meta({ description: 'Why, for the round’s history' }),
+});
+const closeRound = z.strictObject({ reason: reason.optional().meta({ description: 'Why, for the round’s history' }) }).default({});
 const listQuery = z.object({
   plan: idSchema('a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),
 });
@@ -42,6 +54,10 @@ const remind = z
       .max(MAX_ID, 'must be an organisation id')
       .optional()
       .meta({ description: 'Only this organisation (default: every one still missing)' }),
+    confirm: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Remind also those reminded within REMINDER_QUIET_HOURS (default: they are skipped and listed)' }),
   })
   .default({});
 
@@ -93,19 +109,58 @@ export class RoundsController {
   @Post(':id/extend')
   @RequireRole('secretariat')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Move the deadline (and the grace window) later' })
+  @ApiOperation({
+    summary: 'Move the deadline (and the grace window) later',
+    description: 'A closed round is reopened instead (with a reason), within ROUND_REOPEN_DAYS of closing.',
+  })
   @ApiBodyFrom(extendRound)
-  async extend(@Param('id', IdPipe) id: number, @Body(new ZodPipe(extendRound)) body: z.infer<typeof extendRound>) {
-    await this.rounds.extend(id, body);
+  async extend(
+    @Param('id', IdPipe) id: number,
+    @Body(new ZodPipe(extendRound)) body: z.infer<typeof extendRound>,
+    @Req() req: AuthenticatedRequest,
+  ) {
+    await this.rounds.extend(id, body, req.principal?.name);
     return this.rounds.detail(id);
+  }
+
+  @Post(':id/reopen')
+  @RequireRole('secretariat')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reopen a closed round with a new deadline, within ROUND_REOPEN_DAYS of closing; the reason goes in its history',
+  })
+  @ApiBodyFrom(reopenRound)
+  async reopen(
+    @Param('id', IdPipe) id: number,
+    @Body(new ZodPipe(reopenRound)) body: z.infer<typeof reopenRound>,
+    @Req() req: AuthenticatedRequest,
+  ) {
+    await this.rounds.reopen(id, body, req.principal?.name);
+    return this.rounds.detail(id);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'What the secretariat did to the round by hand (closed, reopened, extended): who, when, why' })
+  async history(@Param('id', IdPipe) id: number) {
+    await this.rounds.get(id);
+    return this.rounds.events(id);
   }
 
   @Post(':id/close')
   @RequireRole('secretariat')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Close the round: no more reminders, answer links say the round is over' })
-  async close(@Param('id', IdPipe) id: number) {
-    await this.rounds.close(id);
+  @ApiOperation({
+    summary: 'Close the round: no more reminders, answer links say the round is over',
+    description:
+      'Closed before its grace window ends, the round is not taken as ended for the automatic annual report, and can be reopened.',
+  })
+  @ApiBodyFrom(closeRound)
+  async close(
+    @Param('id', IdPipe) id: number,
+    @Body(new ZodPipe(closeRound)) body: z.infer<typeof closeRound>,
+    @Req() req: AuthenticatedRequest,
+  ) {
+    await this.rounds.close(id, req.principal?.name, body.reason);
     return this.rounds.detail(id);
   }
 
@@ -115,6 +170,6 @@ export class RoundsController {
   @ApiOperation({ summary: 'Send a reminder now to every organisation still missing (or to one)' })
   @ApiBodyFrom(remind)
   remind(@Param('id', IdPipe) id: number, @Body(new ZodPipe(remind)) body: z.infer<typeof remind>) {
-    return this.rounds.remindNow(id, body.organisation);
+    return this.rounds.remindNow(id, body.organisation, { confirm: body.confirm });
   }
 }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { expressionBuilder, sql, type Updateable } from 'kysely';
+import { expressionBuilder, sql, type Insertable, type Updateable } from 'kysely';
 import { jsonObjectFrom } from 'kysely/helpers/postgres';
 import { Clock } from '../common/clock.js';
 import { countAll, Database, type Db, type Tx } from '../database/database.js';
 import type { Language, RequestStatus, RoundState } from '../generated/db/enums.js';
-import type { DB, ReportingRound } from '../generated/db/schema.js';
+import type { DB, ReportingRound, RoundEvent } from '../generated/db/schema.js';
 import { OPEN_STATES } from '../common/milestone-states.js';
 import { lastReportedComment } from '../progress/milestone-history.js';
 
@@ -457,6 +457,44 @@ export class RoundsRepository {
     const comments = new Map<number, string>();
     for (const row of rows) if (row.comment !== null) comments.set(row.milestoneId, row.comment);
     return comments;
+  }
+
+  /** Records what the secretariat did to a round by hand, in the transaction that did it. */
+  async addEvent(db: Db, event: Insertable<RoundEvent>): Promise<void> {
+    await db.insertInto('RoundEvent').values(event).execute();
+  }
+
+  /** A round's events, oldest first. */
+  events(roundId: number) {
+    return this.database.db
+      .selectFrom('RoundEvent')
+      .select(['kind', 'actor', 'reason', 'deadline', 'graceUntil', 'at'])
+      .where('roundId', '=', roundId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Notes when reminders were written for these requests. */
+  async markReminded(db: Db, requestIds: number[], at: Date): Promise<void> {
+    if (requestIds.length === 0) return;
+    await db
+      .updateTable('ReportRequest')
+      .set({ lastRemindedAt: at, updatedAt: at })
+      .where('id', '=', (eb) => eb.fn.any(eb.val(requestIds)))
+      .execute();
+  }
+
+  /** The round's requests (of one organisation, if given) reminded since `since`, with their organisation. */
+  remindedSince(db: Db, roundId: number, since: Date, organisationId?: number) {
+    let query = db
+      .selectFrom('ReportRequest as r')
+      .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
+      .select(['r.id', 'r.organisationId', 'o.name', 'r.lastRemindedAt'])
+      .where('r.roundId', '=', roundId)
+      .where('r.lastRemindedAt', '>=', since);
+    if (organisationId !== undefined) query = query.where('r.organisationId', '=', organisationId);
+    return query.orderBy('o.name').execute();
   }
 
   async extendRequests(db: Db, roundId: number, expiresAt: Date): Promise<void> {

@@ -7,9 +7,10 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { addDays, Clock } from '../common/clock.js';
+import { badRequest, notFound, Refusal } from '../common/refusal.js';
+import { addDays, addHours, Clock } from '../common/clock.js';
 import { digestReferences } from '../common/digest-references.js';
-import { parseDayOrInstant, startOfDay, endOfDay } from '../common/dates.js';
+import { endOfDay, localDate, parseDayOrInstant, startOfDay } from '../common/dates.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { requestStanding } from './request-standing.js';
 import { AppConfig } from '../config/config.module.js';
@@ -120,21 +121,37 @@ export class RoundsService implements OnModuleInit, OnApplicationBootstrap {
     return this.config.get('TZ');
   }
 
-  /** A date of the request; one that is not on the calendar (2026-02-30) is the caller's mistake, not ours. */
+  /**
+   * A date of the request. What is not a date (20/12/2026) or not on the calendar (2026-02-30) is
+   * the caller's mistake, refused with a message that names the field; nothing is rolled over.
+   */
   private parseDate(field: string, value: string, edge: 'start' | 'end'): Date {
     try {
       return parseDayOrInstant(value, edge, this.timeZone);
     } catch (error) {
-      if (error instanceof RangeError) throw new BadRequestException(`${field}: ${error.message}.`);
-      throw error;
+      if (!(error instanceof RangeError)) throw error;
+      const shaped = /^\d{4}-\d{2}-\d{2}$/.test(value);
+      throw badRequest(
+        field,
+        shaped ? 'problem.date_invalid' : 'problem.date_format',
+        { value, example: '2026-12-20' },
+        `${field}: ${error.message}.`,
+      );
     }
   }
 
   async create(input: CreateRound): Promise<RoundWithPlan> {
     const planId = await this.plans.resolvePlanId(input.plan);
     const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    if (!Number.isInteger(input.year))
+      throw badRequest('year', 'problem.year', { example: plan.periodFrom }, 'year: must be a whole year.');
     if (input.year < plan.periodFrom || input.year > plan.periodTo) {
-      throw new BadRequestException(`year: ${input.year} is outside the plan period ${plan.periodFrom}-${plan.periodTo}.`);
+      throw badRequest(
+        'year',
+        'problem.year_outside',
+        { year: input.year, from: plan.periodFrom, to: plan.periodTo },
+        `year: ${input.year} is outside the plan period ${plan.periodFrom}-${plan.periodTo}.`,
+      );
     }
     const now = this.clock.now();
     const opensAt = input.opensAt ? this.parseDate('opensAt', input.opensAt, 'start') : now;
@@ -142,15 +159,37 @@ export class RoundsService implements OnModuleInit, OnApplicationBootstrap {
     const graceUntil = input.graceUntil
       ? this.parseDate('graceUntil', input.graceUntil, 'end')
       : addDays(deadline, this.config.get('GRACE_DAYS'));
+    // Said in dates of the secretariat's calendar: the API's English names the local days too.
+    const local = (instant: Date) => localDate(instant, this.timeZone);
+    if (deadline <= now)
+      throw badRequest(
+        'deadline',
+        'problem.deadline_passed',
+        { deadline, today: now },
+        `deadline: ${local(deadline)} has already passed (today is ${local(now)}).`,
+      );
     if (deadline <= opensAt)
-      throw new BadRequestException(`deadline: ${deadline.toISOString()} is not after the opening ${opensAt.toISOString()}.`);
-    if (graceUntil < deadline) throw new BadRequestException('graceUntil: the grace window cannot end before the deadline.');
-    if (deadline <= now) throw new BadRequestException(`deadline: ${deadline.toISOString()} has already passed.`);
+      throw badRequest(
+        'deadline',
+        'problem.deadline_before_opening',
+        { deadline, opensAt },
+        `deadline: the deadline (${local(deadline)}) must be after the opening (${local(opensAt)}).`,
+      );
+    if (graceUntil < deadline)
+      throw badRequest(
+        'graceUntil',
+        'problem.grace_before_deadline',
+        { graceUntil, deadline },
+        'graceUntil: the grace window cannot end before the deadline.',
+      );
 
     const round = await this.rounds.createRound({ planId, year: input.year, opensAt, deadline, graceUntil });
     if (!round) {
       const existing = await this.rounds.findRoundByYear(planId, input.year);
-      throw new ConflictException(
+      throw new Refusal(
+        409,
+        'problem.round_exists',
+        { year: input.year },
         `The plan already has a round for ${input.year} (round ${existing?.id}, ${existing?.state}); extend or close that one instead.`,
       );
     }
@@ -160,7 +199,7 @@ export class RoundsService implements OnModuleInit, OnApplicationBootstrap {
 
   async get(roundId: number): Promise<RoundWithPlan> {
     const round = await this.rounds.findRound(roundId);
-    if (!round) throw new NotFoundException(`There is no round with id ${roundId}.`);
+    if (!round) throw notFound('problem.no_round', { id: roundId }, `There is no round with id ${roundId}.`);
     return round;
   }
 
@@ -445,8 +484,9 @@ export class RoundsService implements OnModuleInit, OnApplicationBootstrap {
     step: string,
     reminder: { step: 'before' | 'overdue'; daysLeft: number },
     organisationId?: number,
+    skip: ReadonlySet<number> = new Set(),
   ): Promise<number[]> {
-    const rows = await this.rounds.reminderRows(tx, round.id, organisationId);
+    const rows = (await this.rounds.reminderRows(tx, round.id, organisationId)).filter((row) => !skip.has(row.requestId));
     if (rows.length === 0) return [];
     const organisations = await this.rounds.organisationsWithContacts(tx, [...new Set(rows.map((row) => row.organisationId))]);
     const comments = await this.rounds.lastComments(tx, round.id, organisationId);
@@ -454,54 +494,168 @@ export class RoundsService implements OnModuleInit, OnApplicationBootstrap {
     const messages = requests.map((request) =>
       this.digest(round, request, 'reminder', `round:${round.id}:request:${request.id}:${step}`, reminder),
     );
+    await this.rounds.markReminded(
+      tx,
+      requests.map((request) => request.id),
+      this.clock.now(),
+    );
     return this.outbox.add(tx, messages, this.messageIdDomain());
   }
 
-  /** "Send the reminder now" from the secretariat: to everyone missing, or to one organisation. */
-  async remindNow(roundId: number, organisationId?: number): Promise<{ reminded: number }> {
+  /**
+   * "Send the reminder now" from the secretariat: to everyone missing, or to one organisation. An
+   * organisation reminded within REMINDER_QUIET_HOURS is skipped (and listed) unless `confirm`, so
+   * "remind one" followed by "remind all" does not send it a second reminder by accident.
+   */
+  async remindNow(
+    roundId: number,
+    organisationId?: number,
+    options: { confirm?: boolean } = {},
+  ): Promise<{ reminded: number; skipped: { organisation: { id: number; name: string }; lastRemindedAt: Date }[] }> {
     const round = await this.get(roundId);
-    if (round.state !== 'open') throw new ConflictException(`Round ${roundId} is ${round.state}; reminders go out only while it is open.`);
+    if (round.state !== 'open')
+      throw new Refusal(
+        409,
+        'problem.round_not_open',
+        { year: round.year },
+        `Round ${roundId} is ${round.state}; reminders go out only while it is open.`,
+      );
     const now = this.clock.now();
     const daysLeft = Math.ceil((round.deadline.getTime() - now.getTime()) / 86_400_000);
-    const outboxIds = await this.rounds.transaction((tx) =>
-      this.reminders(
+    const quietSince = addHours(now, -this.config.get('REMINDER_QUIET_HOURS'));
+    const { outboxIds, skipped } = await this.rounds.transaction(async (tx) => {
+      const recent = options.confirm ? [] : await this.rounds.remindedSince(tx, roundId, quietSince, organisationId);
+      const outboxIds = await this.reminders(
         tx,
         round,
         `reminder:manual:${now.toISOString()}`,
         { step: daysLeft > 0 ? 'before' : 'overdue', daysLeft },
         organisationId,
-      ),
-    );
+        new Set(recent.map((request) => request.id)),
+      );
+      return { outboxIds, skipped: recent };
+    });
     await this.delivery.enqueue(outboxIds);
-    return { reminded: outboxIds.length };
+    return {
+      reminded: outboxIds.length,
+      skipped: skipped.map((request) => ({
+        organisation: { id: request.organisationId, name: request.name },
+        lastRemindedAt: request.lastRemindedAt!,
+      })),
+    };
   }
 
-  async extend(roundId: number, input: { deadline: string; graceUntil?: string }) {
+  /** Moves the deadline (and the grace window) later; a closed round is reopened instead, within its window. */
+  async extend(roundId: number, input: { deadline: string; graceUntil?: string; reason?: string }, actor = 'api') {
     const round = await this.get(roundId);
-    if (round.state === 'closed') throw new ConflictException(`Round ${roundId} is closed and cannot be extended.`);
-    const deadline = this.parseDate('deadline', input.deadline, 'end');
-    if (deadline <= round.deadline)
-      throw new BadRequestException(`deadline: the new deadline must be after the current one (${round.deadline.toISOString()}).`);
-    const graceUntil = input.graceUntil
-      ? this.parseDate('graceUntil', input.graceUntil, 'end')
-      : addDays(deadline, this.config.get('GRACE_DAYS'));
-    if (graceUntil < deadline) throw new BadRequestException('graceUntil: the grace window cannot end before the deadline.');
+    if (round.state === 'closed') return this.reopen(roundId, { ...input, reason: input.reason ?? '' }, actor);
+    const { deadline, graceUntil } = this.laterDates(round, input);
+    const now = this.clock.now();
     await this.rounds.transaction(async (tx) => {
       await this.rounds.updateRound(roundId, { deadline, graceUntil }, tx);
       await this.rounds.extendRequests(tx, roundId, graceUntil);
+      await this.rounds.addEvent(tx, {
+        roundId,
+        kind: 'extended',
+        actor,
+        reason: input.reason?.trim() || null,
+        deadline,
+        graceUntil,
+        at: now,
+      });
     });
     return this.get(roundId);
   }
 
-  async close(roundId: number) {
+  /**
+   * Undoes a close: the round is open again (scheduled, if it never opened) with a new deadline,
+   * answer links work again until the new grace window ends, and the schedule closes it then. Only
+   * within ROUND_REOPEN_DAYS of closing, and with a reason that goes in the round's history.
+   */
+  async reopen(roundId: number, input: { deadline: string; graceUntil?: string; reason: string }, actor = 'api') {
+    const round = await this.get(roundId);
+    if (round.state !== 'closed')
+      throw new Refusal(409, 'problem.reopen_not_closed', { year: round.year }, `Round ${roundId} is ${round.state}, not closed.`);
+    const reason = input.reason.trim();
+    if (!reason || reason.length > 500) throw badRequest('reason', 'problem.reason_required', {}, 'reason: say why (1 to 500 characters).');
+    const now = this.clock.now();
+    const days = this.config.get('ROUND_REOPEN_DAYS');
+    const until = addDays(round.closedAt ?? now, days);
+    if (now > until)
+      throw new Refusal(
+        409,
+        'problem.reopen_too_late',
+        { year: round.year, closedAt: round.closedAt, until },
+        `Round ${roundId} closed on ${localDate(round.closedAt!, this.timeZone)}; it can be reopened only within ${days} days of closing.`,
+      );
+    const { deadline, graceUntil } = this.laterDates(round, input, now);
+    await this.rounds.transaction(async (tx) => {
+      const reopened = await this.rounds.setRoundState(tx, roundId, ['closed'], {
+        state: round.openedAt ? 'open' : 'scheduled',
+        closedAt: null,
+        deadline,
+        graceUntil,
+      });
+      if (!reopened) throw new Refusal(409, 'problem.reopen_not_closed', { year: round.year }, `Round ${roundId} is not closed.`);
+      // The schedule closes it again when the new grace window ends.
+      await this.rounds.unclaimStep(tx, roundId, 'close');
+      await this.rounds.extendRequests(tx, roundId, graceUntil);
+      await this.rounds.addEvent(tx, { roundId, kind: 'reopened', actor, reason, deadline, graceUntil, at: now });
+    });
+    this.logger.log(`round ${roundId} (${round.year}) reopened by ${actor}: ${reason}`);
+    return this.get(roundId);
+  }
+
+  /** A new deadline (after the current one and after now) and its grace window. */
+  private laterDates(round: RoundWithPlan, input: { deadline: string; graceUntil?: string }, now = this.clock.now()) {
+    const deadline = this.parseDate('deadline', input.deadline, 'end');
+    const local = (instant: Date) => localDate(instant, this.timeZone);
+    if (deadline <= round.deadline)
+      throw badRequest(
+        'deadline',
+        'problem.extend_not_later',
+        { deadline, current: round.deadline },
+        `deadline: the new deadline (${local(deadline)}) must be after the current one (${local(round.deadline)}).`,
+      );
+    if (deadline <= now)
+      throw badRequest(
+        'deadline',
+        'problem.deadline_passed',
+        { deadline, today: now },
+        `deadline: ${local(deadline)} has already passed (today is ${local(now)}).`,
+      );
+    const graceUntil = input.graceUntil
+      ? this.parseDate('graceUntil', input.graceUntil, 'end')
+      : addDays(deadline, this.config.get('GRACE_DAYS'));
+    if (graceUntil < deadline)
+      throw badRequest(
+        'graceUntil',
+        'problem.grace_before_deadline',
+        { graceUntil, deadline },
+        'graceUntil: the grace window cannot end before the deadline.',
+      );
+    return { deadline, graceUntil };
+  }
+
+  /**
+   * Closes a round by hand. Closed before its grace window ended, it is an early close: the
+   * automatic annual report does not take it for a round that ended (AnnualReportRepository).
+   */
+  async close(roundId: number, actor = 'api', reason?: string) {
     const round = await this.get(roundId);
     if (round.state === 'closed') return round;
     const now = this.clock.now();
     await this.rounds.transaction(async (tx) => {
       await this.rounds.claimStep(tx, roundId, 'close');
-      await this.rounds.setRoundState(tx, roundId, ['scheduled', 'open'], { state: 'closed', closedAt: now });
+      if (await this.rounds.setRoundState(tx, roundId, ['scheduled', 'open'], { state: 'closed', closedAt: now }))
+        await this.rounds.addEvent(tx, { roundId, kind: 'closed', actor, reason: reason?.trim() || null, at: now });
     });
     return this.get(roundId);
+  }
+
+  /** What was done to a round by hand, oldest first. */
+  events(roundId: number) {
+    return this.rounds.events(roundId);
   }
 
   /** The yearly round opens by itself on ROUND_OPENS_ON for the current plan, if it has none yet. */

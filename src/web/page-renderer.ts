@@ -1,9 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type HttpException } from '@nestjs/common';
+import { Refusal } from '../common/refusal.js';
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { I18n, toLanguage, type Namespace, type Params } from '../i18n/i18n.js';
 import { registerHelpers } from '../i18n/template-helpers.js';
+
+/** Statuses with a heading of their own; others read as their class (400, 500). */
+const HEADINGS = new Set([400, 401, 403, 404, 405, 409, 410, 413, 429]);
 
 export const PAGES_DIR = resolve(import.meta.dirname, '../../templates/pages');
 
@@ -52,6 +56,29 @@ export class PageRenderer {
     const privateData = { language: lang, format: 'html' };
     const body = template(data, { data: privateData });
     return this.layout({ ...data, title }, { data: { ...privateData, body } });
+  }
+
+  /**
+   * What a refused request says to a person: a Refusal by its text key, its field by its label and
+   * large numbers as the language writes them; anything else by its status, with the English detail.
+   */
+  problem(language: string, error: HttpException): { heading: string; message: string; detail?: string } {
+    const status = error.getStatus();
+    const kind = HEADINGS.has(status) ? status : status >= 500 ? 500 : 400;
+    const heading = this.t(language, `problem.heading_${kind}`);
+    if (error instanceof Refusal) {
+      const params: Params = { ...error.params };
+      for (const [name, value] of Object.entries(params)) {
+        if (typeof value === 'number' && Math.abs(value) >= 10_000) params[name] = this.i18n.number(toLanguage(language), value);
+      }
+      if (error.field) params.field = this.t(language, `problem.field.${error.field}`);
+      return { heading, message: this.t(language, error.key, params) };
+    }
+    const message = this.t(language, `problem.status_${kind}`);
+    if (status >= 500) return { heading, message };
+    const response = error.getResponse();
+    const detail = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
+    return { heading, message, detail: Array.isArray(detail) ? detail.join('; ') : String(detail ?? error.message) };
   }
 
   t(language: string, key: string, params?: Params): string {

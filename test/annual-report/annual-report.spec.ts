@@ -535,13 +535,13 @@ describe('the annual report of the real plan', () => {
 
   it('mails the recipients the links to every format', async () => {
     // This report's mail, whatever other reports the other tests have made meanwhile.
-    const ofReport = () => smtp.received.find((m) => m.text?.includes(`/api/annual-reports/${report.id}/`));
+    const ofReport = () => smtp.received.find((m) => m.text?.includes(`/reports/${report.id}/`));
     await until(() => ofReport() !== undefined, { describe: () => `${smtp.received.length} other mail(s)` });
     const mail = ofReport()!;
     expect(mail.envelopeTo.sort()).toEqual(['board@norden.test', 'sek@norden.test']);
     expect(mail.subject).toContain('Årsrapporten 2023 er klar');
     for (const format of ['html', 'pdf', 'docx', 'xlsx'])
-      expect(mail.text).toContain(`https://handlingsplan.test/api/annual-reports/${report.id}/${format}`);
+      expect(mail.text).toContain(`https://handlingsplan.test/reports/${report.id}/${format}?expires=`);
   });
 
   it('gives the same HTML for the same data, apart from when it was generated', async () => {
@@ -671,7 +671,7 @@ describe('the automatic annual report', () => {
       expect(mails).toHaveLength(1);
       expect(mails[0]!.envelopeTo).toEqual(['board@norden.test']);
       expect(mails[0]!.subject).toContain('Årsrapporten 2023 er klar');
-      expect(mails[0]!.text).toContain(`https://handlingsplan.test/api/annual-reports/${report.id}/pdf`);
+      expect(mails[0]!.text).toContain(`https://handlingsplan.test/reports/${report.id}/pdf?expires=`);
       smtp.clear();
 
       // A round for 2024 that closes: its year gets a report from the tick that closes it, once.

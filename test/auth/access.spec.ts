@@ -94,7 +94,7 @@ describe('who may do what', () => {
       .type('form')
       .send({ _csrf: csrf, year: '2024', deadline: '2024-12-01' })
       .expect(409);
-    expect(bad.text).toContain('already has a round for 2024');
+    expect(bad.text).toContain('There is already a reporting round for 2024');
   });
 
   it('shows the queue board to admins only', async () => {

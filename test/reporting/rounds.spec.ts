@@ -61,7 +61,12 @@ describe('a reporting round on the real plan, with a controlled clock and a real
 
   it('refuses bad rounds with the reason, and opens nothing', async () => {
     const cases: [object, number, string][] = [
-      [{ year: 2023, opensAt: '2023-12-05', deadline: '2023-12-01' }, 400, 'is not after the opening'],
+      [
+        { year: 2023, opensAt: '2023-12-05', deadline: '2023-12-01' },
+        400,
+        'deadline: the deadline (2023-12-01) must be after the opening (2023-12-05)',
+      ],
+      [{ year: 2023, deadline: '2023-02-30' }, 400, 'deadline: 2023-02-30 is not a valid date'],
       [{ year: 2027, deadline: '2027-12-01' }, 400, 'year: 2027 is outside the plan period 2021-2024'],
       [{ year: 2023, deadline: 'soon' }, 400, 'deadline: must be a date'],
       [{ deadline: '2023-12-01' }, 400, 'year'],

@@ -108,6 +108,15 @@ export interface ReportReadyData {
   year: number;
   preliminary: boolean;
   links: { format: 'html' | 'pdf' | 'docx' | 'xlsx'; url: string }[];
+  /** Until when the signed links work (ISO instant). */
+  validUntil?: string;
+}
+
+/** What a report-ready outbox row keeps instead of its links: they are signed when the mail is rendered. */
+export interface ReportLinks {
+  reportId: number;
+  formats: ReportReadyData['links'][number]['format'][];
+  expiresAt: string;
 }
 
 export type MailData = {
@@ -141,4 +150,17 @@ export interface RenderedMail {
   subject: string;
   html: string;
   text: string;
+}
+
+export function isReportLinks(value: unknown): value is ReportLinks {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'reportId' in value &&
+    typeof value.reportId === 'number' &&
+    'formats' in value &&
+    Array.isArray(value.formats) &&
+    'expiresAt' in value &&
+    typeof value.expiresAt === 'string'
+  );
 }
