@@ -22,8 +22,10 @@ import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
 import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';
 import { PageRenderer } from '../web/page-renderer.js';
+import { I18n } from '../i18n/i18n.js';
+import type { Figures } from '../progress/attainment.formulas.js';
+import { formulaText, type FigureName } from '../progress/formula-text.js';
 import { DashboardRepository } from './dashboard.repository.js';
-import { toCsv, toXlsx, type ExportRow } from './exports.js';
 
 /** The filters the round page offers (of RoundsService's), with "all" first. */
 const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_contact'] as const satisfies readonly (
@@ -32,14 +34,14 @@ const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_c
 type RoundFilter = (typeof ROUND_FILTERS)[number];
 const ROUND_PAGE_SIZE = 200;
 /** A round page's filters: what cannot be read falls back to the whole list, as a link someone mistyped should. */
-const roundPageQuery = z.object({
+export const roundPageQuery = z.object({
   show: z.enum(ROUND_FILTERS).catch('all'),
   q: z.string().trim().max(200).catch('').default(''),
   page: z.coerce.number().int().min(1).catch(1).default(1),
   per: z.coerce.number().int().min(1).max(1000).catch(ROUND_PAGE_SIZE).default(ROUND_PAGE_SIZE),
 });
 
-const filterSchema = z.object({
+export const filterSchema = z.object({
   goal: z.coerce.number().int().positive().optional().catch(undefined),
   intervention: z
     .string()
@@ -71,7 +73,13 @@ export class DashboardController {
     private readonly reports: AnnualReportService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
+    i18n: I18n,
+  ) {
+    // {{formula figures "completion"}}: a figure's formula in the page's language.
+    pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
+      formulaText(i18n, options.data.language, name, figures),
+    );
+  }
 
   // ─── sign-in ───
 
@@ -150,45 +158,6 @@ export class DashboardController {
     this.page(req, res, 'overdue', 'overdue', { list, filters, ignored, choices, search });
   }
 
-  @Get('export/overdue.:format')
-  async exportOverdue(@Param('format') format: string, @Query() query: Record<string, string>, @Res() res: Response) {
-    if (format !== 'csv' && format !== 'xlsx') throw new HttpException('Export as .csv or .xlsx', 404);
-    const planId = await this.plans.resolvePlanId();
-    const filters = filterSchema.parse(query);
-    const list = await this.attainment.overdue(
-      {
-        planId,
-        asOf: filters.asOf,
-        goalNumber: filters.goal,
-        interventionCode: filters.intervention,
-        organisationId: filters.organisation,
-      },
-      { page: 1, pageSize: 500 },
-    );
-    const rows: ExportRow[] = list.items.map((item) => ({
-      goal: item.goal,
-      intervention: item.intervention ?? '',
-      organisation: item.owner.name,
-      label: item.label ?? '',
-      milestone: item.text,
-      dueFrom: item.dueFrom,
-      dueTo: item.dueTo,
-      state: item.state,
-      progress: item.progress,
-      yearsLate: item.yearsLate,
-      lastComment: item.lastUpdate?.comment ?? '',
-    }));
-    const name = `overdue-${list.asOf}`;
-    if (format === 'csv') {
-      res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(toCsv(rows));
-    } else {
-      res
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .attachment(`${name}.xlsx`)
-        .send(await toXlsx(rows, 'Overdue'));
-    }
-  }
-
   @Get('rounds')
   async roundList(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const rounds = await this.rounds.list();
@@ -255,7 +224,12 @@ export class DashboardController {
       next: current < pages ? link({ page: current + 1 }) : null,
     };
     const reminded = query.reminded === undefined ? undefined : Number(query.reminded);
-    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded });
+    // The export takes the filter and the search, not the page: it holds every request shown.
+    const exportParams = new URLSearchParams();
+    if (show !== 'all') exportParams.set('show', show);
+    if (q) exportParams.set('q', q);
+    const exportQuery = exportParams.toString();
+    this.page(req, res, 'round', 'rounds', { round, requests, filters, q, show, paging, missing, reminded, exportQuery });
   }
 
   @Post('rounds/:id/remind')

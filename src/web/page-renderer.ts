@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { I18n, toLanguage, type Namespace, type Params } from '../i18n/i18n.js';
 import { registerHelpers } from '../i18n/template-helpers.js';
+import { actorText } from './actor.js';
 
 export const PAGES_DIR = resolve(import.meta.dirname, '../../templates/pages');
 
@@ -35,6 +36,15 @@ export class PageRenderer {
     this.hbs.registerHelper('percent', (value: unknown, options: Handlebars.HelperOptions) =>
       typeof value === 'number' ? i18n.percent((options.data as { language: string }).language, value, { maximumFractionDigits: 1 }) : '–',
     );
+    // A whole number of percent (a milestone's progress) as the language writes it: "50 %" (sv), "50%" (en).
+    this.hbs.registerHelper('progress', (value: unknown, options: Handlebars.HelperOptions) =>
+      typeof value === 'number'
+        ? i18n.percent((options.data as { language: string }).language, value / 100, { maximumFractionDigits: 0 })
+        : '–',
+    );
+    this.hbs.registerHelper('actor', (value: unknown, options: Handlebars.HelperOptions) =>
+      actorText(i18n, (options.data as { language: string }).language, typeof value === 'string' ? value : ''),
+    );
     for (const file of readdirSync(join(PAGES_DIR, 'partials'))) {
       this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(PAGES_DIR, 'partials', file), 'utf8'));
     }
@@ -52,6 +62,11 @@ export class PageRenderer {
     const privateData = { language: lang, format: 'html' };
     const body = template(data, { data: privateData });
     return this.layout({ ...data, title }, { data: { ...privateData, body } });
+  }
+
+  /** A helper a page module adds (the dashboard's formulas, which come from a layer above this one). */
+  registerHelper(name: string, helper: Handlebars.HelperDelegate): void {
+    this.hbs.registerHelper(name, helper);
   }
 
   t(language: string, key: string, params?: Params): string {
