@@ -111,7 +111,9 @@ describe('the dashboard in a browser', () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(await download.path());
     const sheet = workbook.worksheets[0]!;
-    expect(sheet.getRow(1).values).toEqual(expect.arrayContaining(['goal', 'intervention', 'organisation', 'label', 'milestone', 'state']));
+    expect(sheet.getRow(1).values).toEqual(
+      expect.arrayContaining(['Goal', 'Intervention', 'Organisation', 'Label', 'Milestone', 'Status']),
+    );
     expect(sheet.rowCount - 1).toBe(expected[0]!.n);
     const goals = new Set<unknown>();
     sheet.eachRow((row, index) => index > 1 && goals.add(row.getCell(1).value));
