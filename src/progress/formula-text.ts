@@ -71,13 +71,20 @@ function budgetText(i18n: I18n, language: string, figure: BudgetWeighted): strin
   const n = (value: number) => i18n.number(language, value, { maximumFractionDigits: 0 });
   const pct = (ratio: number) => i18n.percent(language, ratio);
   const goal = figure.basis === 'goal budget totals';
-  const terms = parts.terms.map((term) => `${pct(term.completion)} × ${n(term.budget)} (${term.label})`);
+  // The service names a goal "goal 6"; the reader's language names it its own way.
+  const label = (text: string) => {
+    const number = goal ? /^goal (\d+)$/.exec(text)?.[1] : undefined;
+    return number === undefined ? text : t('goal_label', { number });
+  };
+  const terms = parts.terms.map((term) => `${pct(term.completion)} × ${n(term.budget)} (${label(term.label)})`);
   if (parts.moreTerms > 0) terms.push(t('more', { count: parts.moreTerms }));
   const result =
     figure.value === null
       ? t(goal ? 'budget.none_goal' : 'budget.none_contribution', { currency: figure.currency })
       : `(${terms.join(' + ')}) / ${n(figure.weight)} ${figure.currency} = ${pct(figure.value)}`;
-  const leftOut = parts.leftOut.slice(0, LEFT_OUT_SHOWN).map((part) => leftOutText(t, part, goal, figure.currency));
+  const leftOut = parts.leftOut
+    .slice(0, LEFT_OUT_SHOWN)
+    .map((part) => leftOutText(t, 'label' in part ? { ...part, label: label(part.label) } : part, goal, figure.currency));
   if (parts.leftOut.length > LEFT_OUT_SHOWN) leftOut.push(t('more', { count: parts.leftOut.length - LEFT_OUT_SHOWN }));
   const text = t(goal ? 'budget.goal' : 'budget.contribution', { result });
   return leftOut.length === 0 ? text : `${text}; ${t('budget.left_out', { parts: leftOut.join(', ') })}`;
