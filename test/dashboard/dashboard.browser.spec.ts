@@ -175,7 +175,7 @@ describe('the dashboard in a browser', () => {
     // The page refreshes itself until the job has made every format.
     const row = page.locator('tbody tr').first();
     await row.getByRole('link', { name: 'docx' }).waitFor({ timeout: 60_000 });
-    expect(await row.textContent()).toMatch(/2023 \(preliminary\)\s*sv\s*ready/);
+    expect(await row.textContent()).toMatch(/2023 \(preliminary\)\s*Swedish\s*ready/);
     expect(await row.getByRole('link').allTextContents()).toEqual(['html', 'pdf', 'docx', 'xlsx']);
 
     const download = page.waitForEvent('download');
