@@ -27,8 +27,10 @@ import { AttainmentService } from '../progress/attainment.service.js';
 import { assessCriteriaSchema, CRITERION_VERDICTS, CriteriaService } from '../progress/criteria.service.js';
 import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';
 import { PageRenderer } from '../web/page-renderer.js';
+import { I18n } from '../i18n/i18n.js';
+import type { Figures } from '../progress/attainment.formulas.js';
+import { formulaText, type FigureName } from '../progress/formula-text.js';
 import { DashboardRepository } from './dashboard.repository.js';
-import { toCsv, toXlsx, type ExportRow } from './exports.js';
 
 /** The year a goal page shows criteria for: what cannot be read falls back to this year. */
 const goalYearQuery = z.coerce.number().int().min(1900).max(2200).optional().catch(undefined);
@@ -40,7 +42,7 @@ const ROUND_FILTERS = ['all', 'missing', 'answered', 'overdue', 'bounced', 'no_c
 type RoundFilter = (typeof ROUND_FILTERS)[number];
 const ROUND_PAGE_SIZE = 200;
 /** A round page's filters: what cannot be read falls back to the whole list, as a link someone mistyped should. */
-const roundPageQuery = z.object({
+export const roundPageQuery = z.object({
   show: z.enum(ROUND_FILTERS).catch('all'),
   q: z.string().trim().max(200).catch('').default(''),
   page: z.coerce.number().int().min(1).catch(1).default(1),
@@ -57,7 +59,7 @@ const mailQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
 
-const filterSchema = z.object({
+export const filterSchema = z.object({
   goal: z.coerce.number().int().positive().optional().catch(undefined),
   intervention: z
     .string()
@@ -91,7 +93,13 @@ export class DashboardController {
     private readonly reports: AnnualReportService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
+    i18n: I18n,
+  ) {
+    // {{formula figures "completion"}}: a figure's formula in the page's language.
+    pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
+      formulaText(i18n, options.data.language, name, figures),
+    );
+  }
 
   // ─── sign-in ───
 
@@ -189,45 +197,6 @@ export class DashboardController {
     this.page(req, res, 'overdue', 'overdue', { list, filters, ignored, choices, search });
   }
 
-  @Get('export/overdue.:format')
-  async exportOverdue(@Param('format') format: string, @Query() query: Record<string, string>, @Res() res: Response) {
-    if (format !== 'csv' && format !== 'xlsx') throw notFound('problem.no_page', {}, 'Export as .csv or .xlsx');
-    const planId = await this.plans.resolvePlanId();
-    const filters = filterSchema.parse(query);
-    const list = await this.attainment.overdue(
-      {
-        planId,
-        asOf: filters.asOf,
-        goalNumber: filters.goal,
-        interventionCode: filters.intervention,
-        organisationId: filters.organisation,
-      },
-      { page: 1, pageSize: 500 },
-    );
-    const rows: ExportRow[] = list.items.map((item) => ({
-      goal: item.goal,
-      intervention: item.intervention ?? '',
-      organisation: item.owner.name,
-      label: item.label ?? '',
-      milestone: item.text,
-      dueFrom: item.dueFrom,
-      dueTo: item.dueTo,
-      state: item.state,
-      progress: item.progress,
-      yearsLate: item.yearsLate,
-      lastComment: item.lastUpdate?.comment ?? '',
-    }));
-    const name = `overdue-${list.asOf}`;
-    if (format === 'csv') {
-      res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(toCsv(rows));
-    } else {
-      res
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .attachment(`${name}.xlsx`)
-        .send(await toXlsx(rows, 'Overdue'));
-    }
-  }
-
   @Get('rounds')
   async roundList(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     this.page(req, res, 'rounds', 'rounds', await this.roundsPage());
@@ -322,6 +291,10 @@ export class DashboardController {
     // Who was left out of a reminder for having had one within the quiet period (ids in the redirect).
     const skippedIds = new Set((query.skipped ?? '').split(',').map(Number));
     const skipped = round.requests.filter((r) => skippedIds.has(r.organisation.id));
+    // The export takes the filter and the search, not the page: it holds every request shown.
+    const exportParams = new URLSearchParams();
+    if (show !== 'all') exportParams.set('show', show);
+    if (q) exportParams.set('q', q);
     const [events, withoutReason] = await Promise.all([this.rounds.events(id), this.data.answersWithoutReason(id)]);
     const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
     this.page(
@@ -338,6 +311,7 @@ export class DashboardController {
         paging,
         missing,
         reminded,
+        exportQuery: exportParams.toString(),
         withoutReason,
         skipped,
         skippedOne: skipped.length === 1 ? skipped[0] : null,

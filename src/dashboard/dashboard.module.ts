@@ -9,10 +9,11 @@ import { ReportingModule } from '../reporting/reporting.module.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import { DashboardController } from './dashboard.controller.js';
 import { DashboardRepository } from './dashboard.repository.js';
+import { ExportsController } from './exports.controller.js';
 
 @Module({
   imports: [AnnualReportModule, PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule, I18nModule],
-  controllers: [DashboardController],
+  controllers: [DashboardController, ExportsController],
   providers: [DashboardRepository, PageRenderer],
 })
 export class DashboardModule {}

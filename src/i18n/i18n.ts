@@ -29,17 +29,25 @@ export const NAMESPACES = {
   mail: LANGUAGES,
   /** The answer form and its messages (templates/pages/answer-form.hbs) and the error pages (problem.hbs). */
   form: LANGUAGES,
-  /** The secretariat's pages (templates/pages/dashboard). Finnish users see them in English. */
-  dashboard: ['da', 'sv', 'nb', 'en'],
+  /** The secretariat's pages (templates/pages/dashboard). */
+  dashboard: LANGUAGES,
   /** The annual report in all its formats (HTML, PDF, DOCX, XLSX); REPORT_LANGUAGES. */
   report: ['da', 'sv', 'nb', 'en'],
+  /** The formulas of the figures, for pages and report (src/progress/formula-text.ts); the API keeps English. */
+  formula: LANGUAGES,
 } as const satisfies Record<string, readonly Language[]>;
 
 export type Namespace = keyof typeof NAMESPACES;
 export const NAMESPACE_NAMES = Object.keys(NAMESPACES) as Namespace[];
 
 /** What a missing key is called in the error, as each part of the service always called it. */
-const NOUNS: Record<Namespace, string> = { mail: 'mail text', form: 'page text', dashboard: 'page text', report: 'annual report label' };
+const NOUNS: Record<Namespace, string> = {
+  mail: 'mail text',
+  form: 'page text',
+  dashboard: 'page text',
+  report: 'annual report label',
+  formula: 'formula text',
+};
 
 /** English as the British write dates ("1 December 2026"), not the American way. */
 export const LOCALES: Record<Language, string> = { da: 'da-DK', sv: 'sv-SE', nb: 'nb-NO', fi: 'fi-FI', en: 'en-GB' };

@@ -91,8 +91,11 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
     return typeof line === 'string' ? line : '';
   });
 
-  /** A key built from a prefix and a value: {{t (key "format" format)}} for "format.pdf". */
-  hbs.registerHelper('key', (prefix: unknown, value: unknown) => `${String(prefix)}.${String(value)}`);
+  /**
+   * A key built from a prefix and a value: {{t (key "format" format)}} for "format.pdf". A code
+   * with hyphens ("status-request") finds its key with underscores, as keys are written.
+   */
+  hbs.registerHelper('key', (prefix: unknown, value: unknown) => `${String(prefix)}.${String(value).replace(/-/g, '_')}`);
 
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 

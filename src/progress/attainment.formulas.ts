@@ -45,13 +45,27 @@ export interface BudgetWeighted {
   included: number;
   leftOut: string[];
   formula: string;
+  /** The formula's parts, for writing it in another language (formula-text.ts): the terms shown and what was left out. */
+  parts?: {
+    terms: { label: string; completion: number; budget: number }[];
+    moreTerms: number;
+    leftOut: LeftOutPart[];
+  };
 }
+
+/** A part left out of a budget-weighted completion, and why; many parts without a budget are counted, not named. */
+export type LeftOutPart =
+  | { reason: 'no_budget'; label: string }
+  | { reason: 'no_budget_count'; count: number }
+  | { reason: 'other_currency'; label: string; currency: string | null }
+  | { reason: 'no_completion'; label: string };
 
 export interface Figures {
   counts: StateCounts & { total: number; formula: string };
   completion: { value: number | null; completed: number; denominator: number; formula: string };
   budgetWeighted: BudgetWeighted | null;
-  overdue: { count: number; referenceYear: number; formula: string };
+  /** asOf is the day the reference year was taken from (absent in snapshots made before it was kept). */
+  overdue: { count: number; referenceYear: number; asOf?: string; formula: string };
   atRisk: { count: number; atRisk: number; delayed: number; formula: string };
   averageProgress: { value: number | null; sum: number; count: number; formula: string };
 }
@@ -96,6 +110,7 @@ export function figures(tally: Tally, reference: Reference, budgetWeighted: Budg
     overdue: {
       count: overdue,
       referenceYear: reference.year,
+      asOf: reference.asOf,
       formula:
         `overdue = milestones due by ${reference.year - 1} at the latest (before ${reference.year}, the year of ${reference.asOf})` +
         ` that are neither completed nor cancelled = ${overdue}; milestones without a due year are never overdue`,
@@ -138,12 +153,17 @@ export function budgetWeighted(parts: WeightedPart[], currency: string, basis: B
   const noun = basis === 'goal budget totals' ? 'goal' : 'contribution';
   const unbudgeted: string[] = [];
   const otherwise: string[] = [];
+  const otherParts: LeftOutPart[] = [];
   const included: { label: string; completion: number; budget: number }[] = [];
   for (const part of parts) {
     if (part.budget === null) unbudgeted.push(part.label);
-    else if (part.currency !== currency) otherwise.push(`${part.label} (budget in ${part.currency ?? 'no currency'}, not ${currency})`);
-    else if (part.completion === null) otherwise.push(`${part.label} (no completion figure)`);
-    else included.push({ label: part.label, completion: part.completion, budget: Number(part.budget) });
+    else if (part.currency !== currency) {
+      otherwise.push(`${part.label} (budget in ${part.currency ?? 'no currency'}, not ${currency})`);
+      otherParts.push({ reason: 'other_currency', label: part.label, currency: part.currency });
+    } else if (part.completion === null) {
+      otherwise.push(`${part.label} (no completion figure)`);
+      otherParts.push({ reason: 'no_completion', label: part.label });
+    } else included.push({ label: part.label, completion: part.completion, budget: Number(part.budget) });
   }
   const weight = included.reduce((sum, part) => sum + part.budget, 0);
   const value = weight === 0 ? null : included.reduce((sum, part) => sum + part.completion * part.budget, 0) / weight;
@@ -166,7 +186,17 @@ export function budgetWeighted(parts: WeightedPart[], currency: string, basis: B
       ? `no figure (no ${noun} with a budget in ${currency} has a completion figure)`
       : `(${terms.join(' + ')}) / ${formatNumber(weight)} ${currency} = ${formatPercent(value)}`) +
     (leftOut.length === 0 ? '' : `; left out: ${shown}`);
-  return { value, currency, basis, weight, included: included.length, leftOut, formula };
+  const wording = {
+    terms: included.slice(0, TERMS_SHOWN),
+    moreTerms: Math.max(0, included.length - TERMS_SHOWN),
+    leftOut: [
+      ...(unbudgeted.length <= 3
+        ? unbudgeted.map((label): LeftOutPart => ({ reason: 'no_budget', label }))
+        : [{ reason: 'no_budget_count', count: unbudgeted.length } as const]),
+      ...otherParts,
+    ],
+  };
+  return { value, currency, basis, weight, included: included.length, leftOut, formula, parts: wording };
 }
 
 /**

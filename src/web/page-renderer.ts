@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { I18n, toLanguage, type Namespace, type Params } from '../i18n/i18n.js';
 import { registerHelpers } from '../i18n/template-helpers.js';
+import { actorText } from './actor.js';
 
 /** Statuses with a heading of their own; others read as their class (400, 500). */
 const HEADINGS = new Set([400, 401, 403, 404, 405, 409, 410, 413, 429]);
@@ -38,6 +39,15 @@ export class PageRenderer {
     // A ratio as the page's language writes a percentage, to one decimal: "48,6 %" (da, sv, nb, fi), "48.6%" (en).
     this.hbs.registerHelper('percent', (value: unknown, options: Handlebars.HelperOptions) =>
       typeof value === 'number' ? i18n.percent((options.data as { language: string }).language, value, { maximumFractionDigits: 1 }) : '–',
+    );
+    // A whole number of percent (a milestone's progress) as the language writes it: "50 %" (sv), "50%" (en).
+    this.hbs.registerHelper('progress', (value: unknown, options: Handlebars.HelperOptions) =>
+      typeof value === 'number'
+        ? i18n.percent((options.data as { language: string }).language, value / 100, { maximumFractionDigits: 0 })
+        : '–',
+    );
+    this.hbs.registerHelper('actor', (value: unknown, options: Handlebars.HelperOptions) =>
+      actorText(i18n, (options.data as { language: string }).language, typeof value === 'string' ? value : ''),
     );
     for (const file of readdirSync(join(PAGES_DIR, 'partials'))) {
       this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(PAGES_DIR, 'partials', file), 'utf8'));
@@ -79,6 +89,10 @@ export class PageRenderer {
     const response = error.getResponse();
     const detail = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
     return { heading, message, detail: Array.isArray(detail) ? detail.join('; ') : String(detail ?? error.message) };
+
+  /** A helper a page module adds (the dashboard's formulas, which come from a layer above this one). */
+  registerHelper(name: string, helper: Handlebars.HelperDelegate): void {
+    this.hbs.registerHelper(name, helper);
   }
 
   t(language: string, key: string, params?: Params): string {

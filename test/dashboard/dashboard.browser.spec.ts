@@ -111,7 +111,9 @@ describe('the dashboard in a browser', () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(await download.path());
     const sheet = workbook.worksheets[0]!;
-    expect(sheet.getRow(1).values).toEqual(expect.arrayContaining(['goal', 'intervention', 'organisation', 'label', 'milestone', 'state']));
+    expect(sheet.getRow(1).values).toEqual(
+      expect.arrayContaining(['Goal', 'Intervention', 'Organisation', 'Label', 'Milestone', 'Status']),
+    );
     expect(sheet.rowCount - 1).toBe(expected[0]!.n);
     const goals = new Set<unknown>();
     sheet.eachRow((row, index) => index > 1 && goals.add(row.getCell(1).value));
@@ -173,7 +175,7 @@ describe('the dashboard in a browser', () => {
     // The page refreshes itself until the job has made every format.
     const row = page.locator('tbody tr').first();
     await row.getByRole('link', { name: 'docx' }).waitFor({ timeout: 60_000 });
-    expect(await row.textContent()).toMatch(/2023 \(preliminary\)\s*sv\s*ready/);
+    expect(await row.textContent()).toMatch(/2023 \(preliminary\)\s*Swedish\s*ready/);
     expect(await row.getByRole('link').allTextContents()).toEqual(['html', 'pdf', 'docx', 'xlsx']);
 
     const download = page.waitForEvent('download');

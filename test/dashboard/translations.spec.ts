@@ -2,21 +2,21 @@ import { readFileSync } from 'node:fs';
 import { messagesOf, placeholdersOf, type Message } from '../../src/i18n/i18n.js';
 
 /**
- * The page texts (templates/i18n/<language>/form.json and dashboard.json) for the answer form and
- * the secretariat's dashboard.
- * A missing key would quietly fall back to English, so a Danish, Swedish or Norwegian officer
- * would get a page in two languages; these checks keep the Scandinavian files complete.
- * Finnish is only used for the answer form and is not held to the whole list.
+ * The page texts (templates/i18n/<language>/form.json, dashboard.json and formula.json) for the
+ * answer form, the secretariat's dashboard and the formulas of its figures.
+ * A missing key would quietly fall back to English, so a Danish, Swedish, Norwegian or Finnish
+ * officer would get a page in two languages; these checks keep every file complete.
  */
 const I18N = new URL('../../templates/i18n/', import.meta.url);
-const LANGUAGES = ['da', 'sv', 'nb'] as const;
-const LOCALES = { da: 'da-DK', sv: 'sv-SE', nb: 'nb-NO' } as const;
+const LANGUAGES = ['da', 'sv', 'nb', 'fi'] as const;
+const LOCALES = { da: 'da-DK', sv: 'sv-SE', nb: 'nb-NO', fi: 'fi-FI' } as const;
 
-// The answer form's texts, then the dashboard's, plural forms ("key_one", "key_other") grouped under their key.
+// The answer form's texts, then the dashboard's and the formulas', plural forms ("key_one", "key_other") grouped under their key.
 const stringsOf = (language: string): Record<string, Message> =>
   messagesOf({
     ...JSON.parse(readFileSync(new URL(`${language}/form.json`, I18N), 'utf8')),
     ...JSON.parse(readFileSync(new URL(`${language}/dashboard.json`, I18N), 'utf8')),
+    ...JSON.parse(readFileSync(new URL(`${language}/formula.json`, I18N), 'utf8')),
   });
 const formsOf = (message: Message): string[] =>
   typeof message === 'string' ? [message] : Object.values(message).filter((text): text is string => text !== undefined);

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type { I18n, Params } from '../../i18n/i18n.js';
+import type { Figures } from '../../progress/attainment.formulas.js';
+import { formulaText, type FigureName } from '../../progress/formula-text.js';
 import type { ReportLanguage } from '../annual-report.content.js';
 
 /** templates/annual-report at the repository root (this file is src/annual-report/render/ or dist/annual-report/render/). */
@@ -30,6 +32,11 @@ export class ReportLabels {
   /** A ratio 0…1 as "42,9 %" (da) or "42.9%" (en); "–" for no figure. */
   percent(language: ReportLanguage, ratio: number | null): string {
     return ratio === null ? this.t(language, 'figure.none') : this.i18n.percent(language, ratio);
+  }
+
+  /** A figure's formula in the report's language, with its numbers as the language writes them. */
+  formula(language: ReportLanguage, name: FigureName, figures: Figures): string {
+    return formulaText(this.i18n, language, name, figures);
   }
 
   number(language: ReportLanguage, value: number): string {

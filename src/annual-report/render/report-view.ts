@@ -187,17 +187,23 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
   const state = (value: string) => t(`state.${value}`);
 
   const figureRows = (figures: Figures): FigureRow[] => [
-    { name: t('figure.total'), value: labels.number(lang, figures.counts.total), formula: figures.counts.formula },
-    { name: t('figure.completion'), value: pct(figures.completion.value), formula: figures.completion.formula },
+    { name: t('figure.total'), value: labels.number(lang, figures.counts.total), formula: labels.formula(lang, 'counts', figures) },
+    { name: t('figure.completion'), value: pct(figures.completion.value), formula: labels.formula(lang, 'completion', figures) },
     ...(figures.budgetWeighted === null
       ? []
-      : [{ name: t('figure.budget_weighted'), value: pct(figures.budgetWeighted.value), formula: figures.budgetWeighted.formula }]),
-    { name: t('figure.overdue'), value: labels.number(lang, figures.overdue.count), formula: figures.overdue.formula },
-    { name: t('figure.at_risk'), value: labels.number(lang, figures.atRisk.count), formula: figures.atRisk.formula },
+      : [
+          {
+            name: t('figure.budget_weighted'),
+            value: pct(figures.budgetWeighted.value),
+            formula: labels.formula(lang, 'budgetWeighted', figures),
+          },
+        ]),
+    { name: t('figure.overdue'), value: labels.number(lang, figures.overdue.count), formula: labels.formula(lang, 'overdue', figures) },
+    { name: t('figure.at_risk'), value: labels.number(lang, figures.atRisk.count), formula: labels.formula(lang, 'atRisk', figures) },
     {
       name: t('figure.average_progress'),
       value: figures.averageProgress.value === null ? t('figure.none') : pct(figures.averageProgress.value / 100),
-      formula: figures.averageProgress.formula,
+      formula: labels.formula(lang, 'averageProgress', figures),
     },
   ];
 
@@ -374,7 +380,7 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
           completion: {
             name: t('figure.completion'),
             value: pct(intervention.figures.completion.value),
-            formula: intervention.figures.completion.formula,
+            formula: labels.formula(lang, 'completion', intervention.figures),
           },
           contributions: intervention.contributions.map(contributionView),
           none: t('intervention.no_contributions'),
