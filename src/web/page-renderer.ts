@@ -89,6 +89,7 @@ export class PageRenderer {
     const response = error.getResponse();
     const detail = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
     return { heading, message, detail: Array.isArray(detail) ? detail.join('; ') : String(detail ?? error.message) };
+  }
 
   /** A helper a page module adds (the dashboard's formulas, which come from a layer above this one). */
   registerHelper(name: string, helper: Handlebars.HelperDelegate): void {
