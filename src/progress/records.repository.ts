@@ -1,4 +1,5 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { Refusal } from '../common/refusal.js';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { Database, type Db, type Tx } from '../database/database.js';
 import type { RoundState, YearApprovalAction } from '../generated/db/enums.js';
@@ -34,13 +35,17 @@ export interface YearStanding {
 }
 
 /** The year is approved: its figures of record are frozen until the secretariat reopens it. */
-export class YearApproved extends ConflictException {
+export class YearApproved extends Refusal {
   constructor(
     readonly year: number,
     readonly approval: ApprovalEvent,
   ) {
+    const date = approval.at.toISOString().slice(0, 10);
     super(
-      `The figures of ${year} were approved on ${approval.at.toISOString().slice(0, 10)} by ${approval.actorName}; ` +
+      409,
+      'problem.year_approved',
+      { year, date, name: approval.actorName },
+      `The figures of ${year} were approved on ${date} by ${approval.actorName}; ` +
         `nothing that changes ${year} can be recorded until the secretariat reopens the year.`,
     );
   }

@@ -1,8 +1,9 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { Refusal } from '../common/refusal.js';
 import { recordedProgress } from './progress-rule.js';
 import type { Tx } from '../database/database.js';
-import { withRecordedAnswers } from './milestone-history.js';
+import { answerColumns, withRecordedAnswers } from './milestone-history.js';
 import { answerSchema, type Answer } from './milestone-update.js';
 import { AttainmentService } from './attainment.service.js';
 import { lockOf, RecordsRepository, type ApprovalEvent } from './records.repository.js';
@@ -63,12 +64,20 @@ export class RecordsService {
       await this.records.lockYear(tx, planId, year);
       const standing = await this.records.yearStanding(planId, year, tx);
       const lock = lockOf(standing.events);
-      if (lock)
-        throw new ConflictException(
-          `${year} is already approved (on ${lock.at.toISOString().slice(0, 10)} by ${lock.actorName}); reopen it first to approve it again.`,
+      if (lock) {
+        const date = lock.at.toISOString().slice(0, 10);
+        throw new Refusal(
+          409,
+          'problem.year_already_approved',
+          { year, date, name: lock.actorName },
+          `${year} is already approved (on ${date} by ${lock.actorName}); reopen it first to approve it again.`,
         );
+      }
       if (!standing.round)
-        throw new ConflictException(
+        throw new Refusal(
+          409,
+          'problem.year_without_round',
+          { year },
           `${year} has no reporting round: a year's figures of record are approved from its round's answers. Schedule and close a round for ${year} first.`,
         );
       return this.records.addEvent(tx, { planId, year, action: 'approved', actor: actor.id, actorName: actor.name, reason: note, at });
@@ -82,7 +91,7 @@ export class RecordsService {
     const event = await this.records.transaction(async (tx) => {
       await this.records.lockYear(tx, planId, year);
       if (!lockOf(await this.records.events(planId, year, tx)))
-        throw new ConflictException(`${year} is not approved, so there is nothing to reopen.`);
+        throw new Refusal(409, 'problem.year_not_approved', { year }, `${year} is not approved, so there is nothing to reopen.`);
       return this.records.addEvent(tx, { planId, year, action: 'reopened', actor: actor.id, actorName: actor.name, reason, at });
     });
     return presentEvent(event);
@@ -119,7 +128,7 @@ export class RecordsService {
       const progress = recordedProgress({ state, given: parsed.data.progress }, milestone);
       await withRecordedAnswers(
         tx,
-        [{ milestoneId, state, progress, comment: parsed.data.comment || null, evidenceUrl: parsed.data.evidenceUrl || null }],
+        answerColumns([{ milestoneId, state, progress, comment: parsed.data.comment || null, evidenceUrl: parsed.data.evidenceUrl || null }]),
         { channel: 'secretariat', actor: actor.name, requestId: null, late: false, at, reportingYear: null, reason },
       )
         .selectFrom('history')
