@@ -21,9 +21,11 @@ import { InboundRepository } from '../inbound/inbound.repository.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
 import { isReportLinks, type MailTemplateName } from '../mail/templates/mail-data.js';
 import { MailRenderer } from '../mail/templates/mail-renderer.js';
-import { MILESTONE_STATES } from '../common/milestone-states.js';
+import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
+import { actorOf } from '../progress/records.controller.js';
+import { RecordsService } from '../progress/records.service.js';
 import { assessCriteriaSchema, CRITERION_VERDICTS, CriteriaService } from '../progress/criteria.service.js';
 import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';
 import { PageRenderer } from '../web/page-renderer.js';
@@ -84,6 +86,7 @@ export class DashboardController {
     private readonly plans: PlanService,
     private readonly attainment: AttainmentService,
     private readonly criteria: CriteriaService,
+    private readonly records: RecordsService,
     private readonly rounds: RoundsService,
     private readonly outbox: OutboxRepository,
     private readonly mailRenderer: MailRenderer,
@@ -146,7 +149,8 @@ export class DashboardController {
   // ─── pages ───
 
   @Get()
-  async overview(@Query('year') yearParam: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async overview(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const yearParam = typeof query.year === 'string' ? query.year : undefined;
     const planId = await this.plans.resolvePlanId();
     const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
     const planYears: number[] = [];
@@ -170,7 +174,31 @@ export class DashboardController {
       round,
       years: planYears.map((y) => ({ year: y, selected: y === year })),
       year: year ?? null,
+      approvedNow: query.approved !== undefined,
+      reopenedNow: query.reopened !== undefined,
     });
+  }
+
+  /** Approves a year's figures of record from the overview; a note is optional. */
+  @Post('records/:year/approve')
+  @RequireRole('secretariat')
+  async approveYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const note = typeof body.note === 'string' ? body.note.trim().slice(0, 2_000) : '';
+    await this.records.approve(planId, year, actorOf(req), note || null);
+    res.redirect(303, `/?year=${year}&approved`);
+  }
+
+  /** Reopens an approved year; without a reason the secretariat is asked for one. */
+  @Post('records/:year/reopen')
+  @RequireRole('secretariat')
+  async reopenYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+    if (reason === '' || reason.length > 500)
+      throw badRequest('reason', 'problem.reason_required', {}, 'reason: say why the year is reopened (at most 500 characters)');
+    await this.records.reopen(planId, year, actorOf(req), reason);
+    res.redirect(303, `/?year=${year}&reopened`);
   }
 
   @Get('overdue')
@@ -385,9 +413,60 @@ export class DashboardController {
   }
 
   @Get('milestones/:id')
-  async milestone(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async milestone(
+    @Param('id', IdPipe) id: number,
+    @Query('corrected') corrected: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+    refused?: { form: Record<string, string>; errors: string[] },
+  ) {
     const history = await this.attainment.history(id);
-    this.page(req, res, 'milestone', 'overdue', { history, updates: [...history.updates].reverse() });
+    const { state, progress } = history.milestone;
+    this.page(
+      req,
+      res,
+      'milestone',
+      'overdue',
+      {
+        history,
+        updates: [...history.updates].reverse(),
+        corrected: corrected !== undefined,
+        correction: refused?.form ?? { state, progress: String(progress), comment: '', reason: '' },
+        correctionErrors: refused?.errors ?? [],
+      },
+      refused ? 400 : 200,
+    );
+  }
+
+  /** A correction on the committee's behalf, with its reason: the same rule and history as the API's. */
+  @Post('milestones/:id/correct')
+  @RequireRole('secretariat')
+  async correctMilestone(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    const language = (req.principal as Principal).language;
+    const text = (name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
+    const form = { state: text('state'), progress: text('progress'), comment: text('comment'), reason: text('reason') };
+    const errors: string[] = [];
+    if (!(MILESTONE_STATES as readonly string[]).includes(form.state)) errors.push(this.pages.t(language, 'milestone.correct_error_state'));
+    const progress = form.progress === '' ? null : Number(form.progress);
+    if (progress !== null && !(Number.isInteger(progress) && progress >= 0 && progress <= 100))
+      errors.push(this.pages.t(language, 'milestone.correct_error_progress'));
+    if (form.comment.length > 5_000) errors.push(this.pages.t(language, 'milestone.correct_error_comment'));
+    if (form.reason === '') errors.push(this.pages.t(language, 'milestone.correct_error_reason'));
+    if (form.reason.length > 2_000) errors.push(this.pages.t(language, 'milestone.correct_error_reason_long'));
+    if (errors.length > 0) return this.milestone(id, undefined, req, res, { form, errors });
+    const planId = await this.plans.resolvePlanId();
+    await this.records.correct(
+      planId,
+      id,
+      { state: form.state as MilestoneStateName, progress, comment: form.comment || null, reason: form.reason },
+      actorOf(req),
+    );
+    res.redirect(303, `/milestones/${id}?corrected`);
   }
 
   /** A goal: its milestone completion, and its criteria as assessed for a year (?year=, default this year). */
