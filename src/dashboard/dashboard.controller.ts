@@ -182,7 +182,12 @@ export class DashboardController {
   /** Approves a year's figures of record from the overview; a note is optional. */
   @Post('records/:year/approve')
   @RequireRole('secretariat')
-  async approveYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async approveYear(
+    @Param('year', IdPipe) year: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const note = typeof body.note === 'string' ? body.note.trim().slice(0, 2_000) : '';
     await this.records.approve(planId, year, actorOf(req), note || null);
@@ -192,7 +197,12 @@ export class DashboardController {
   /** Reopens an approved year; without a reason the secretariat is asked for one. */
   @Post('records/:year/reopen')
   @RequireRole('secretariat')
-  async reopenYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async reopenYear(
+    @Param('year', IdPipe) year: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
     if (reason === '' || reason.length > 500)

@@ -128,7 +128,9 @@ export class RecordsService {
       const progress = recordedProgress({ state, given: parsed.data.progress }, milestone);
       await withRecordedAnswers(
         tx,
-        answerColumns([{ milestoneId, state, progress, comment: parsed.data.comment || null, evidenceUrl: parsed.data.evidenceUrl || null }]),
+        answerColumns([
+          { milestoneId, state, progress, comment: parsed.data.comment || null, evidenceUrl: parsed.data.evidenceUrl || null },
+        ]),
         { channel: 'secretariat', actor: actor.name, requestId: null, late: false, at, reportingYear: null, reason },
       )
         .selectFrom('history')
