@@ -187,8 +187,9 @@ export class AnnualReportService implements OnModuleInit {
       this.reports.roundOfYear(planId, year),
     ]);
     const criterionIds = tree.priorities.flatMap((priority) => priority.goals.flatMap((goal) => goal.criteria.map((c) => c.id)));
-    // The year's latest assessment made before its figures of record were cut.
-    const criteriaAssessments = await this.criteria.assessmentsOf(criterionIds, year, record.cutoff);
+    // Criteria are assessed after the year, up to its approval: the latest assessment made by then.
+    const approvedAt = figuresOf.approval ? new Date(figuresOf.approval.at) : undefined;
+    const criteriaAssessments = await this.criteria.assessmentsOf(criterionIds, year, approvedAt);
     return buildContent({
       language,
       year,

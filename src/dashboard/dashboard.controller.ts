@@ -669,7 +669,10 @@ export class DashboardController {
     if (!message || !row) throw notFound('problem.no_message', { id }, `There is no message ${id}.`);
     const { answerNonce, reportLinks, ...data } = row.data as Record<string, unknown>;
     const base = this.config.get('PUBLIC_URL');
-    if (typeof answerNonce === 'string') data.answerUrl = `${base}/r/…`;
+    if (typeof answerNonce === 'string') {
+      data.answerUrl = `${base}/r/…`;
+      data.replyAddress = `reports+…@${this.config.get('INBOUND_DOMAIN')}`;
+    }
     if (isReportLinks(reportLinks))
       data.links = reportLinks.formats.map((format) => ({ format, url: `${base}/api/annual-reports/${reportLinks.reportId}/${format}` }));
     const rendered = this.mailRenderer.render(row.template as MailTemplateName, row.language, data as never);

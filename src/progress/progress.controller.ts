@@ -124,8 +124,11 @@ export class ProgressController {
   async goal(@Param('number', IdPipe) number: number, @Query(new ZodPipe(attainmentQuery)) query: z.infer<typeof attainmentQuery>) {
     const planId = await this.plans.resolvePlanId(query.plan);
     const attainment = await this.attainment.goal(planId, number, when(query));
-    // Beside the milestone figures, the goal's criteria as assessed for the same year and moment.
-    const until = attainment.figuresOf.cutoff === null ? undefined : new Date(attainment.figuresOf.cutoff);
+    // Beside the milestone figures, the goal's criteria as assessed for the same year: as they stood
+    // at the moment asked for, or for a year of record up to its approval (they are assessed after the year).
+    const { kind, cutoff, approval } = attainment.figuresOf;
+    const bound = kind === 'at' ? cutoff : kind === 'year-of-record' ? (approval?.at ?? null) : null;
+    const until = bound === null ? undefined : new Date(bound);
     return { ...attainment, criteria: await this.criteria.forGoal(planId, number, attainment.referenceYear, until) };
   }
 

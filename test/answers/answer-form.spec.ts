@@ -228,7 +228,9 @@ describe('answering through the personal link', () => {
       state_1: 'completed',
       state_2: 'completed',
       state_3: 'delayed',
+      comment_3: 'Ny tidplan i vår',
       state_4: 'at_risk',
+      comment_4: 'Personalbrist',
       state_5: 'in_progress',
     };
     // A double click: both POSTs at once, then a third resent later.

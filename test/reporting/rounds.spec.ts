@@ -1,5 +1,6 @@
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { RoundScheduler } from '../../src/scheduler/round-scheduler.js';
+import { digestReferences, labelKey } from '../../src/common/digest-references.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { outboxSettled } from '../support/outbox.js';
 import { settled } from '../support/settled.js';
@@ -99,16 +100,22 @@ describe('a reporting round on the real plan, with a controlled clock and a real
       expect(mail!.headers.get('auto-submitted')).toBe('auto-generated');
       // In the organisation's language, as the plan gives it.
       expect(mail!.html).toContain(`<html lang="${organisation.language}">`);
-      // every milestone in scope is listed, by its label as written
-      const listed = await sql<{ label: string | null; number: number }>(
+      // every milestone in scope is listed, by its number and a reference unique in the digest
+      const asked = await sql<{ label: string | null; number: number; optional: boolean }>(
         t.db.url,
-        `SELECT m.label, rm.number FROM "RequestMilestone" rm JOIN "Milestone" m ON m.id = rm."milestoneId"
+        `SELECT m.label, rm.number, rm.optional FROM "RequestMilestone" rm JOIN "Milestone" m ON m.id = rm."milestoneId"
          JOIN "ReportRequest" r ON r.id = rm."requestId" JOIN "Organisation" o ON o.id = r."organisationId"
-         WHERE o.name = $1 AND NOT rm.optional ORDER BY rm.number`,
+         WHERE o.name = $1 ORDER BY rm.number`,
         [organisation.name],
       );
+      const listed = asked.filter((row) => !row.optional);
       expect(listed.map((row) => row.label).sort()).toEqual([...organisation.labels].sort());
-      for (const row of listed) if (row.label) expect(mail!.text).toContain(row.label);
+      const references = digestReferences(asked);
+      for (const row of listed) {
+        const reference = references.get(row.number)!;
+        expect(mail!.text).toContain(reference === String(row.number) ? `${row.number}. ` : `${row.number}. ${reference} `);
+        if (row.label) expect(labelKey(reference)).toContain(labelKey(row.label));
+      }
     }
     // In its language: a Swedish committee gets Swedish, a Danish one Danish.
     expect(expected.find((o) => o.name === 'Kvarkenrådet')?.language).toBe('sv');
