@@ -91,18 +91,9 @@ export class AnswerFormController {
       }
       if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
       if (error instanceof YearApproved) {
-        const language = request.organisation.language;
-        const title = this.pages.t(language, 'form.year_approved', { year: error.year });
-        return res
-          .status(409)
-          .type('html')
-          .send(
-            this.pages.render('message', language, title, {
-              heading: title,
-              message: this.pages.t(language, 'form.year_approved_text', { year: error.year }),
-              tone: 'warn',
-            }),
-          );
+        const params = { year: error.year };
+        this.message(res, 409, [request.organisation.language], 'form.year_approved', 'form.year_approved_text', 'warn', params);
+        return;
       }
       throw error;
     }
@@ -139,11 +130,19 @@ export class AnswerFormController {
       : `${problem.field}: ${problem.message}`;
   }
 
-  private message(res: Response, status: number, languages: readonly string[], heading: string, text: string, tone: string) {
+  private message(
+    res: Response,
+    status: number,
+    languages: readonly string[],
+    heading: string,
+    text: string,
+    tone: string,
+    params: Record<string, string | number> = {},
+  ) {
     const sections = languages.map((language) => ({
       language,
-      heading: this.pages.t(language, heading),
-      message: this.pages.t(language, text),
+      heading: this.pages.t(language, heading, params),
+      message: this.pages.t(language, text, params),
       tone,
     }));
     res
