@@ -73,7 +73,7 @@ describe('rounds and report links in a browser', () => {
 
     // A browser without a date picker sends what was typed: a day-first date, a day the calendar lacks.
     const typed = async (value: string) => {
-      await page.locator('#deadline').evaluate('input => { input.type = "text"; }');
+      await page.locator('#deadline').evaluate((input) => input.setAttribute('type', 'text'));
       await page.getByLabel('Deadline').fill(value);
       const [response] = await Promise.all([
         page.waitForResponse(`${base}/rounds`),
