@@ -129,7 +129,9 @@ export class AnnualReportService implements OnModuleInit {
       );
     const file = await this.reports.findFile(id, format);
     if (!file) throw new NotFoundException(`Annual report ${id} has no ${format} file.`);
-    return { content: file.content, filename: `annual-report-${report.year}-${report.plan.slug}-${id}.${format}` };
+    // Reports are made in the report languages only; the column's type is every language.
+    const name = this.renderer.labels.fileName(report.language as ReportLanguage, report.year);
+    return { content: file.content, filename: `${name}-${report.plan.slug}-${id}.${format}` };
   }
 
   /** The job: snapshot once, render from the stored snapshot, store, and mail, in that order. */

@@ -271,7 +271,7 @@ describe('the annual report of the real plan', () => {
     expect(files.docx!.type).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     expect(files.xlsx!.type).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     for (const format of ['pdf', 'docx', 'xlsx'] as const)
-      expect(files[format]!.disposition).toMatch(new RegExp(`^attachment; filename="annual-report-2023-[a-z0-9-]+\\.${format}"$`));
+      expect(files[format]!.disposition).toMatch(new RegExp(`^attachment; filename="arsrapport-2023-[a-z0-9-]+\\.${format}"$`));
     html = files.html!.body.toString('utf8');
     pdf = files.pdf!.body;
     docx = files.docx!.body;

@@ -41,6 +41,10 @@ export async function renderPdf(
     return await page.pdf({
       format: 'A4',
       printBackground: true,
+      // A tagged PDF (structure, reading order, the document's language from <html lang>) with its
+      // headings as bookmarks, for screen readers and for finding one's way in a long report.
+      tagged: true,
+      outline: true,
       margin: { top: '16mm', bottom: '18mm', left: '14mm', right: '14mm' },
       displayHeaderFooter: true,
       headerTemplate: '<span></span>',

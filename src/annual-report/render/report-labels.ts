@@ -30,6 +30,21 @@ export class ReportLabels {
   }
 
   /** A ratio 0…1 as "42,9 %" (da) or "42.9%" (en); "–" for no figure. */
+  /**
+   * The report's title as a file name in its language: "Årsrapport 2023" → "arsrapport-2023",
+   * letters without their marks (æ and ø spelt out), so every mail client and file system keeps it.
+   */
+  fileName(language: ReportLanguage, year: number): string {
+    return this.t(language, 'report.title', { year })
+      .toLowerCase()
+      .replace(/æ/g, 'ae')
+      .replace(/ø/g, 'o')
+      .normalize('NFD')
+      .replace(/\p{M}/gu, '')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+  }
+
   percent(language: ReportLanguage, ratio: number | null): string {
     return ratio === null ? this.t(language, 'figure.none') : this.i18n.percent(language, ratio);
   }

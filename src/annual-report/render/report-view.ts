@@ -400,7 +400,11 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
         owner: comment.owner,
         state: state(comment.state),
         comment: comment.comment,
-        channel: [t(`channel.${comment.channel}`), ...(comment.late ? [t('comments.late')] : [])].join(', '),
+        // How a committee answered is no reader's concern; a correction by the secretariat and a late answer are.
+        channel: [
+          ...(comment.channel === 'secretariat' ? [t('comments.corrected')] : []),
+          ...(comment.late ? [t('comments.late')] : []),
+        ].join(', '),
         long: comment.comment.length > LONG_TEXT,
       })),
     },
