@@ -153,6 +153,7 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
   for (const reopening of view.reopenings) children.push(para(reopening, { color: MUTED }));
 
   children.push(heading(view.headings.summary, HeadingLevel.HEADING_1));
+  for (const sentence of view.summary.highlights) children.push(new Paragraph({ text: sentence, bullet: { level: 0 } }));
   children.push(para(view.formulasNote, { color: MUTED }));
   children.push(figuresTable(view, view.summary.figures));
   children.push(heading(view.summary.statesTitle, HeadingLevel.HEADING_2));

@@ -1,6 +1,7 @@
 import type { Figures } from '../../progress/attainment.formulas.js';
 import type { AnnualReportContent, ContributionBlock, MilestoneRow, MissingReason, ReportLanguage } from '../annual-report.content.js';
 import { barChart, stateDistributionChart } from './charts.js';
+import { highlights } from './highlights.js';
 import type { ReportLabels } from './report-labels.js';
 
 /**
@@ -78,6 +79,8 @@ export interface ReportView {
     string
   >;
   summary: {
+    /** The opening sentences (highlights.ts). */
+    highlights: string[];
     figures: FigureRow[];
     statesTitle: string;
     states: { label: string; count: string; share: string; stateKey: string }[];
@@ -296,6 +299,7 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
       share: t('summary.share'),
     },
     summary: {
+      highlights: highlights(content, labels, lang),
       figures: figureRows(content.summary.figures),
       statesTitle: t('summary.states'),
       states: stateRows,
