@@ -163,6 +163,8 @@ export interface AnnualReportContent {
   approval?: ReportApproval | null;
   /** Every approval and reopening of the year (a reopening with its reason), oldest first. */
   approvals?: { action: string; at: string; by: string; reason: string | null }[];
+  /** The secretariat's foreword for the year; null (or absent, in older snapshots) without one. */
+  foreword?: { text: string; by: string; at: string } | null;
   plan: { id: number; slug: string; title: string; currency: string; period: { from: number; to: number } };
   summary: {
     figures: Figures;
@@ -238,6 +240,7 @@ export interface ContentInput {
   states: Map<number, { state: MilestoneStateName; progress: number }>;
   approval: ReportApproval | null;
   approvals: NonNullable<AnnualReportContent['approvals']>;
+  foreword?: AnnualReportContent['foreword'];
 }
 
 /** Strings compared by code unit: the same order on every machine, whatever its locale. */
@@ -395,6 +398,7 @@ export function buildContent(input: ContentInput): AnnualReportContent {
     preliminary: input.approval === null && isPreliminary(input.round),
     approval: input.approval,
     approvals: input.approvals,
+    foreword: input.foreword ?? null,
     plan: {
       id: tree.id,
       slug: tree.slug,

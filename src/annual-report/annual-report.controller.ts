@@ -1,4 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { notFound } from '../common/refusal.js';
+import { PlanService } from '../plan/plan.service.js';
 import { IdPipe, idSchema } from '../common/id.pipe.js';
 import {
   ApiAcceptedResponse,
@@ -103,5 +105,51 @@ export class AnnualReportController {
       disposition: kind === 'html' ? `inline; filename="${filename}"` : `attachment; filename="${filename}"`,
       length: content.byteLength,
     });
+  }
+}
+
+export const forewordBody = z
+  .strictObject({
+    plan: z.number().int().positive('must be a plan id').optional().meta({ description: 'Plan id; defaults to the current plan.' }),
+    text: z.string({ message: 'must be the foreword’s text (empty removes it)' }).max(10_000, 'must be at most 10,000 characters'),
+  })
+  .meta({ examples: [{ text: 'Året 2023 var præget af …\n\nSekretariatet takker udvalgene for …' }] });
+
+/**
+ * The secretariat's foreword to a year's report: printed first, in every format, as written. It
+ * can change until the year is approved (then 409), and reports made afterwards print it.
+ */
+@ApiTags('annual reports')
+@Controller('api/forewords')
+export class ForewordController {
+  constructor(
+    private readonly reports: AnnualReportService,
+    private readonly plans: PlanService,
+  ) {}
+
+  @Get(':year')
+  @ApiOperation({ summary: "A year's foreword (404 while none is written)" })
+  @ApiQueryFrom(listQuery)
+  @ApiNotFoundResponse({ description: 'No foreword for that year' })
+  async get(@Param('year', IdPipe) year: number, @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
+    const foreword = await this.reports.foreword(await this.plans.resolvePlanId(query.plan), year);
+    if (!foreword) throw notFound('problem.no_foreword', { year }, `There is no foreword for ${year}.`);
+    return { year, ...foreword };
+  }
+
+  @Put(':year')
+  @RequireRole('secretariat')
+  @ApiOperation({ summary: "Write a year's foreword (an empty text removes it); refused once the year is approved" })
+  @ApiBodyFrom(forewordBody)
+  @ApiBadRequestResponse({ description: 'A malformed body or a text too long' })
+  @ApiConflictResponse({ description: 'The year is approved' })
+  async put(
+    @Param('year', IdPipe) year: number,
+    @Body(new ZodPipe(forewordBody)) body: z.infer<typeof forewordBody>,
+    @Req() req: AuthenticatedRequest,
+  ) {
+    const planId = await this.plans.resolvePlanId(body.plan);
+    await this.reports.setForeword(planId, year, body.text, req.principal?.name ?? 'unknown');
+    return { year, ...(await this.reports.foreword(planId, year)) };
   }
 }

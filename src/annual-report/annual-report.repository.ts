@@ -32,6 +32,14 @@ export interface NewReport {
   createdAt: Date;
 }
 
+/** A year's foreword as the report prints it. */
+export interface Foreword {
+  text: string;
+  by: string;
+  /** ISO instant of the last change. */
+  at: string;
+}
+
 /** Annual reports, their files, and the reads the content model needs beyond the plan and its figures. */
 @Injectable()
 export class AnnualReportRepository {
@@ -193,6 +201,30 @@ export class AnnualReportRepository {
   }
 
   /** The year's round with every request's standing, or null when the plan had none that year. */
+  /** The secretariat's foreword to a year's report, if one is written. */
+  async foreword(planId: number, year: number, tx?: Tx): Promise<Foreword | null> {
+    const row = await (tx ?? this.database.db)
+      .selectFrom('ReportForeword')
+      .select(['text', 'updatedBy', 'updatedAt'])
+      .where('planId', '=', planId)
+      .where('year', '=', year)
+      .executeTakeFirst();
+    return row ? { text: row.text, by: row.updatedBy, at: row.updatedAt.toISOString() } : null;
+  }
+
+  /** Writes (or, with an empty text, removes) a year's foreword in the caller's transaction. */
+  async saveForeword(tx: Tx, planId: number, year: number, text: string, by: string, at: Date): Promise<void> {
+    if (text === '') {
+      await tx.deleteFrom('ReportForeword').where('planId', '=', planId).where('year', '=', year).execute();
+      return;
+    }
+    await tx
+      .insertInto('ReportForeword')
+      .values({ planId, year, text, updatedBy: by, updatedAt: at })
+      .onConflict((oc) => oc.columns(['planId', 'year']).doUpdateSet({ text, updatedBy: by, updatedAt: at }))
+      .execute();
+  }
+
   async roundOfYear(planId: number, year: number): Promise<RoundRow | null> {
     const [round, requests] = await Promise.all([
       this.database.db

@@ -1,4 +1,5 @@
-import { notFound } from '../common/refusal.js';
+import { badRequest, notFound } from '../common/refusal.js';
+import { unstorableText } from '../common/text.js';
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +13,7 @@ import type { ReportLinks, ReportReadyData } from '../mail/templates/mail-data.j
 import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
 import { CriteriaService } from '../progress/criteria.service.js';
+import { RecordsRepository } from '../progress/records.repository.js';
 import { jobIds } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
 import {
@@ -26,6 +28,9 @@ import {
 } from './annual-report.content.js';
 import { AnnualReportRepository, type ReportSummary } from './annual-report.repository.js';
 import { AnnualReportRenderer } from './render/annual-report.renderer.js';
+
+/** A foreword is a page or two, not a document. */
+const FOREWORD_MAX = 10_000;
 
 export interface RequestReport {
   plan?: number;
@@ -65,6 +70,7 @@ export class AnnualReportService implements OnModuleInit {
     private readonly plans: PlanService,
     private readonly attainment: AttainmentService,
     private readonly criteria: CriteriaService,
+    private readonly records: RecordsRepository,
     private readonly outbox: OutboxRepository,
     private readonly delivery: MailDeliveryService,
     private readonly queues: QueueService,
@@ -134,6 +140,27 @@ export class AnnualReportService implements OnModuleInit {
     return { content: file.content, filename: `${name}-${report.plan.slug}-${id}.${format}` };
   }
 
+  /** A year's foreword, as the secretariat last wrote it. */
+  foreword(planId: number, year: number) {
+    return this.reports.foreword(planId, year);
+  }
+
+  /**
+   * Writes a year's foreword (an empty text removes it). Part of what the secretariat signs: it
+   * cannot change once the year is approved (YearApproved), until the year is reopened.
+   */
+  async setForeword(planId: number, year: number, text: string, by: string): Promise<void> {
+    const trimmed = text.trim();
+    if (trimmed.length > FOREWORD_MAX)
+      throw badRequest('foreword', 'problem.foreword_too_long', { max: FOREWORD_MAX }, `foreword: at most ${FOREWORD_MAX} characters`);
+    if (unstorableText(trimmed) !== null)
+      throw badRequest('foreword', 'problem.unstorable', {}, 'foreword: must not contain NUL characters or broken characters');
+    await this.reports.transaction(async (tx) => {
+      await this.records.assertYearOpen(tx, planId, year);
+      await this.reports.saveForeword(tx, planId, year, trimmed, by, this.clock.now());
+    });
+  }
+
   /** The job: snapshot once, render from the stored snapshot, store, and mail, in that order. */
   async generate(reportId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'ready' | 'already-done'> {
     if (!(await this.reports.markGenerating(reportId))) return 'already-done';
@@ -178,7 +205,7 @@ export class AnnualReportService implements OnModuleInit {
     const timeZone = this.config.get('TZ');
     const { cut, figuresOf } = await this.attainment.resolve(planId, { year });
     const record = { ...cut!, year };
-    const [tree, attainment, states, lastComments, comments, overdue, round] = await Promise.all([
+    const [tree, attainment, states, lastComments, comments, overdue, round, foreword] = await Promise.all([
       this.plans.planTree(planId),
       this.attainment.plan(planId, { year }),
       this.attainment.recordedStates(planId, record),
@@ -187,6 +214,7 @@ export class AnnualReportService implements OnModuleInit {
       this.reports.commentsOfYear(planId, record, startOfDay(`${year}-01-01`, timeZone)),
       this.attainment.recordedOverdue(planId, year),
       this.reports.roundOfYear(planId, year),
+      this.reports.foreword(planId, year),
     ]);
     const criterionIds = tree.priorities.flatMap((priority) => priority.goals.flatMap((goal) => goal.criteria.map((c) => c.id)));
     // Criteria are assessed after the year, up to its approval: the latest assessment made by then.
@@ -206,6 +234,7 @@ export class AnnualReportService implements OnModuleInit {
       criteriaAssessments,
       approval: figuresOf.approval,
       approvals: figuresOf.approvals,
+      foreword,
     });
   }
 

@@ -687,11 +687,36 @@ export class DashboardController {
   // ─── annual reports ───
 
   @Get('reports')
-  async reportList(@Query('requested') requested: string | undefined, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async reportList(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const page = await this.reportsPage();
+    // The foreword shown for editing: the year asked for, else the year a new report would be for.
+    const asked = Number(query.foreword);
+    const year = page.years.some((y) => y.year === asked) ? asked : page.years.find((y) => y.selected)!.year;
+    const foreword = await this.reports.foreword(page.planId, year);
     this.page(req, res, 'reports', 'reports', {
-      ...(await this.reportsPage()),
-      requested: requested === undefined ? undefined : Number(requested),
+      ...page,
+      requested: query.requested === undefined ? undefined : Number(query.requested),
+      foreword: { year, text: foreword?.text ?? '', by: foreword?.by ?? null, at: foreword?.at ?? null, saved: query.saved !== undefined },
+      forewordYears: page.years.map((y) => ({ year: y.year, selected: y.year === year })),
     });
+  }
+
+  /** The secretariat's foreword to a year's report; refused once the year is approved. */
+  @Post('reports/foreword')
+  @RequireRole('secretariat')
+  async saveForeword(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const planId = await this.plans.resolvePlanId();
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    const year = Number(body.year);
+    if (!Number.isInteger(year) || year < plan.periodFrom || year > plan.periodTo)
+      throw badRequest(
+        'year',
+        'problem.year_outside',
+        { year: body.year ?? '', from: plan.periodFrom, to: plan.periodTo },
+        'year: not a year of the plan',
+      );
+    await this.reports.setForeword(planId, year, typeof body.text === 'string' ? body.text : '', (req.principal as Principal).name);
+    res.redirect(303, `/reports?foreword=${year}&saved#foreword`);
   }
 
   @Post('reports')
@@ -733,7 +758,7 @@ export class DashboardController {
     }));
     // While one is being made the page refreshes itself (a meta refresh: no script needed).
     const pending = reports.some((report) => report.status === 'queued' || report.status === 'generating');
-    return { reports, years, languages: REPORT_LANGUAGES, pending };
+    return { planId, reports, years, languages: REPORT_LANGUAGES, pending };
   }
 
   // ─── helpers ───

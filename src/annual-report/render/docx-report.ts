@@ -152,6 +152,11 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
   if (view.approval) children.push(para(view.approval, { bold: true }));
   for (const reopening of view.reopenings) children.push(para(reopening, { color: MUTED }));
 
+  if (view.foreword) {
+    children.push(heading(view.foreword.heading, HeadingLevel.HEADING_1));
+    for (const paragraph of view.foreword.paragraphs) children.push(para(paragraph));
+    children.push(para(view.foreword.byline, { color: MUTED }));
+  }
   children.push(heading(view.headings.summary, HeadingLevel.HEADING_1));
   for (const sentence of view.summary.highlights) children.push(new Paragraph({ text: sentence, bullet: { level: 0 } }));
   children.push(para(view.formulasNote, { color: MUTED }));

@@ -49,6 +49,8 @@ export interface ReportView {
   approval: string | null;
   /** Each reopening of the year, with its reason. */
   reopenings: string[];
+  /** The secretariat's foreword, paragraph by paragraph, signed; null without one. */
+  foreword: { heading: string; paragraphs: string[]; byline: string } | null;
   generated: string;
   asOf: string;
   period: string;
@@ -263,6 +265,13 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     reopenings: (content.approvals ?? [])
       .filter((event) => event.action === 'reopened')
       .map((event) => t('report.reopened', { date: labels.dateTime(lang, event.at), name: event.by, reason: event.reason ?? '' })),
+    foreword: content.foreword
+      ? {
+          heading: t('section.foreword'),
+          paragraphs: content.foreword.text.split(/\n\s*\n/).map((paragraph) => paragraph.trim()),
+          byline: t('foreword.byline', { name: content.foreword.by, date: labels.date(lang, content.foreword.at) }),
+        }
+      : null,
     generated: t('report.generated', { date: labels.dateTime(lang, content.generatedAt) }),
     asOf: t('report.as_of', { date: labels.day(lang, content.asOf) }),
     period: t('report.period', { from: content.plan.period.from, to: content.plan.period.to }),
