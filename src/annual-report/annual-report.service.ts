@@ -1,3 +1,4 @@
+import { EvidenceService } from '../evidence/evidence.service.js';
 import { notFound } from '../common/refusal.js';
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Job } from 'bullmq';
@@ -70,6 +71,7 @@ export class AnnualReportService implements OnModuleInit {
     private readonly queues: QueueService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly evidence: EvidenceService,
   ) {}
 
   onModuleInit(): void {
@@ -176,7 +178,7 @@ export class AnnualReportService implements OnModuleInit {
     const timeZone = this.config.get('TZ');
     const { cut, figuresOf } = await this.attainment.resolve(planId, { year });
     const record = { ...cut!, year };
-    const [tree, attainment, states, lastComments, comments, overdue, round] = await Promise.all([
+    const [tree, attainment, states, lastComments, comments, overdue, round, files] = await Promise.all([
       this.plans.planTree(planId),
       this.attainment.plan(planId, { year }),
       this.attainment.recordedStates(planId, record),
@@ -185,6 +187,7 @@ export class AnnualReportService implements OnModuleInit {
       this.reports.commentsOfYear(planId, record, startOfDay(`${year}-01-01`, timeZone)),
       this.attainment.recordedOverdue(planId, year),
       this.reports.roundOfYear(planId, year),
+      this.evidence.ofPlan(planId, record.cutoff),
     ]);
     const criterionIds = tree.priorities.flatMap((priority) => priority.goals.flatMap((goal) => goal.criteria.map((c) => c.id)));
     // The year's latest assessment made before its figures of record were cut.
@@ -200,6 +203,7 @@ export class AnnualReportService implements OnModuleInit {
       comments,
       overdue,
       round,
+      files,
       criteriaAssessments,
       approval: figuresOf.approval,
       approvals: figuresOf.approvals,

@@ -175,7 +175,7 @@ export const configurationSchema = z
       .number()
       .int()
       .min(1024)
-      .default(5 * 1024 * 1024),
+      .default(32 * 1024 * 1024),
     /** Where kept files (reply attachments, uploads) are stored: outside the web root, never served as a folder. */
     STORAGE_DIR: z.string().min(1).default('var/storage'),
     /** Largest file kept, from a reply or an upload; a larger one is refused with the reason. */

@@ -33,6 +33,7 @@ import { I18n } from '../i18n/i18n.js';
 import type { Figures } from '../progress/attainment.formulas.js';
 import { formulaText, type FigureName } from '../progress/formula-text.js';
 import { DashboardRepository } from './dashboard.repository.js';
+import { EvidenceService } from '../evidence/evidence.service.js';
 
 /** The year a goal page shows criteria for: what cannot be read falls back to this year. */
 const goalYearQuery = z.coerce.number().int().min(1900).max(2200).optional().catch(undefined);
@@ -97,6 +98,7 @@ export class DashboardController {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     i18n: I18n,
+    private readonly evidence: EvidenceService,
   ) {
     // {{formula figures "completion"}}: a figure's formula in the page's language.
     pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
@@ -182,7 +184,12 @@ export class DashboardController {
   /** Approves a year's figures of record from the overview; a note is optional. */
   @Post('records/:year/approve')
   @RequireRole('secretariat')
-  async approveYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async approveYear(
+    @Param('year', IdPipe) year: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const note = typeof body.note === 'string' ? body.note.trim().slice(0, 2_000) : '';
     await this.records.approve(planId, year, actorOf(req), note || null);
@@ -192,7 +199,12 @@ export class DashboardController {
   /** Reopens an approved year; without a reason the secretariat is asked for one. */
   @Post('records/:year/reopen')
   @RequireRole('secretariat')
-  async reopenYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async reopenYear(
+    @Param('year', IdPipe) year: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
     if (reason === '' || reason.length > 500)
@@ -433,6 +445,7 @@ export class DashboardController {
         corrected: corrected !== undefined,
         correction: refused?.form ?? { state, progress: String(progress), comment: '', reason: '' },
         correctionErrors: refused?.errors ?? [],
+        files: await this.evidence.ofMilestone(id),
       },
       refused ? 400 : 200,
     );
@@ -596,7 +609,9 @@ export class DashboardController {
   @Get('review')
   async review(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const [total, items] = await this.inboundMessages.list('in_review', { skip: 0, take: 200 });
-    this.page(req, res, 'review', 'review', { total, items });
+    const files = await this.evidence.ofMessages(items.map((item) => item.id));
+    const withFiles = items.map((item) => ({ ...item, files: files.filter((file) => file.inboundMessageId === item.id) }));
+    this.page(req, res, 'review', 'review', { total, items: withFiles });
   }
 
   @Post('review/:id/:decision')
