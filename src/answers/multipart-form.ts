@@ -27,6 +27,8 @@ export function readMultipartForm(
       parser = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
+        // The name as sent, path included, so a name with a path is refused rather than silently cut.
+        preservePath: true,
         limits: {
           fileSize: limits.maxBytes,
           files: limits.maxFiles + 1,

@@ -184,6 +184,7 @@ export class InboundService {
     }));
     const reason = unclear.length ? `not understood: ${unclear.map((line) => `"${line}"`).join('; ')}` : null;
     let inboundId = 0;
+    const applied = record('applied', reason, answers.length);
     // The files document the milestones the reply answered (a deliverable with its report attached).
     const answered = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
     const milestoneIds = answers.map((answer) => answered.get(answer.number)!).filter((id) => id !== undefined);
@@ -195,13 +196,13 @@ export class InboundService {
           final: false,
           notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
           alsoInTransaction: async (tx: Tx) => {
-            inboundId = await this.inbound.create(record('applied', reason, answers.length), tx);
+            inboundId = await this.inbound.create(applied, tx);
             if (files.length > 0)
               await save(tx, { source: 'email_reply', requestId: request.id, inboundMessageId: inboundId, milestoneIds });
           },
         }),
       );
-      return { status: 'applied', reason, inboundId, applied: answers.length };
+      return { status: 'applied', reason: applied.reason, inboundId, applied: answers.length };
     } catch (error) {
       if (error instanceof InvalidAnswers || error instanceof RoundClosed || error instanceof YearApproved) {
         const why =
