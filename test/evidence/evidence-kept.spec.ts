@@ -308,7 +308,7 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
       .attach('files_2', content, {
         ...(typeof name === 'string' ? { filename: name } : name),
         contentType: 'application/pdf',
-      } as unknown as { filename: string })
+      })
       .expect(status);
     expect(response.text).toContain('<html lang="sv">');
     expect(response.text).toContain(message);
@@ -352,7 +352,7 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
       })
       .expect(200);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(xlsx.body as unknown as ArrayBuffer);
+    await workbook.xlsx.load(xlsx.body);
     const sheet = workbook.getWorksheet('Filer 2024')!;
     expect(sheet).toBeDefined();
     const rows = sheet.getSheetValues().slice(2) as unknown[][];
