@@ -1,15 +1,15 @@
 /**
  * The layering the README describes, checked in CI (`npm run lint:deps`). A module may import
  * from its own floor's ground and from floors below, never from above nor from a sibling wing.
- *   ground:    config, database, common, queue, auth, i18n, web, generated
+ *   ground:    config, database, common, queue, auth, i18n, web, storage, generated
  *   plan:      the plan's tree, which everything above reads
- *   wings:     progress, mail                  (know nothing of each other)
+ *   wings:     progress, mail, evidence        (know nothing of each other)
  *   workflows: reporting, answers            (know nothing of each other)
  *   report:    annual-report, which reports on what the workflows gathered
  *   doors:     inbound, dashboard, scheduler, operations, health, cli, demo
  */
-const GROUND = '^src/(config|database|common|queue|auth|i18n|web|generated)/';
-const WINGS = ['progress', 'mail'];
+const GROUND = '^src/(config|database|common|queue|auth|i18n|web|storage|generated)/';
+const WINGS = ['progress', 'mail', 'evidence'];
 const WORKFLOWS = ['reporting', 'answers'];
 const REPORT = ['annual-report'];
 const DOORS = ['inbound', 'dashboard', 'scheduler', 'operations', 'health', 'cli', 'demo'];

@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EvidenceModule } from './evidence/evidence.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { MailModule } from './mail/mail.module.js';
@@ -31,6 +32,7 @@ import { WebModule } from './web/web.module.js';
     ProgressModule,
     PlanModule,
     MailModule,
+    EvidenceModule,
     ReportingModule,
     SchedulerModule,
     AnswersModule,

@@ -143,6 +143,21 @@ export interface OverdueEntry {
   lastUpdate: { state: string; comment: string | null; channel: string | null; at: string | null } | null;
 }
 
+/** A file kept as evidence on a milestone (a reply's attachment or an upload), as the annex lists it. */
+export interface EvidenceFile {
+  milestoneKey: string;
+  label: string | null;
+  milestone: string;
+  owner: string;
+  goal: number;
+  intervention: string | null;
+  fileName: string;
+  size: number;
+  /** ISO instant it was received. */
+  at: string;
+  channel: string;
+}
+
 export interface ReportApproval {
   at: string;
   by: string;
@@ -180,6 +195,8 @@ export interface AnnualReportContent {
   overdue: OverdueEntry[];
   /** Who answered the year's round on time, late, or not at all; null without a round. */
   responses: Responses | null;
+  /** Files kept on the plan's milestones up to the figures' cut, per milestone in the plan's order (absent in older snapshots). */
+  files?: EvidenceFile[];
 }
 
 // ─────────────────────────── building ───────────────────────────
@@ -235,6 +252,8 @@ export interface ContentInput {
   criteriaAssessments?: Map<number, { verdict: CriterionVerdict; justification: string; evidenceUrl: string | null }>;
   comments: CommentRow[];
   overdue: OverdueItem[];
+  /** Files kept per milestone id, oldest first. */
+  files?: Map<number, { fileName: string; size: number; createdAt: Date; source: string }[]>;
   round: RoundRow | null;
   /** Each milestone's state and progress of record for the year; milestones absent did not exist then. */
   states: Map<number, { state: MilestoneStateName; progress: number }>;
@@ -416,9 +435,47 @@ export function buildContent(input: ContentInput): AnnualReportContent {
     comments,
     overdue,
     responses,
+    files: filesOf(input, milestonesInOrder(priorities)),
   };
   // Through JSON once: what is stored is exactly what the renderers will read back.
   return JSON.parse(JSON.stringify(content)) as AnnualReportContent;
+}
+
+/** Every milestone row of the report with its plan id, in the report's order. */
+function milestonesInOrder(priorities: PriorityBlock[]): MilestoneRow[] {
+  return priorities.flatMap((priority) =>
+    priority.goals.flatMap((goal) => [
+      ...goal.contributions.flatMap((contribution) => contribution.milestones),
+      ...goal.interventions.flatMap((intervention) => intervention.contributions.flatMap((contribution) => contribution.milestones)),
+    ]),
+  );
+}
+
+function filesOf(input: ContentInput, rows: MilestoneRow[]): EvidenceFile[] {
+  if (!input.files || input.files.size === 0) return [];
+  const ids = new Map(
+    input.tree.priorities.flatMap((priority) =>
+      priority.goals.flatMap((goal) =>
+        [...goal.contributions, ...goal.interventions.flatMap((intervention) => intervention.contributions)].flatMap((contribution) =>
+          contribution.milestones.map((milestone) => [milestone.key, milestone.id] as const),
+        ),
+      ),
+    ),
+  );
+  return rows.flatMap((row) =>
+    (input.files!.get(ids.get(row.key)!) ?? []).map((file) => ({
+      milestoneKey: row.key,
+      label: row.label,
+      milestone: row.text,
+      owner: row.owner,
+      goal: row.goal,
+      intervention: row.intervention,
+      fileName: file.fileName,
+      size: file.size,
+      at: file.createdAt.toISOString(),
+      channel: file.source,
+    })),
+  );
 }
 
 /** The attainment tree indexed by the plan's own identities: priority name, goal number, code, contribution key. */

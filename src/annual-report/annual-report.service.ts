@@ -1,3 +1,4 @@
+import { EvidenceService } from '../evidence/evidence.service.js';
 import { badRequest, notFound } from '../common/refusal.js';
 import { unstorableText } from '../common/text.js';
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
@@ -76,6 +77,7 @@ export class AnnualReportService implements OnModuleInit {
     private readonly queues: QueueService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly evidence: EvidenceService,
   ) {}
 
   onModuleInit(): void {
@@ -205,7 +207,7 @@ export class AnnualReportService implements OnModuleInit {
     const timeZone = this.config.get('TZ');
     const { cut, figuresOf } = await this.attainment.resolve(planId, { year });
     const record = { ...cut!, year };
-    const [tree, attainment, states, lastComments, comments, overdue, round, foreword] = await Promise.all([
+    const [tree, attainment, states, lastComments, comments, overdue, round, foreword, files] = await Promise.all([
       this.plans.planTree(planId),
       this.attainment.plan(planId, { year }),
       this.attainment.recordedStates(planId, record),
@@ -215,6 +217,7 @@ export class AnnualReportService implements OnModuleInit {
       this.attainment.recordedOverdue(planId, year),
       this.reports.roundOfYear(planId, year),
       this.reports.foreword(planId, year),
+      this.evidence.ofPlan(planId, record.cutoff),
     ]);
     const criterionIds = tree.priorities.flatMap((priority) => priority.goals.flatMap((goal) => goal.criteria.map((c) => c.id)));
     // Criteria are assessed after the year, up to its approval: the latest assessment made by then.
@@ -231,6 +234,7 @@ export class AnnualReportService implements OnModuleInit {
       comments,
       overdue,
       round,
+      files,
       criteriaAssessments,
       approval: figuresOf.approval,
       approvals: figuresOf.approvals,

@@ -165,7 +165,11 @@ export class AnswersService {
   }
 
   /** Saves what the form holds without recording anything: a draft changes no state and no figure. */
-  async saveDraft(request: RequestForAnswering, answers: Partial<NumberedAnswer>[]): Promise<void> {
+  async saveDraft(
+    request: RequestForAnswering,
+    answers: Partial<NumberedAnswer>[],
+    alsoInTransaction?: (tx: Tx) => Promise<unknown>,
+  ): Promise<void> {
     if (this.linkState(request) === 'closed') throw new RoundClosed();
     const byNumber = this.byNumber(request);
     const problems: AnswerProblem[] = [];
@@ -193,7 +197,10 @@ export class AnswersService {
       ];
     });
     if (problems.length > 0) throw new InvalidAnswers(problems);
-    await this.requests.transaction((tx) => this.requests.saveDrafts(tx, request.id, drafts, this.clock.now()));
+    await this.requests.transaction(async (tx) => {
+      await this.requests.saveDrafts(tx, request.id, drafts, this.clock.now());
+      if (alsoInTransaction) await alsoInTransaction(tx);
+    });
   }
 
   /**

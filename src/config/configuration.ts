@@ -33,6 +33,10 @@ const days = (fallback: string) =>
       return [...new Set(numbers)].sort((a, b) => a - b);
     });
 
+/** The kinds of file that can be kept as evidence (src/evidence/file-kinds.ts recognises each by its content). */
+export const FILE_KINDS = ['pdf', 'docx', 'xlsx', 'png', 'jpeg'] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
 const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 
 export const configurationSchema = z
@@ -171,7 +175,29 @@ export const configurationSchema = z
       .number()
       .int()
       .min(1024)
-      .default(5 * 1024 * 1024),
+      .default(32 * 1024 * 1024),
+    /** Where kept files (reply attachments, uploads) are stored: outside the web root, never served as a folder. */
+    STORAGE_DIR: z.string().min(1).default('var/storage'),
+    /** Largest file kept, from a reply or an upload; a larger one is refused with the reason. */
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    /** Most files kept from one form submission or one reply. */
+    UPLOAD_MAX_FILES: z.coerce.number().int().min(1).max(100).default(10),
+    /** The kinds of file kept, recognised by their content (magic bytes), comma-separated. */
+    UPLOAD_TYPES: z
+      .string()
+      .default(FILE_KINDS.join(','))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((kind) => kind.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(FILE_KINDS, { message: `must be some of ${FILE_KINDS.join(', ')}, comma-separated` })).min(1)),
     /** Wrong answer-link tokens allowed per client address within 15 minutes before 429. */
     TOKEN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Without SMTP_URL, mail is written here as .eml files. */

@@ -33,6 +33,7 @@ import { I18n } from '../i18n/i18n.js';
 import type { Figures } from '../progress/attainment.formulas.js';
 import { formulaText, type FigureName } from '../progress/formula-text.js';
 import { DashboardRepository } from './dashboard.repository.js';
+import { EvidenceService } from '../evidence/evidence.service.js';
 
 /** The year a goal page shows criteria for: what cannot be read falls back to this year. */
 const goalYearQuery = z.coerce.number().int().min(1900).max(2200).optional().catch(undefined);
@@ -97,6 +98,7 @@ export class DashboardController {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     i18n: I18n,
+    private readonly evidence: EvidenceService,
   ) {
     // {{formula figures "completion"}}: a figure's formula in the page's language.
     pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
@@ -443,6 +445,7 @@ export class DashboardController {
         corrected: corrected !== undefined,
         correction: refused?.form ?? { state, progress: String(progress), comment: '', reason: '' },
         correctionErrors: refused?.errors ?? [],
+        files: await this.evidence.ofMilestone(id),
       },
       refused ? 400 : 200,
     );
@@ -606,7 +609,9 @@ export class DashboardController {
   @Get('review')
   async review(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const [total, items] = await this.inboundMessages.list('in_review', { skip: 0, take: 200 });
-    this.page(req, res, 'review', 'review', { total, items });
+    const files = await this.evidence.ofMessages(items.map((item) => item.id));
+    const withFiles = items.map((item) => ({ ...item, files: files.filter((file) => file.inboundMessageId === item.id) }));
+    this.page(req, res, 'review', 'review', { total, items: withFiles });
   }
 
   @Post('review/:id/:decision')

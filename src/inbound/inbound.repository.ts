@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/postgres';
-import { countAll, Database, type Db } from '../database/database.js';
+import { countAll, Database, type Db, type Tx } from '../database/database.js';
 import type { InboundStatus } from '../generated/db/enums.js';
 import type { ParsedReply } from './reply-parser/parse-reply.js';
 
@@ -36,6 +36,10 @@ const isMessageIdTaken = (error: unknown) =>
 @Injectable()
 export class InboundRepository {
   constructor(private readonly database: Database) {}
+
+  transaction<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.database.transaction(run);
+  }
 
   async exists(messageId: string): Promise<boolean> {
     const found = await this.database.db

@@ -12,6 +12,7 @@ import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
 import { YearApproved } from '../progress/records.repository.js';
 import { SignedLinks } from '../common/signed-links.js';
+import { EvidenceService, type CheckedFile } from '../evidence/evidence.service.js';
 import { cleanText, unstorableText } from '../common/text.js';
 import { DuplicateMessage, InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
@@ -62,6 +63,7 @@ export class InboundService {
     private readonly answers: AnswersService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly evidence: EvidenceService,
   ) {}
 
   /**
@@ -82,6 +84,7 @@ export class InboundService {
     const unstorable = [mail.text ?? '', mail.subject ?? '', mail.from?.text ?? ''].map(unstorableText).find((found) => found !== null);
     const text = cleanText(mail.text ?? '');
     const body = stripQuotedText(text).slice(0, 100_000);
+    const { files, fileNote } = this.attachments(mail);
     const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
       ({
         messageId,
@@ -89,7 +92,7 @@ export class InboundService {
         subject,
         requestId,
         status,
-        reason,
+        reason: status === 'dropped' ? reason : [reason, fileNote].filter(Boolean).join('; ') || null,
         body,
         parsed: parsed ?? {},
         applied,
@@ -121,28 +124,29 @@ export class InboundService {
       ...record(status, reason, parsed, request.id, applied),
       body: parsed.inline ? full : body,
     });
+    const store = (data: NewInboundMessage) => this.store(data, files);
     const contacts = request.organisation.contacts.map((contact) => contact.email.toLowerCase());
     if (!from || !contacts.includes(from)) {
-      return this.store(recordFull('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`));
+      return store(recordFull('in_review', `the sender ${from || '(none)'} is not a contact of ${request.organisation.name}`));
     }
     if (parsed.unnamedInline.length > 0) {
       const lines = parsed.unnamedInline.map((line) => `"${line}"`).join('; ');
-      return this.store(recordFull('in_review', `answers written between the quoted lines do not name their milestone: ${lines}`));
+      return store(recordFull('in_review', `answers written between the quoted lines do not name their milestone: ${lines}`));
     }
     // The reply address and a contact's address are not secrets; only the sender's domain vouching for it counts.
     const sender = envelope.sender ?? this.relayVerdict(mail, from);
     if (!sender.verified) {
-      return this.store(recordFull('in_review', `the sender ${from} could not be authenticated: ${sender.detail}`));
+      return store(recordFull('in_review', `the sender ${from} could not be authenticated: ${sender.detail}`));
     }
     if (unstorable) {
       const what = unstorable === 'NUL' ? 'NUL characters' : 'broken characters (lone surrogates)';
-      return this.store(recordFull('in_review', `the message contained ${what}, removed before it was stored`));
+      return store(recordFull('in_review', `the message contained ${what}, removed before it was stored`));
     }
     if (parsed.updates.length === 0) {
-      return this.store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
+      return store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
     }
     try {
-      return await this.apply(request, parsed, from, recordFull);
+      return await this.apply(request, parsed, from, recordFull, files);
     } catch (error) {
       // The same message delivered twice at once: the second insert meets the first's Message-ID.
       if (error instanceof DuplicateMessage) return this.duplicate(messageId);
@@ -168,6 +172,7 @@ export class InboundService {
     parsed: ParsedReply,
     actor: string,
     record: (status: InboundStatus, reason: string | null, applied: number) => NewInboundMessage,
+    files: CheckedFile[],
   ): Promise<InboundOutcome> {
     const unread = [...parsed.notUnderstoodReasons, ...parsed.ambiguous];
     const unclear = unread.map((a) => a.line);
@@ -179,17 +184,25 @@ export class InboundService {
     }));
     const reason = unclear.length ? `not understood: ${unclear.map((line) => `"${line}"`).join('; ')}` : null;
     let inboundId = 0;
+    const applied = record('applied', reason, answers.length);
+    // The files document the milestones the reply answered (a deliverable with its report attached).
+    const answered = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
+    const milestoneIds = answers.map((answer) => answered.get(answer.number)!).filter((id) => id !== undefined);
     try {
-      await this.answers.submit(request, answers, {
-        channel: 'email_reply',
-        actor,
-        final: false,
-        notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
-        alsoInTransaction: async (tx: Tx) => {
-          inboundId = await this.inbound.create(record('applied', reason, answers.length), tx);
-        },
-      });
-      return { status: 'applied', reason, inboundId, applied: answers.length };
+      await this.evidence.keep(files, (save) =>
+        this.answers.submit(request, answers, {
+          channel: 'email_reply',
+          actor,
+          final: false,
+          notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
+          alsoInTransaction: async (tx: Tx) => {
+            inboundId = await this.inbound.create(applied, tx);
+            if (files.length > 0)
+              await save(tx, { source: 'email_reply', requestId: request.id, inboundMessageId: inboundId, milestoneIds });
+          },
+        }),
+      );
+      return { status: 'applied', reason: applied.reason, inboundId, applied: answers.length };
     } catch (error) {
       if (error instanceof InvalidAnswers || error instanceof RoundClosed || error instanceof YearApproved) {
         const why =
@@ -198,22 +211,51 @@ export class InboundService {
             : error instanceof YearApproved
               ? error.message
               : (error.getResponse() as { message: string[] }).message.join('; ');
-        return this.store(record('in_review', why, 0));
+        return this.store(record('in_review', why, 0), files);
       }
       throw error;
     }
   }
 
-  private async store(data: NewInboundMessage): Promise<InboundOutcome> {
+  /** Records a message that is not applied, with the files it brought (kept for review, on no milestone yet). */
+  private async store(data: NewInboundMessage, files: CheckedFile[] = []): Promise<InboundOutcome> {
     let id: number;
     try {
-      id = await this.inbound.create(data);
+      id =
+        files.length === 0
+          ? await this.inbound.create(data)
+          : await this.evidence.keep(files, (save) =>
+              this.inbound.transaction(async (tx) => {
+                const created = await this.inbound.create(data, tx);
+                await save(tx, { source: 'email_reply', requestId: data.requestId, inboundMessageId: created });
+                return created;
+              }),
+            );
     } catch (error) {
       if (error instanceof DuplicateMessage) return this.duplicate(data.messageId);
       throw error;
     }
     if (data.status !== 'applied') this.logger.log(`inbound ${data.messageId} from ${data.fromAddress}: ${data.status} (${data.reason})`);
     return { status: data.status, reason: data.reason ?? null, inboundId: id, applied: 0 };
+  }
+
+  /**
+   * The files a reply brought, checked as uploads are (count, size, kind by content). A file that
+   * cannot be kept, and a name that had to be cleaned, are noted in the message's reason; images
+   * shown inside the text (signature logos) are not attachments.
+   */
+  private attachments(mail: ParsedMail): { files: CheckedFile[]; fileNote: string | null } {
+    const incoming = (mail.attachments ?? [])
+      .filter((attachment) => !attachment.related)
+      .map((attachment) => ({ name: attachment.filename ?? '', content: attachment.content }));
+    const { accepted, problems } = this.evidence.check(incoming, { strictNames: false });
+    const notes = [
+      ...problems.map((problem) => `attachment not kept: ${problem.message}`),
+      ...accepted
+        .filter((file) => file.renamed)
+        .map((file) => `attachment kept as "${file.fileName}": its name had a path or control characters`),
+    ];
+    return { files: accepted, fileNote: notes.length > 0 ? notes.join('; ') : null };
   }
 
   private async parse(raw: Buffer): Promise<ParsedMail> {
@@ -289,8 +331,15 @@ export class InboundService {
       actor: `${message.fromAddress} (accepted by ${reviewer})`,
       final: false,
       notUnderstood: parsed.notUnderstood,
-      alsoInTransaction: (tx) =>
-        this.inbound.resolve(id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }, tx),
+      alsoInTransaction: async (tx) => {
+        await this.inbound.resolve(id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }, tx);
+        const answered = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
+        await this.evidence.linkMessage(
+          tx,
+          id,
+          answers.flatMap((answer) => answered.get(answer.number) ?? []),
+        );
+      },
     });
     return { status: 'accepted', reason: message.reason, inboundId: id, applied: answers.length };
   }

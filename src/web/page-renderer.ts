@@ -46,6 +46,16 @@ export class PageRenderer {
         ? i18n.percent((options.data as { language: string }).language, value / 100, { maximumFractionDigits: 0 })
         : '–',
     );
+    // A file's size as the language writes it: "340 kB", "1,2 MB".
+    this.hbs.registerHelper('bytes', (value: unknown, options: Handlebars.HelperOptions) => {
+      const bytes = typeof value === 'number' ? value : 0;
+      const [amount, unit] = bytes < 1024 * 1024 ? [Math.max(1, bytes / 1024), 'kilobyte'] : [bytes / (1024 * 1024), 'megabyte'];
+      return i18n.number((options.data as { language: string }).language, amount, {
+        style: 'unit',
+        unit,
+        maximumFractionDigits: bytes < 1024 * 1024 ? 0 : 1,
+      });
+    });
     this.hbs.registerHelper('actor', (value: unknown, options: Handlebars.HelperOptions) =>
       actorText(i18n, (options.data as { language: string }).language, typeof value === 'string' ? value : ''),
     );

@@ -198,7 +198,7 @@ describe('answers by replying to the email', () => {
     await http
       .post('/api/inbound/email')
       .set('Content-Type', 'message/rfc822')
-      .send(Buffer.alloc(10 * 1024 * 1024, 'a'))
+      .send(Buffer.alloc(33 * 1024 * 1024, 'a'))
       .expect(413);
     expect(await snapshot()).toEqual(before);
   });

@@ -62,6 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     SMTP_RATE_PER_SECOND: '0',
     PUBLIC_URL: 'https://handlingsplan.test',
     MAIL_OUTBOX_DIR: `/tmp/handlingsplan-test-outbox-${randomBytes(4).toString('hex')}`,
+    STORAGE_DIR: `/tmp/handlingsplan-test-storage-${randomBytes(4).toString('hex')}`,
     ...options.env,
   };
   const saved = { ...process.env };

@@ -95,6 +95,37 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
       key: comment.milestoneKey,
     })),
   );
+  // Files kept as evidence, per milestone in the plan's order (older snapshots have none).
+  if (content.files) {
+    writeSheet(
+      workbook,
+      labels.t(lang, 'xlsx.files_sheet', { year: content.year }),
+      [
+        { header: t('col.goal'), key: 'goal', width: 7 },
+        { header: t('col.intervention'), key: 'intervention', width: 12 },
+        { header: t('col.owner'), key: 'owner', width: 22 },
+        { header: t('col.label'), key: 'label', width: 12 },
+        { header: t('col.milestone'), key: 'milestone', width: 50, wrap: true },
+        { header: t('col.file'), key: 'file', width: 40 },
+        { header: t('col.size_kb'), key: 'size', width: 12 },
+        { header: t('col.date'), key: 'date', width: 12 },
+        { header: t('col.channel'), key: 'channel', width: 18 },
+        { header: t('col.key'), key: 'key', width: 36 },
+      ],
+      lazily(content.files, (file) => ({
+        goal: file.goal,
+        intervention: file.intervention ?? '',
+        owner: file.owner,
+        label: file.label ?? '',
+        milestone: file.milestone,
+        file: file.fileName,
+        size: Math.max(1, Math.round(file.size / 1024)),
+        date: file.at.slice(0, 10),
+        channel: t(`channel.${file.channel}`),
+        key: file.milestoneKey,
+      })),
+    );
+  }
   await workbook.commit();
   await written;
   return Buffer.concat(chunks);
