@@ -13,7 +13,7 @@ export class UsersService {
   async createUser(input: { email: string; password: string; role: Role; name?: string; language?: Language }) {
     const email = input.email.trim().toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BadRequestException(`email: "${input.email}" is not an email address`);
-    const problem = passwordProblem(input.password);
+    const problem = passwordProblem(input.password, [email, ...email.split('@'), input.name ?? '']);
     if (problem) throw new BadRequestException(`password: ${problem}`);
     if (await this.repository.findUserByEmail(email)) throw new ConflictException(`A user with the email ${email} already exists.`);
     const user = await this.repository.createUser({

@@ -31,7 +31,7 @@ const USAGE = `Usage: npm run cli -- <command>
                                  with the real plan and a generated year of answers, reminders and replies
   token create --name <n> --role admin|secretariat|viewer
                                  create an API token for an integration (printed once)
-  token revoke --name <n>        revoke every token of that name; it stops working at once
+  token revoke <name>            revoke every token of that name (or --name <n>); it stops working at once
 `;
 
 /** Mistakes in the call itself: usage is printed, exit code 64 (EX_USAGE). */
@@ -171,9 +171,11 @@ async function tokenCreate(app: INestApplicationContext, args: string[], io: Cli
 }
 
 async function tokenRevoke(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { name: { type: 'string' } });
-  const { name } = values as Record<string, string | undefined>;
-  if (!name) throw new UsageError('token revoke needs --name.');
+  const { values, positionals } = parse(args, { name: { type: 'string' } });
+  const named = (values as Record<string, string | undefined>).name;
+  if (positionals.length > (named ? 0 : 1)) throw new UsageError('token revoke takes one name.');
+  const name = named ?? positionals[0];
+  if (!name) throw new UsageError('token revoke needs the name of the token.');
   const revoked = await app.get(UsersService).revokeApiTokens(name);
   if (revoked === 0) {
     io.err.write(`No token named "${name}" is in use.\n`);

@@ -68,6 +68,18 @@ describe('who may do what', () => {
     });
     await viewer.get('/api/rounds').expect(401);
     expect(await cli(['token', 'revoke', '--name', 'monitor'], { DATABASE_URL: t.db.url })).toMatchObject({ code: 2 });
+    // The name alone works too: `npm run cli -- token revoke <name>`.
+    const second = bearer(
+      t.app,
+      (await cli(['token', 'create', '--name', 'crm', '--role', 'viewer'], { DATABASE_URL: t.db.url })).out.trim(),
+    );
+    await second.get('/api/rounds').expect(200);
+    expect(await cli(['token', 'revoke', 'crm'], { DATABASE_URL: t.db.url })).toMatchObject({
+      code: 0,
+      out: 'Revoked 1 token named "crm".\n',
+    });
+    await second.get('/api/rounds').expect(401);
+    expect(await cli(['token', 'revoke'], { DATABASE_URL: t.db.url })).toMatchObject({ code: 64 });
 
     const { cookie, csrf } = await session('view@norden.test');
     const page = await http.get('/rounds').set('Cookie', cookie).expect(200);
@@ -284,6 +296,27 @@ describe('who may do what', () => {
       err: expect.stringContaining('password: must be at least 12 characters'),
     });
     expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'boss'], env)).toMatchObject({ code: 64 });
+    // Long enough but guessable: blanks, repeats, common passwords, the address itself.
+    for (const [weak, rule] of [
+      [' '.repeat(12), 'it repeats one character'],
+      ['aaaaaaaaaaaa', 'it repeats one character'],
+      ['password1234', 'it is close to a commonly used password'],
+      ['1qaz2wsx3edc4rfv', 'it is a commonly used password'],
+      ['new@norden.test', 'it contains the email address'],
+    ]) {
+      expect(
+        await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: weak }),
+      ).toMatchObject({
+        code: 2,
+        err: expect.stringContaining(`password: must not be easy to guess, and this one is: ${rule}`),
+      });
+    }
+    await expect(t.app.get(UsersService).createUser({ email: 'x@norden.test', password: ' '.repeat(12), role: 'viewer' })).rejects.toThrow(
+      /password: must not be easy to guess/,
+    );
+    expect(await sql(t.db.url, `SELECT count(*)::int AS n FROM "User" WHERE email IN ('new@norden.test', 'x@norden.test')`)).toEqual([
+      { n: 0 },
+    ]);
     const created = await cli(['user', 'create', '--email', 'New@Norden.test', '--role', 'admin'], {
       ...env,
       HANDLINGSPLAN_PASSWORD: PASSWORD,
