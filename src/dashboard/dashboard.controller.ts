@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AnnualReportService } from '../annual-report/annual-report.service.js';
 import { ownPath } from '../auth/own-path.js';
+import { assertSameOrigin } from '../auth/same-origin.js';
 import { calendarDay } from '../common/dates.js';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, type AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -115,6 +116,8 @@ export class DashboardController {
   @Public()
   @Post('login')
   async signIn(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    // Before any session exists there is no CSRF value to check: the request's origin is (login CSRF).
+    assertSameOrigin(req, this.config.get('PUBLIC_URL'));
     try {
       const session = await this.auth.signIn(body.email ?? '', body.password ?? '', req.ip ?? 'unknown');
       res.cookie(SESSION_COOKIE, session.token, {
@@ -140,6 +143,7 @@ export class DashboardController {
   @Public()
   @Post('logout')
   async signOut(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    assertSameOrigin(req, this.config.get('PUBLIC_URL'));
     const token = readCookie(req, SESSION_COOKIE);
     if (token) await this.auth.signOut(token);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -182,7 +186,12 @@ export class DashboardController {
   /** Approves a year's figures of record from the overview; a note is optional. */
   @Post('records/:year/approve')
   @RequireRole('secretariat')
-  async approveYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async approveYear(
+    @Param('year', IdPipe) year: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const note = typeof body.note === 'string' ? body.note.trim().slice(0, 2_000) : '';
     await this.records.approve(planId, year, actorOf(req), note || null);
@@ -192,7 +201,12 @@ export class DashboardController {
   /** Reopens an approved year; without a reason the secretariat is asked for one. */
   @Post('records/:year/reopen')
   @RequireRole('secretariat')
-  async reopenYear(@Param('year', IdPipe) year: number, @Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+  async reopenYear(
+    @Param('year', IdPipe) year: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
     const planId = await this.plans.resolvePlanId();
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
     if (reason === '' || reason.length > 500)

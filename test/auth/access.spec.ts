@@ -3,6 +3,7 @@ import { AuthService, SignInRefused } from '../../src/auth/auth.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
 import { RateLimiter } from '../../src/common/rate-limiter.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
+import { QueueService } from '../../src/queue/queue.service.js';
 import { bearer, startTestApp, type TestApp } from '../support/app.js';
 import { cli } from '../support/cli.js';
 import { sql } from '../support/sql.js';
@@ -115,6 +116,61 @@ describe('who may do what', () => {
     expect(board.text).toContain('<div id="root"');
     const secretariat = await session('sek@norden.test');
     await http.get('/admin/queues').set('Cookie', secretariat.cookie).expect(403);
+  });
+
+  it('refuses writes to the queue board that do not come from its own page', async () => {
+    const admin = await session('admin@norden.test');
+    const reports = t.app.get(QueueService).queue('reports');
+    const pause = (headers: Record<string, string>) =>
+      http.put('/admin/queues/api/queues/reports/pause').set('Cookie', admin.cookie).set(headers);
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { Referer: 'https://evil.example/page' },
+      { Origin: 'https://handlingsplan.test', 'Sec-Fetch-Site': 'same-site' }, // a sibling subdomain
+      {}, // no browser's: the board's own page always says where it comes from
+    ] as Record<string, string>[]) {
+      expect({ headers, status: (await pause(headers)).status }).toEqual({ headers, status: 403 });
+    }
+    expect(await reports.isPaused()).toBe(false);
+    await pause({ Origin: 'https://handlingsplan.test', 'Sec-Fetch-Site': 'same-origin' }).expect(200);
+    expect(await reports.isPaused()).toBe(true);
+    await http
+      .put('/admin/queues/api/queues/reports/resume')
+      .set('Cookie', admin.cookie)
+      .set('Referer', 'https://handlingsplan.test/admin/queues/')
+      .expect(200);
+    expect(await reports.isPaused()).toBe(false);
+  });
+
+  it('refuses a sign-in or sign-out posted from another site (login CSRF)', async () => {
+    const signIn = (headers: Record<string, string>) =>
+      http.post('/login').set(headers).type('form').send({ email: 'sek@norden.test', password: PASSWORD });
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { Referer: 'http://evil.example/' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    ] as Record<string, string>[]) {
+      const refused = await signIn(headers);
+      expect({ headers, status: refused.status, cookie: refused.headers['set-cookie'] }).toEqual({
+        headers,
+        status: 403,
+        cookie: undefined,
+      });
+      expect(refused.text).toContain('did not come from a page of this service');
+    }
+    // The page as the service's own address serves it, and as it is reached directly.
+    await signIn({ Origin: 'https://handlingsplan.test' }).expect(303);
+    const host = (
+      await signIn({ Origin: 'http://direct.test:3000', Host: 'direct.test:3000', 'Sec-Fetch-Site': 'same-origin' }).expect(303)
+    ).headers;
+    const cookie = (host['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+
+    await http.post('/logout').set('Cookie', cookie).set('Origin', 'https://evil.example').expect(403);
+    await http.get('/').set('Cookie', cookie).expect(200); // still signed in
+    await http.post('/logout').set('Cookie', cookie).set('Origin', 'https://handlingsplan.test').expect(303);
+    await http.get('/').set('Cookie', cookie).expect(303);
   });
 
   it('lets only an admin edit contacts, and refuses an invalid address without changing anything', async () => {
