@@ -13,6 +13,7 @@ import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from
 import { YearApproved } from '../progress/records.repository.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { cleanText, unstorableText } from '../common/text.js';
+import { ReplyRevertService } from './reply-revert.service.js';
 import { DuplicateMessage, InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
@@ -62,6 +63,7 @@ export class InboundService {
     private readonly answers: AnswersService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly reverts: ReplyRevertService,
   ) {}
 
   /**
@@ -179,14 +181,17 @@ export class InboundService {
     }));
     const reason = unclear.length ? `not understood: ${unclear.map((line) => `"${line}"`).join('; ')}` : null;
     let inboundId = 0;
+    const revertNonce = this.reverts.newNonce();
     try {
       await this.answers.submit(request, answers, {
         channel: 'email_reply',
         actor,
         final: false,
         notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
-        alsoInTransaction: async (tx: Tx) => {
+        revertNonce,
+        alsoInTransaction: async (tx: Tx, at: Date) => {
           inboundId = await this.inbound.create(record('applied', reason, answers.length), tx);
+          await this.reverts.record(tx, revertNonce, request.id, inboundId, at);
         },
       });
       return { status: 'applied', reason, inboundId, applied: answers.length };
@@ -284,13 +289,17 @@ export class InboundService {
       progress: u.progress,
       comment: u.comment,
     }));
+    const revertNonce = this.reverts.newNonce();
     await this.answers.submit(request, answers, {
       channel: 'email_reply',
       actor: `${message.fromAddress} (accepted by ${reviewer})`,
       final: false,
       notUnderstood: parsed.notUnderstood,
-      alsoInTransaction: (tx) =>
-        this.inbound.resolve(id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }, tx),
+      revertNonce,
+      alsoInTransaction: async (tx, at) => {
+        await this.inbound.resolve(id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }, tx);
+        await this.reverts.record(tx, revertNonce, request.id, id, at);
+      },
     });
     return { status: 'accepted', reason: message.reason, inboundId: id, applied: answers.length };
   }

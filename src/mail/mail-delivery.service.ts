@@ -154,7 +154,8 @@ export class MailDeliveryService implements OnModuleInit {
 
   /** The links a message carries, signed only now: the outbox keeps what they are made from, never the links. */
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
-    const { answerNonce, reportLinks, ...rest } = data;
+    const { answerNonce, reportLinks, revertNonce, ...rest } = data;
+    if (typeof revertNonce === 'string') rest.revertUrl = this.links.revertUrl(revertNonce);
     if (isReportLinks(reportLinks)) {
       const expiresAt = new Date(reportLinks.expiresAt);
       return {
