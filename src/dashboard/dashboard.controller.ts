@@ -337,7 +337,11 @@ export class DashboardController {
     const exportParams = new URLSearchParams();
     if (show !== 'all') exportParams.set('show', show);
     if (q) exportParams.set('q', q);
-    const [events, withoutReason] = await Promise.all([this.rounds.events(id), this.data.answersWithoutReason(id)]);
+    const [events, withoutReason, possiblyTwice] = await Promise.all([
+      this.rounds.events(id),
+      this.data.answersWithoutReason(id),
+      this.outbox.countPossiblyTwice(id),
+    ]);
     const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
     this.page(
       req,
@@ -355,6 +359,7 @@ export class DashboardController {
         reminded,
         exportQuery: exportParams.toString(),
         withoutReason,
+        possiblyTwice,
         skipped,
         skippedOne: skipped.length === 1 ? skipped[0] : null,
         quietHours: this.config.get('REMINDER_QUIET_HOURS'),
