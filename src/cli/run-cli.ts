@@ -27,6 +27,7 @@ const USAGE = `Usage: npm run cli -- <command>
   user create --email <e> --role admin|secretariat|viewer [--name <n>] [--language en|da|sv|nb]
                                  create a dashboard user; the password is read from HANDLINGSPLAN_PASSWORD
                                  or from the first line of standard input
+  user password --email <e>      set a user's password (read the same way) and end their sessions
   demo                           fill a separate demo database (DEMO_DATABASE_URL, default: DATABASE_URL's name + _demo)
                                  with the real plan and a generated year of answers, reminders and replies
   token create --name <n> --role admin|secretariat|viewer
@@ -53,6 +54,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await withApp(io, (app) => planExport(app, rest, io));
       case 'user create':
         return await withApp(io, (app) => userCreate(app, rest, io));
+      case 'user password':
+        return await withApp(io, (app) => userPassword(app, rest, io));
       case 'token create':
         return await withApp(io, (app) => tokenCreate(app, rest, io));
       case 'token revoke':
@@ -156,6 +159,17 @@ async function userCreate(app: INestApplicationContext, args: string[], io: CliI
     .get(UsersService)
     .createUser({ email, password, role: role as (typeof ROLES)[number], name, language: language as 'en' | undefined });
   io.out.write(`Created ${user.role} ${user.email} (id ${user.id}).\n`);
+  return 0;
+}
+
+async function userPassword(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { email: { type: 'string' } });
+  const { email } = values as Record<string, string | undefined>;
+  if (!email) throw new UsageError('user password needs --email.');
+  const password = io.env.HANDLINGSPLAN_PASSWORD ?? (await readLine(io));
+  if (!password) throw new UsageError('Give the password in HANDLINGSPLAN_PASSWORD or on standard input.');
+  await app.get(UsersService).setPassword(email, password);
+  io.out.write(`Changed the password of ${email.trim().toLowerCase()}; their sessions have ended.\n`);
   return 0;
 }
 

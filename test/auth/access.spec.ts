@@ -382,4 +382,28 @@ describe('who may do what', () => {
       await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD }),
     ).toMatchObject({ code: 2, err: expect.stringContaining('already exists') });
   });
+
+  it('changes a password from the command line by the same rules, ending the sessions', async () => {
+    const { cookie } = await session('view@norden.test');
+    const env = { DATABASE_URL: t.db.url };
+    expect(
+      await cli(['user', 'password', '--email', 'view@norden.test'], { ...env, HANDLINGSPLAN_PASSWORD: ' '.repeat(12) }),
+    ).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('password: must not be easy to guess, and this one is: it repeats one character'),
+    });
+    await http.get('/').set('Cookie', cookie).expect(200); // nothing changed
+    expect(await cli(['user', 'password', '--email', 'nobody@norden.test'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('There is no user'),
+    });
+    const renewed = 'a different long passphrase';
+    expect(await cli(['user', 'password', '--email', 'View@Norden.test'], { ...env, HANDLINGSPLAN_PASSWORD: renewed })).toMatchObject({
+      code: 0,
+      out: 'Changed the password of view@norden.test; their sessions have ended.\n',
+    });
+    await http.get('/').set('Cookie', cookie).expect(303);
+    await http.post('/login').type('form').send({ email: 'view@norden.test', password: PASSWORD }).expect(401);
+    await http.post('/login').type('form').send({ email: 'view@norden.test', password: renewed }).expect(303);
+  });
 });
