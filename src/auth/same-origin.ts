@@ -3,9 +3,9 @@ import { Refusal } from '../common/refusal.js';
 
 /**
  * Refuses a request that changes something unless it came from a page of this service. A browser
- * names where a request came from: `Sec-Fetch-Site`, `Origin` (sent with every POST, fetch or
- * form, cross-origin or not) and `Referer` (our pages send it to themselves). Any of them naming
- * another site, or `Origin: null`, refuses. A request with none of them is no browser's, so it
+ * names where a request came from: `Sec-Fetch-Site` (every current browser; where sent it
+ * decides), else `Origin` (sent with every POST, fetch or form) or `Referer` (our pages send it
+ * to themselves). Either naming another site, or `Origin: null`, refuses. A request with none of them is no browser's, so it
  * cannot carry a victim's cookies against their will; `required` refuses it anyway where only a
  * browser has business (the queue board's own fetches always send Origin).
  *
@@ -13,8 +13,13 @@ import { Refusal } from '../common/refusal.js';
  * service reached directly on its port still works; an attacker's page cannot set either.
  */
 export function assertSameOrigin(req: Request, publicUrl: string, options: { required?: boolean } = {}): void {
+  // Set by the browser itself, never by a page: where present it decides. (Chromium sends
+  // `Origin: null` with a form posted from a page whose referrer policy withholds the origin.)
   const site = header(req, 'sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw crossOrigin(`Sec-Fetch-Site: ${site}`);
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return;
+    throw crossOrigin(`Sec-Fetch-Site: ${site}`);
+  }
   const from = header(req, 'origin') ?? header(req, 'referer');
   if (from === undefined) {
     if (options.required) throw crossOrigin('no Origin or Referer');

@@ -162,6 +162,8 @@ describe('who may do what', () => {
     }
     // The page as the service's own address serves it, and as it is reached directly.
     await signIn({ Origin: 'https://handlingsplan.test' }).expect(303);
+    // As Chromium posts the sign-in form: Origin withheld by the page's referrer policy, Sec-Fetch-Site decides.
+    await signIn({ Origin: 'null', 'Sec-Fetch-Site': 'same-origin' }).expect(303);
     const host = (
       await signIn({ Origin: 'http://direct.test:3000', Host: 'direct.test:3000', 'Sec-Fetch-Site': 'same-origin' }).expect(303)
     ).headers;
