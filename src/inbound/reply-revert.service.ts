@@ -158,7 +158,8 @@ export class ReplyRevertService {
           template: 'reply-reverted',
           language: this.config.get('SECRETARIAT_LANGUAGE'),
           recipients: this.config.get('SECRETARIAT_EMAIL'),
-          requestId: row.requestId,
+          // Not the request's: a bounce at the secretariat's address is no bounce of the committee's.
+          requestId: null,
           roundId: row.roundId,
           data: { ...data },
         },
