@@ -66,8 +66,10 @@ export interface SubmitOptions {
   requireReasons?: boolean;
   /** Lines of an email reply that could not be read, with why when known, for the confirmation. */
   notUnderstood?: (string | UnreadLineData)[];
-  /** Written in the same transaction as the answers (e.g. the inbound message they came in). */
-  alsoInTransaction?: (tx: Tx) => Promise<unknown>;
+  /** Written in the same transaction as the answers (e.g. the inbound message they came in), given their instant. */
+  alsoInTransaction?: (tx: Tx, at: Date) => Promise<unknown>;
+  /** The nonce of the confirmation's "this was not me" link (email replies; see ReplyRevertService). */
+  revertNonce?: string;
   /** The form instance's one-time value: a second submission of the same instance records nothing (FormAlreadySubmitted). */
   formInstance?: string;
 }
@@ -232,7 +234,7 @@ export class AnswersService {
         guardPlanId: request.round.plan.id,
       },
       final: options.final,
-      confirmation: this.confirmation(request, recorded, late, options.notUnderstood ?? [], now),
+      confirmation: this.confirmation(request, recorded, late, options.notUnderstood ?? [], now, options.revertNonce),
     };
     // One statement on its own; with something else to write (an inbound message), one transaction.
     // Either fails as a whole when the round's year is approved (assert_year_open in the statement).
@@ -247,7 +249,7 @@ export class AnswersService {
               if (instance && !(await this.requests.claimFormInstance(tx, request.id, SignedLinks.hash(instance), now)))
                 throw new FormAlreadySubmitted();
               const result = await this.requests.recordSubmission(submission, tx);
-              if (also) await also(tx);
+              if (also) await also(tx, now);
               return result;
             })
           : await this.requests.recordSubmission(submission);
@@ -299,7 +301,9 @@ export class AnswersService {
       }
       if (!confirmation) return [];
       const { message, messageIdDomain } = confirmation;
-      const data = { ...message.data, recorded: [], yearApproved: { year: refusal.year } };
+      // Nothing was recorded, so there is nothing for "this was not me" to undo.
+      const { revertNonce: _nothingToUndo, ...kept } = message.data;
+      const data = { ...kept, recorded: [], yearApproved: { year: refusal.year } };
       return this.outbox.add(tx, [{ ...message, dedupeKey: `${message.dedupeKey}:year-approved`, data }], messageIdDomain);
     });
     await this.delivery.enqueue(ids);
@@ -371,6 +375,7 @@ export class AnswersService {
     late: boolean,
     notUnderstood: (string | UnreadLineData)[],
     now: Date,
+    revertNonce?: string,
   ): Submission['confirmation'] {
     const recipients = request.organisation.contacts.map((contact) => contact.email);
     if (recipients.length === 0) return null;
@@ -406,6 +411,7 @@ export class AnswersService {
           notUnderstood,
           late,
           answerNonce: request.tokenNonce,
+          ...(revertNonce ? { revertNonce } : {}),
         },
       },
       messageIdDomain: this.config.get('MAIL_FROM').split('@')[1]!,

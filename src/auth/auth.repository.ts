@@ -23,6 +23,16 @@ export class AuthRepository {
       .executeTakeFirstOrThrow();
   }
 
+  /** A new password; every session of the user ends with the old one. Returns whether there is such a user. */
+  async setPassword(email: string, passwordHash: string): Promise<boolean> {
+    return this.database.transaction(async (tx) => {
+      const user = await tx.updateTable('User').set({ passwordHash }).where('email', '=', email).returning('id').executeTakeFirst();
+      if (!user) return false;
+      await tx.deleteFrom('Session').where('userId', '=', user.id).execute();
+      return true;
+    });
+  }
+
   listUsers() {
     return this.database.db
       .selectFrom('User')

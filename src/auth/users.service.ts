@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Language, Role } from '../generated/db/enums.js';
 import { AuthRepository } from './auth.repository.js';
@@ -13,7 +13,7 @@ export class UsersService {
   async createUser(input: { email: string; password: string; role: Role; name?: string; language?: Language }) {
     const email = input.email.trim().toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BadRequestException(`email: "${input.email}" is not an email address`);
-    const problem = passwordProblem(input.password);
+    const problem = passwordProblem(input.password, [email, ...email.split('@'), input.name ?? '']);
     if (problem) throw new BadRequestException(`password: ${problem}`);
     if (await this.repository.findUserByEmail(email)) throw new ConflictException(`A user with the email ${email} already exists.`);
     const user = await this.repository.createUser({
@@ -24,6 +24,16 @@ export class UsersService {
       language: input.language ?? 'en',
     });
     return { id: user.id, email: user.email, role: user.role };
+  }
+
+  /** Changes a user's password, by the same rules as a new user's; the user's sessions end. */
+  async setPassword(emailInput: string, password: string): Promise<void> {
+    const email = emailInput.trim().toLowerCase();
+    const user = await this.repository.findUserByEmail(email);
+    if (!user) throw new NotFoundException(`There is no user with the email ${email}.`);
+    const problem = passwordProblem(password, [email, ...email.split('@'), user.name ?? '']);
+    if (problem) throw new BadRequestException(`password: ${problem}`);
+    await this.repository.setPassword(email, await hashPassword(password));
   }
 
   /** The token is shown once; only its hash is kept. */

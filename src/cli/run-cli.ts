@@ -27,11 +27,12 @@ const USAGE = `Usage: npm run cli -- <command>
   user create --email <e> --role admin|secretariat|viewer [--name <n>] [--language en|da|sv|nb]
                                  create a dashboard user; the password is read from HANDLINGSPLAN_PASSWORD
                                  or from the first line of standard input
+  user password --email <e>      set a user's password (read the same way) and end their sessions
   demo                           fill a separate demo database (DEMO_DATABASE_URL, default: DATABASE_URL's name + _demo)
                                  with the real plan and a generated year of answers, reminders and replies
   token create --name <n> --role admin|secretariat|viewer
                                  create an API token for an integration (printed once)
-  token revoke --name <n>        revoke every token of that name; it stops working at once
+  token revoke <name>            revoke every token of that name (or --name <n>); it stops working at once
 `;
 
 /** Mistakes in the call itself: usage is printed, exit code 64 (EX_USAGE). */
@@ -53,6 +54,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await withApp(io, (app) => planExport(app, rest, io));
       case 'user create':
         return await withApp(io, (app) => userCreate(app, rest, io));
+      case 'user password':
+        return await withApp(io, (app) => userPassword(app, rest, io));
       case 'token create':
         return await withApp(io, (app) => tokenCreate(app, rest, io));
       case 'token revoke':
@@ -159,6 +162,17 @@ async function userCreate(app: INestApplicationContext, args: string[], io: CliI
   return 0;
 }
 
+async function userPassword(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { email: { type: 'string' } });
+  const { email } = values as Record<string, string | undefined>;
+  if (!email) throw new UsageError('user password needs --email.');
+  const password = io.env.HANDLINGSPLAN_PASSWORD ?? (await readLine(io));
+  if (!password) throw new UsageError('Give the password in HANDLINGSPLAN_PASSWORD or on standard input.');
+  await app.get(UsersService).setPassword(email, password);
+  io.out.write(`Changed the password of ${email.trim().toLowerCase()}; their sessions have ended.\n`);
+  return 0;
+}
+
 async function tokenCreate(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { name: { type: 'string' }, role: { type: 'string' } });
   const { name, role } = values as Record<string, string | undefined>;
@@ -171,9 +185,11 @@ async function tokenCreate(app: INestApplicationContext, args: string[], io: Cli
 }
 
 async function tokenRevoke(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { name: { type: 'string' } });
-  const { name } = values as Record<string, string | undefined>;
-  if (!name) throw new UsageError('token revoke needs --name.');
+  const { values, positionals } = parse(args, { name: { type: 'string' } });
+  const named = (values as Record<string, string | undefined>).name;
+  if (positionals.length > (named ? 0 : 1)) throw new UsageError('token revoke takes one name.');
+  const name = named ?? positionals[0];
+  if (!name) throw new UsageError('token revoke needs the name of the token.');
   const revoked = await app.get(UsersService).revokeApiTokens(name);
   if (revoked === 0) {
     io.err.write(`No token named "${name}" is in use.\n`);

@@ -51,6 +51,18 @@ export class SignedLinks {
     return `reports+${this.replyKey(nonce)}@${this.config.get('INBOUND_DOMAIN')}`;
   }
 
+  /**
+   * The "this was not me" link in the confirmation of an email reply: HMAC(APP_SECRET, "revert:<nonce>"),
+   * its own nonce, so it reverts that reply and nothing else; the database keeps its SHA-256.
+   */
+  revertToken(nonce: string): string {
+    return createHmac('sha256', this.config.get('APP_SECRET')).update(`revert:${nonce}`).digest('base64url');
+  }
+
+  revertUrl(nonce: string): string {
+    return `${this.config.get('PUBLIC_URL')}/not-me/${this.revertToken(nonce)}`;
+  }
+
   static hash(token: string): string {
     return createHash('sha256').update(token).digest('hex');
   }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_LANGUAGES, type ReportLanguage } from '../annual-report/annual-report.content.js';
 import { AnnualReportService } from '../annual-report/annual-report.service.js';
 import { ownPath } from '../auth/own-path.js';
+import { assertSameOrigin } from '../auth/same-origin.js';
 import { calendarDay } from '../common/dates.js';
 import { Public, RequireRole } from '../auth/access.decorators.js';
 import { SESSION_COOKIE, type AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -117,6 +118,8 @@ export class DashboardController {
   @Public()
   @Post('login')
   async signIn(@Body() body: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    // Before any session exists there is no CSRF value to check: the request's origin is (login CSRF).
+    assertSameOrigin(req, this.config.get('PUBLIC_URL'));
     try {
       const session = await this.auth.signIn(body.email ?? '', body.password ?? '', req.ip ?? 'unknown');
       res.cookie(SESSION_COOKIE, session.token, {
@@ -142,6 +145,7 @@ export class DashboardController {
   @Public()
   @Post('logout')
   async signOut(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    assertSameOrigin(req, this.config.get('PUBLIC_URL'));
     const token = readCookie(req, SESSION_COOKIE);
     if (token) await this.auth.signOut(token);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -335,7 +339,11 @@ export class DashboardController {
     const exportParams = new URLSearchParams();
     if (show !== 'all') exportParams.set('show', show);
     if (q) exportParams.set('q', q);
-    const [events, withoutReason] = await Promise.all([this.rounds.events(id), this.data.answersWithoutReason(id)]);
+    const [events, withoutReason, possiblyTwice] = await Promise.all([
+      this.rounds.events(id),
+      this.data.answersWithoutReason(id),
+      this.outbox.countPossiblyTwice(id),
+    ]);
     const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
     this.page(
       req,
@@ -353,6 +361,7 @@ export class DashboardController {
         reminded,
         exportQuery: exportParams.toString(),
         withoutReason,
+        possiblyTwice,
         skipped,
         skippedOne: skipped.length === 1 ? skipped[0] : null,
         quietHours: this.config.get('REMINDER_QUIET_HOURS'),

@@ -118,7 +118,7 @@ export async function buildDemo(env: Record<string, string | undefined>, log: (l
 
     log(`${written} messages written to ${process.env.MAIL_OUTBOX_DIR}`);
 
-    const password = `demo-${randomBytes(6).toString('base64url')}`;
+    const password = `demo-${randomBytes(12).toString('base64url')}`;
     await app.get(UsersService).createUser({ email: 'demo@example.org', password, role: 'admin', name: 'Demo admin' });
     return { databaseUrl, email: 'demo@example.org', password, rounds };
   } finally {

@@ -14,6 +14,7 @@ import { YearApproved } from '../progress/records.repository.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { EvidenceService, type CheckedFile } from '../evidence/evidence.service.js';
 import { cleanText, unstorableText } from '../common/text.js';
+import { ReplyRevertService } from './reply-revert.service.js';
 import { DuplicateMessage, InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
@@ -64,6 +65,7 @@ export class InboundService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly evidence: EvidenceService,
+    private readonly reverts: ReplyRevertService,
   ) {}
 
   /**
@@ -188,6 +190,7 @@ export class InboundService {
     // The files document the milestones the reply answered (a deliverable with its report attached).
     const answered = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
     const milestoneIds = answers.map((answer) => answered.get(answer.number)!).filter((id) => id !== undefined);
+    const revertNonce = this.reverts.newNonce();
     try {
       await this.evidence.keep(files, (save) =>
         this.answers.submit(request, answers, {
@@ -195,8 +198,10 @@ export class InboundService {
           actor,
           final: false,
           notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
-          alsoInTransaction: async (tx: Tx) => {
+          revertNonce,
+          alsoInTransaction: async (tx: Tx, at: Date) => {
             inboundId = await this.inbound.create(applied, tx);
+            await this.reverts.record(tx, revertNonce, request.id, inboundId, at);
             if (files.length > 0)
               await save(tx, { source: 'email_reply', requestId: request.id, inboundMessageId: inboundId, milestoneIds });
           },
@@ -326,13 +331,16 @@ export class InboundService {
       progress: u.progress,
       comment: u.comment,
     }));
+    const revertNonce = this.reverts.newNonce();
     await this.answers.submit(request, answers, {
       channel: 'email_reply',
       actor: `${message.fromAddress} (accepted by ${reviewer})`,
       final: false,
       notUnderstood: parsed.notUnderstood,
-      alsoInTransaction: async (tx) => {
+      revertNonce,
+      alsoInTransaction: async (tx, at) => {
         await this.inbound.resolve(id, { status: 'accepted', applied: answers.length, reviewedAt: now, reviewedBy: reviewer }, tx);
+        await this.reverts.record(tx, revertNonce, request.id, id, at);
         const answered = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
         await this.evidence.linkMessage(
           tx,

@@ -81,6 +81,8 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
     recipients: ['kvarken@example.org'],
     replyTo: null,
     messageId: '<1@handlingsplan.test>',
+    handingAt: null,
+    possiblyTwice: false,
   };
 
   /** The service with every collaborator faked: the transport fails with `error`, the outbox records calls. */
@@ -91,6 +93,7 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
       markGivenUp: (...args: unknown[]) => Promise.resolve(void calls.push(['markGivenUp', ...args])),
       markAttemptFailed: (...args: unknown[]) => Promise.resolve(void calls.push(['markAttemptFailed', ...args])),
       markSentMany: (rows: unknown[]) => Promise.resolve(void calls.push(['markSentMany', rows.length])),
+      markHandingMany: () => Promise.resolve(),
     };
     const transport = {
       send: () => (error ? Promise.reject(error) : Promise.resolve()),

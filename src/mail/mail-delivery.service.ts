@@ -40,6 +40,10 @@ export class MailDeliveryService implements OnModuleInit {
    */
   private readonly undeliverableListeners: UndeliverableListener[] = [];
   private readonly reads = new Coalescer((ids: number[]) => this.outbox.findForDelivery(ids));
+  private readonly handings = new Coalescer(async (ids: number[]) => {
+    await this.outbox.markHandingMany(ids, this.clock.now());
+    return ids.map(() => undefined);
+  });
   private readonly sentRecords = new Coalescer(async (rows: { id: number; subject: string; sentAt: Date }[]) => {
     await this.outbox.markSentMany(rows);
     return rows.map(() => undefined);
@@ -95,6 +99,20 @@ export class MailDeliveryService implements OnModuleInit {
       return 'skipped';
     }
 
+    if (message.handingAt !== null) {
+      // The worker that last held it died after handing it to the SMTP server and before the answer:
+      // it may have arrived. Sent once more, and counted on the round page; never a third time.
+      if (message.possiblyTwice) {
+        const reason = 'not sent again: twice a worker died while handing it to the SMTP server, so it has probably arrived';
+        await this.outbox.markGivenUp(outboxId, 'failed', reason, false);
+        this.logger.warn(`outbox ${outboxId} ${message.messageId}: ${reason}`);
+        return 'skipped';
+      }
+      await this.outbox.markPossiblyTwice(outboxId);
+      this.logger.warn(
+        `outbox ${outboxId} ${message.messageId} was being handed to the SMTP server (since ${message.handingAt.toISOString()}) when its worker stopped: sending it once more, so it may arrive twice`,
+      );
+    }
     const from = this.config.get('MAIL_FROM');
     let composed: ComposedMessage;
     try {
@@ -116,6 +134,7 @@ export class MailDeliveryService implements OnModuleInit {
         job,
       );
     }
+    await this.handings.load(outboxId);
     try {
       await this.transport.send({ from, to: message.recipients, messageId: message.messageId, raw: composed.raw });
     } catch (error) {
@@ -154,7 +173,8 @@ export class MailDeliveryService implements OnModuleInit {
 
   /** The links a message carries, signed only now: the outbox keeps what they are made from, never the links. */
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
-    const { answerNonce, reportLinks, ...rest } = data;
+    const { answerNonce, reportLinks, revertNonce, ...rest } = data;
+    if (typeof revertNonce === 'string') rest.revertUrl = this.links.revertUrl(revertNonce);
     if (isReportLinks(reportLinks)) {
       const expiresAt = new Date(reportLinks.expiresAt);
       return {

@@ -28,6 +28,9 @@ export interface DeliverableMessage {
   data: unknown;
   messageId: string;
   status: OutboxStatus;
+  /** Set when a worker handed it to SMTP and never learned the outcome (it died in that window). */
+  handingAt: Date | null;
+  possiblyTwice: boolean;
   roundState: RoundState | null;
 }
 
@@ -124,6 +127,36 @@ export class OutboxRepository {
     });
   }
 
+  /** Marks messages as being handed to the SMTP server now (one statement for many): see DeliverableMessage.handingAt. */
+  async markHandingMany(ids: number[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.database.db
+      .updateTable('OutboxMessage')
+      .set({ handingAt: at })
+      .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .execute();
+  }
+
+  /** A message found in the SMTP window after a crash, about to be sent once more: it may arrive twice. */
+  async markPossiblyTwice(id: number): Promise<void> {
+    await this.database.db
+      .updateTable('OutboxMessage')
+      .set({ possiblyTwice: true, handingAt: null, updatedAt: this.clock.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** How many of a round's messages were sent once more after a crash in the SMTP window. */
+  async countPossiblyTwice(roundId: number): Promise<number> {
+    const row = await this.database.db
+      .selectFrom('OutboxMessage')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('roundId', '=', roundId)
+      .where('possiblyTwice', '=', true)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async findPendingIds(limit: number): Promise<number[]> {
     const rows = await this.database.db
       .selectFrom('OutboxMessage')
@@ -138,7 +171,8 @@ export class OutboxRepository {
   async markAttemptFailed(id: number, error: string): Promise<void> {
     await this.database.db
       .updateTable('OutboxMessage')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), lastError: error, updatedAt: this.clock.now() }))
+      // The server answered (or the connection failed): the message is out of the SMTP window.
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), lastError: error, handingAt: null, updatedAt: this.clock.now() }))
       .where('id', '=', id)
       .execute();
   }
@@ -232,6 +266,8 @@ const deliverable = new PreparedStatement((db: Db, { ids }: { ids: number[] }) =
       'm.data',
       'm.messageId',
       'm.status',
+      'm.handingAt',
+      'm.possiblyTwice',
       'rr.state as roundState',
     ])
     .where('m.id', '=', (eb) => eb.fn.any(eb.val(ids))),

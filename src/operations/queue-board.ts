@@ -7,6 +7,8 @@ import { SESSION_COOKIE } from '../auth/auth.guard.js';
 import { AuthService } from '../auth/auth.service.js';
 import { atLeast } from '../auth/principal.js';
 import { readCookie } from '../common/cookies.js';
+import { AppConfig } from '../config/config.module.js';
+import { assertSameOrigin } from '../auth/same-origin.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
 
@@ -21,6 +23,7 @@ export class QueueBoard {
   constructor(
     private readonly queues: QueueService,
     private readonly auth: AuthService,
+    private readonly config: AppConfig,
   ) {}
 
   router(): Router {
@@ -41,6 +44,17 @@ export class QueueBoard {
       .then((principal) => {
         if (!principal) return res.redirect(303, `/login?next=${encodeURIComponent(QUEUE_BOARD_PATH)}`);
         if (!atLeast(principal.role, 'admin')) return res.status(403).type('text').send('The queue board is for admins.');
+        // bull-board's writes (retry, clean, pause, empty …) carry no CSRF value; its own page always sends Origin.
+        if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+          try {
+            assertSameOrigin(req, this.config.get('PUBLIC_URL'), { required: true });
+          } catch (refusal) {
+            return res
+              .status(403)
+              .type('text')
+              .send((refusal as Error).message);
+          }
+        }
         next();
       })
       .catch(next);

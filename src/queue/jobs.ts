@@ -32,3 +32,11 @@ export const jobIds = {
 export const SCHEDULERS = {
   tick: 'tick',
 } as const;
+
+/**
+ * How soon a job whose worker died is taken over: its lock (renewed every lockDuration / 2 while
+ * the worker lives) runs out after lockDuration, and the next stalled check, every
+ * stalledInterval, moves it back to waiting: at most 15 s together. A job may stall twice (a
+ * second crash); the deliver job itself decides whether a message is sent again.
+ */
+export const STALLED_JOBS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 2 } as const;

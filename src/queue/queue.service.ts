@@ -9,7 +9,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppConfig } from '../config/config.module.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
-import { JOB_NAMES, QUEUE_NAMES, SCHEDULERS, queueOf, type JobName, type JobPayloads, type QueueName } from './jobs.js';
+import { JOB_NAMES, QUEUE_NAMES, SCHEDULERS, STALLED_JOBS, queueOf, type JobName, type JobPayloads, type QueueName } from './jobs.js';
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], job: Job<JobPayloads[N]>) => Promise<unknown>;
 
@@ -72,8 +72,9 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
         connection: this.redis({ blocking: true }),
         prefix: this.config.get('QUEUE_PREFIX'),
         concurrency: queueName === 'mail' ? this.config.get('SMTP_POOL_SIZE') * 2 : 1,
-        // A worker killed mid-job leaves it "active"; after this long another worker takes it over.
-        stalledInterval: 15_000,
+        // A worker killed mid-job leaves it "active": its lock runs out within lockDuration and the
+        // next check, every stalledInterval, hands the job to another worker: within 15 s.
+        ...STALLED_JOBS,
         // Rendering a very large annual report holds the event loop for many seconds (DOCX and XLSX
         // are built synchronously), so the lock cannot be renewed every 15 s as for mail; a report
         // job keeps its lock for ten minutes instead, and is taken over only after that.

@@ -3,6 +3,7 @@ import { AuthService, SignInRefused } from '../../src/auth/auth.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
 import { RateLimiter } from '../../src/common/rate-limiter.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
+import { QueueService } from '../../src/queue/queue.service.js';
 import { bearer, startTestApp, type TestApp } from '../support/app.js';
 import { cli } from '../support/cli.js';
 import { sql } from '../support/sql.js';
@@ -68,6 +69,18 @@ describe('who may do what', () => {
     });
     await viewer.get('/api/rounds').expect(401);
     expect(await cli(['token', 'revoke', '--name', 'monitor'], { DATABASE_URL: t.db.url })).toMatchObject({ code: 2 });
+    // The name alone works too: `npm run cli -- token revoke <name>`.
+    const second = bearer(
+      t.app,
+      (await cli(['token', 'create', '--name', 'crm', '--role', 'viewer'], { DATABASE_URL: t.db.url })).out.trim(),
+    );
+    await second.get('/api/rounds').expect(200);
+    expect(await cli(['token', 'revoke', 'crm'], { DATABASE_URL: t.db.url })).toMatchObject({
+      code: 0,
+      out: 'Revoked 1 token named "crm".\n',
+    });
+    await second.get('/api/rounds').expect(401);
+    expect(await cli(['token', 'revoke'], { DATABASE_URL: t.db.url })).toMatchObject({ code: 64 });
 
     const { cookie, csrf } = await session('view@norden.test');
     const page = await http.get('/rounds').set('Cookie', cookie).expect(200);
@@ -103,6 +116,63 @@ describe('who may do what', () => {
     expect(board.text).toContain('<div id="root"');
     const secretariat = await session('sek@norden.test');
     await http.get('/admin/queues').set('Cookie', secretariat.cookie).expect(403);
+  });
+
+  it('refuses writes to the queue board that do not come from its own page', async () => {
+    const admin = await session('admin@norden.test');
+    const reports = t.app.get(QueueService).queue('reports');
+    const pause = (headers: Record<string, string>) =>
+      http.put('/admin/queues/api/queues/reports/pause').set('Cookie', admin.cookie).set(headers);
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { Referer: 'https://evil.example/page' },
+      { Origin: 'https://handlingsplan.test', 'Sec-Fetch-Site': 'same-site' }, // a sibling subdomain
+      {}, // no browser's: the board's own page always says where it comes from
+    ] as Record<string, string>[]) {
+      expect({ headers, status: (await pause(headers)).status }).toEqual({ headers, status: 403 });
+    }
+    expect(await reports.isPaused()).toBe(false);
+    await pause({ Origin: 'https://handlingsplan.test', 'Sec-Fetch-Site': 'same-origin' }).expect(200);
+    expect(await reports.isPaused()).toBe(true);
+    await http
+      .put('/admin/queues/api/queues/reports/resume')
+      .set('Cookie', admin.cookie)
+      .set('Referer', 'https://handlingsplan.test/admin/queues/')
+      .expect(200);
+    expect(await reports.isPaused()).toBe(false);
+  });
+
+  it('refuses a sign-in or sign-out posted from another site (login CSRF)', async () => {
+    const signIn = (headers: Record<string, string>) =>
+      http.post('/login').set(headers).type('form').send({ email: 'sek@norden.test', password: PASSWORD });
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { Referer: 'http://evil.example/' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    ] as Record<string, string>[]) {
+      const refused = await signIn(headers);
+      expect({ headers, status: refused.status, cookie: refused.headers['set-cookie'] }).toEqual({
+        headers,
+        status: 403,
+        cookie: undefined,
+      });
+      expect(refused.text).toContain('did not come from a page of this service');
+    }
+    // The page as the service's own address serves it, and as it is reached directly.
+    await signIn({ Origin: 'https://handlingsplan.test' }).expect(303);
+    // As Chromium posts the sign-in form: Origin withheld by the page's referrer policy, Sec-Fetch-Site decides.
+    await signIn({ Origin: 'null', 'Sec-Fetch-Site': 'same-origin' }).expect(303);
+    const host = (
+      await signIn({ Origin: 'http://direct.test:3000', Host: 'direct.test:3000', 'Sec-Fetch-Site': 'same-origin' }).expect(303)
+    ).headers;
+    const cookie = (host['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+
+    await http.post('/logout').set('Cookie', cookie).set('Origin', 'https://evil.example').expect(403);
+    await http.get('/').set('Cookie', cookie).expect(200); // still signed in
+    await http.post('/logout').set('Cookie', cookie).set('Origin', 'https://handlingsplan.test').expect(303);
+    await http.get('/').set('Cookie', cookie).expect(303);
   });
 
   it('lets only an admin edit contacts, and refuses an invalid address without changing anything', async () => {
@@ -284,6 +354,27 @@ describe('who may do what', () => {
       err: expect.stringContaining('password: must be at least 12 characters'),
     });
     expect(await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'boss'], env)).toMatchObject({ code: 64 });
+    // Long enough but guessable: blanks, repeats, common passwords, the address itself.
+    for (const [weak, rule] of [
+      [' '.repeat(12), 'it repeats one character'],
+      ['aaaaaaaaaaaa', 'it repeats one character'],
+      ['password1234', 'it is close to a commonly used password'],
+      ['1qaz2wsx3edc4rfv', 'it is a commonly used password'],
+      ['new@norden.test', 'it contains the email address'],
+    ]) {
+      expect(
+        await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: weak }),
+      ).toMatchObject({
+        code: 2,
+        err: expect.stringContaining(`password: must not be easy to guess, and this one is: ${rule}`),
+      });
+    }
+    await expect(t.app.get(UsersService).createUser({ email: 'x@norden.test', password: ' '.repeat(12), role: 'viewer' })).rejects.toThrow(
+      /password: must not be easy to guess/,
+    );
+    expect(await sql(t.db.url, `SELECT count(*)::int AS n FROM "User" WHERE email IN ('new@norden.test', 'x@norden.test')`)).toEqual([
+      { n: 0 },
+    ]);
     const created = await cli(['user', 'create', '--email', 'New@Norden.test', '--role', 'admin'], {
       ...env,
       HANDLINGSPLAN_PASSWORD: PASSWORD,
@@ -292,5 +383,29 @@ describe('who may do what', () => {
     expect(
       await cli(['user', 'create', '--email', 'new@norden.test', '--role', 'admin'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD }),
     ).toMatchObject({ code: 2, err: expect.stringContaining('already exists') });
+  });
+
+  it('changes a password from the command line by the same rules, ending the sessions', async () => {
+    const { cookie } = await session('view@norden.test');
+    const env = { DATABASE_URL: t.db.url };
+    expect(
+      await cli(['user', 'password', '--email', 'view@norden.test'], { ...env, HANDLINGSPLAN_PASSWORD: ' '.repeat(12) }),
+    ).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('password: must not be easy to guess, and this one is: it repeats one character'),
+    });
+    await http.get('/').set('Cookie', cookie).expect(200); // nothing changed
+    expect(await cli(['user', 'password', '--email', 'nobody@norden.test'], { ...env, HANDLINGSPLAN_PASSWORD: PASSWORD })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('There is no user'),
+    });
+    const renewed = 'a different long passphrase';
+    expect(await cli(['user', 'password', '--email', 'View@Norden.test'], { ...env, HANDLINGSPLAN_PASSWORD: renewed })).toMatchObject({
+      code: 0,
+      out: 'Changed the password of view@norden.test; their sessions have ended.\n',
+    });
+    await http.get('/').set('Cookie', cookie).expect(303);
+    await http.post('/login').type('form').send({ email: 'view@norden.test', password: PASSWORD }).expect(401);
+    await http.post('/login').type('form').send({ email: 'view@norden.test', password: renewed }).expect(303);
   });
 });

@@ -79,5 +79,10 @@ describe('a worker killed in the middle of a send', () => {
     }
     // Only messages that were in flight when the worker died can have arrived twice.
     expect(smtp.received.length).toBeLessThanOrEqual(total + inFlight);
+    // And each that did is marked as possibly delivered twice (the round page counts them).
+    const marked = await sql<{ messageId: string }>(t.db.url, `SELECT "messageId" FROM "OutboxMessage" WHERE "possiblyTwice"`);
+    const twice = [...copies].filter(([, n]) => n === 2).map(([messageId]) => messageId);
+    expect(marked.map((row) => row.messageId)).toEqual(expect.arrayContaining(twice));
+    expect(marked.length).toBeGreaterThanOrEqual(1); // the one the server was holding when the worker died
   });
 });

@@ -100,6 +100,24 @@ export interface ConfirmationData {
   /** The year's figures were approved: nothing was recorded for it, the answer waits for the secretariat. */
   yearApproved?: { year: number } | null;
   answerUrl: string;
+  /** For changes applied from an email reply: the one-click "this was not me" link that reverts them. */
+  revertUrl?: string;
+}
+
+/** Template 'reply-reverted', to the secretariat: a contact said an applied reply was not theirs. */
+export interface ReplyRevertedData {
+  organisation: { name: string };
+  plan: { title: string };
+  round: { year: number };
+  from: string;
+  subject: string;
+  receivedAt: string;
+  /** The milestones set back, and those left as they were (changed again since, or the year approved). */
+  reverted: { number: number; label: string | null; text: string }[];
+  kept: { number: number; label: string | null; text: string }[];
+  /** Set when the year was approved meanwhile: nothing was reverted. */
+  yearApproved?: { year: number } | null;
+  reviewUrl: string;
 }
 
 /** Template 'report-ready': an annual report was generated. */
@@ -126,6 +144,7 @@ export type MailData = {
   'pending-summary': SecretariatSummaryData;
   'answer-confirmation': ConfirmationData;
   'report-ready': ReportReadyData;
+  'reply-reverted': ReplyRevertedData;
 };
 
 export type MailTemplateName = keyof MailData;
@@ -139,6 +158,7 @@ const TEMPLATE_NAMES: Record<MailTemplateName, true> = {
   'pending-summary': true,
   'answer-confirmation': true,
   'report-ready': true,
+  'reply-reverted': true,
 };
 
 export const MAIL_TEMPLATE_NAMES = Object.keys(TEMPLATE_NAMES) as MailTemplateName[];

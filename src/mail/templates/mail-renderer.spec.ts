@@ -101,6 +101,7 @@ const confirmation = (overrides: Partial<ConfirmationData> = {}): ConfirmationDa
   notUnderstood: ['7: måske'],
   late: false,
   answerUrl: 'https://plan.example.org/r/tok3n',
+  revertUrl: 'https://plan.example.org/not-me/r3v3rt',
   ...overrides,
 });
 
@@ -122,6 +123,17 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
   'pending-summary': summary(),
   'answer-confirmation': confirmation(),
   'report-ready': reportReady(),
+  'reply-reverted': {
+    organisation: { name: 'Kvarkenrådet' },
+    plan,
+    round: { year: 2026 },
+    from: 'kansli@kvarken.org',
+    subject: 'SV: Statusrapport 2026',
+    receivedAt: '2026-11-20T12:00:00Z',
+    reverted: [{ number: 1, label: 'M2021', text: 'Kortlægning af grænsehindringer' }],
+    kept: [{ number: 3, label: null, text: 'Løbende dialog' }],
+    reviewUrl: 'https://plan.example.org/review',
+  },
 };
 
 const i18nDir = DEFAULT_I18N_DIR;

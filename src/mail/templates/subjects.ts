@@ -40,6 +40,7 @@ export const SUBJECTS: Subjects = {
     key: data.preliminary ? 'report_ready.subject_preliminary' : 'report_ready.subject_final',
     params: { year: data.year, plan: data.plan.title },
   }),
+  'reply-reverted': (data) => ({ key: 'reverted.subject', params: { year: data.round.year, organisation: data.organisation.name } }),
 };
 
 const MAX_SUBJECT = 200;
