@@ -40,6 +40,10 @@ export const SUBJECTS: Subjects = {
     key: data.preliminary ? 'report_ready.subject_preliminary' : 'report_ready.subject_final',
     params: { year: data.year, plan: data.plan.title },
   }),
+  'milestone-question': (data) => ({
+    key: data.answer ? 'question.subject_returned' : 'question.subject',
+    params: { milestone: data.milestone.label ?? data.milestone.text, organisation: data.organisation.name },
+  }),
 };
 
 const MAX_SUBJECT = 200;
