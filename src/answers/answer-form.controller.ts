@@ -50,7 +50,7 @@ export class AnswerFormController {
       secure: secureCookie(this.config.get('PUBLIC_URL'), req),
       path: '/r/',
     });
-    this.page(res, 200, request, { csrf, saved: saved === 'draft' || saved === 'submitted' ? saved : undefined });
+    await this.page(res, 200, request, { csrf, saved: saved === 'draft' || saved === 'submitted' ? saved : undefined });
   }
 
   @Post(':token')
@@ -60,7 +60,10 @@ export class AnswerFormController {
     const cookie = readCookie(req, CSRF_COOKIE);
     const csrf = typeof body.csrf === 'string' ? body.csrf : '';
     if (!cookie || !sameValue(cookie, csrf)) {
-      return this.page(res, 403, request, { csrf: cookie ?? '', problems: [this.pages.t(request.organisation.language, 'form.expired')] });
+      return await this.page(res, 403, request, {
+        csrf: cookie ?? '',
+        problems: [this.pages.t(request.organisation.language, 'form.expired')],
+      });
     }
     const entered = readForm(body, request);
     try {
@@ -87,9 +90,9 @@ export class AnswerFormController {
         const lines = problems.map((p) =>
           p.number === null ? p.message : `${this.pages.t(language, 'form.error.milestone', { number: p.number })}: ${p.message}`,
         );
-        return this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
+        return await this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
       }
-      if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
+      if (error instanceof RoundClosed) return await this.page(res, 410, request, { csrf });
       if (error instanceof YearApproved) {
         const language = request.organisation.language;
         const title = this.pages.t(language, 'form.year_approved', { year: error.year });
@@ -152,7 +155,7 @@ export class AnswerFormController {
       .send(this.pages.render('problem', languages[0]!, sections[0]!.heading, { sections }));
   }
 
-  private page(
+  private async page(
     res: Response,
     status: number,
     request: RequestForAnswering,
@@ -165,6 +168,8 @@ export class AnswerFormController {
     },
   ) {
     const view = this.answers.view(request);
+    // The secretariat's questions about each milestone and the committee's answers since, read-only.
+    const threads = await this.answers.threads(request);
     const entered = new Map((extra.entered ?? []).map((answer) => [answer.number, answer]));
     const language = request.organisation.language;
     const data = {
@@ -185,6 +190,7 @@ export class AnswerFormController {
             evidenceUrl: source.evidenceUrl ?? '',
           },
           errors: (extra.byNumber ?? []).filter((p) => p.number === milestone.number).map((p) => p.message),
+          thread: threads.get(request.milestones.find((row) => row.number === milestone.number)!.milestoneId) ?? [],
         };
       }),
     };

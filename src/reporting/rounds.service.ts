@@ -1,12 +1,4 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { ConflictException, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { badRequest, notFound, Refusal } from '../common/refusal.js';
 import { addDays, addHours, Clock } from '../common/clock.js';
 import { digestReferences } from '../common/digest-references.js';
