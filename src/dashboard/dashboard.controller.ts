@@ -54,7 +54,15 @@ export const roundPageQuery = z.object({
 
 const MAIL_PAGE_SIZE = 100;
 /** The kinds of mail Sent mail can be narrowed to (the outbox's templates). */
-const MAIL_KINDS = ['status-request', 'reminder', 'answer-confirmation', 'escalation', 'pending-summary', 'report-ready'] as const;
+const MAIL_KINDS = [
+  'status-request',
+  'reminder',
+  'answer-confirmation',
+  'milestone-question',
+  'escalation',
+  'pending-summary',
+  'report-ready',
+] as const;
 const mailQuery = z.object({
   round: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
   organisation: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
