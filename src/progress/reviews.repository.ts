@@ -72,8 +72,8 @@ export class ReviewsRepository {
     return row.id;
   }
 
-  /** A round's answers: per request and milestone the latest update, with its latest review. */
-  async roundAnswers(roundId: number, db: Db = this.database.db): Promise<RoundAnswer[]> {
+  /** A round's answers: per request and milestone the latest update, with its latest review; or only `updateId`'s. */
+  async roundAnswers(roundId: number, updateId?: number, db: Db = this.database.db): Promise<RoundAnswer[]> {
     const rows = await db
       .selectFrom('MilestoneUpdate as u')
       .innerJoin('ReportRequest as r', 'r.id', 'u.requestId')
@@ -110,6 +110,7 @@ export class ReviewsRepository {
         'v.question',
       ])
       .where('r.roundId', '=', roundId)
+      .$if(updateId !== undefined, (q) => q.where('u.id', '=', updateId!))
       .where((eb) =>
         eb.not(
           eb.exists(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { badRequest, notFound, Refusal } from '../common/refusal.js';
+import { unstorableText } from '../common/text.js';
 import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { Language } from '../generated/db/enums.js';
@@ -99,7 +100,7 @@ export class ReviewsService {
       return this.questionMail(tx, id, target, question, { state: answer.state, progress: answer.progress, comment: answer.comment });
     });
     await this.delivery.enqueue(ids);
-    const reviewed = (await this.reviews.roundAnswers(roundId)).find((answer) => answer.updateId === updateId);
+    const [reviewed] = await this.reviews.roundAnswers(roundId, updateId);
     if (!reviewed) throw notFound('problem.no_answer', { id: updateId }, `Round ${roundId} has no answer ${updateId}.`);
     return presentAnswer(reviewed);
   }
@@ -144,6 +145,13 @@ export class ReviewsService {
   private checkQuestion(question: string): void {
     if (question === '')
       throw badRequest('question', 'problem.question_required', {}, 'question: is required: say what the committee should answer.');
+    if (unstorableText(question) !== null)
+      throw badRequest(
+        'question',
+        'problem.text_unstorable',
+        {},
+        'question: must not contain NUL characters or broken characters (unpaired surrogates).',
+      );
     if (question.length > QUESTION_MAX)
       throw badRequest(
         'question',

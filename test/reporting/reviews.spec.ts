@@ -189,6 +189,19 @@ describe('review of answers and questions per milestone', () => {
     expect(linkIn(mail!)).toBe(links.copenhagen);
     expect(await page(`/milestones/${milestone.id}?asked`)).toContain('The question was sent to Greater Copenhagen.');
     expect(textOf((await http.get(`/r/${links.copenhagen}`).expect(200)).text)).toContain(question);
+    const twin = (await t.api.get(`/api/answers/${links.copenhagen}`).expect(200)).body;
+    const withThread = twin.milestones.filter((m: { thread: unknown[] }) => m.thread.length > 0);
+    expect(withThread.map((m: { thread: { kind: string; text: string }[] }) => m.thread[0])).toEqual([
+      expect.objectContaining({ kind: 'question', text: question }),
+    ]);
+    // Text PostgreSQL cannot store is refused by name, not a 5xx.
+    const nul = await http
+      .post(`/milestones/${milestone.id}/questions`)
+      .set('Cookie', session.cookie)
+      .type('form')
+      .send({ _csrf: session.csrf, question: 'Hvad\u0000nu?' })
+      .expect(400);
+    expect(textOf(nul.text)).toContain('Question: contains characters that cannot be stored');
 
     // A viewer may read the thread but not ask.
     await viewer.post(`/api/milestones/${milestone.id}/questions`).send({ question }).expect(403);
