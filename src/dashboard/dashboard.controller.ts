@@ -346,7 +346,7 @@ export class DashboardController {
     const [events, withoutReason, review] = await Promise.all([
       this.rounds.events(id),
       this.data.answersWithoutReason(id),
-      this.reviews.roundAnswers(id),
+      this.reviews.toReview(id, 200),
     ]);
     const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
     this.page(
@@ -850,15 +850,14 @@ export class DashboardController {
   }
 }
 
-/** The round page's review list: answers still to review first, at most 200 of them. */
-function reviewList(review: Awaited<ReturnType<ReviewsService['roundAnswers']>>, done: unknown) {
-  const order = (answer: (typeof review.answers)[number]) => (answer.review === null ? 0 : answer.review.action === 'returned' ? 1 : 2);
-  const answers = [...review.answers].sort((a, b) => order(a) - order(b)).slice(0, 200);
+/** The round page's review list (answers still to review first), and what happened last. */
+function reviewList(review: Awaited<ReturnType<ReviewsService['toReview']>>, done: unknown) {
+  const shown = review.answers.length;
   return {
     ...review,
-    shown: answers.length,
-    more: answers.length < review.answers.length,
-    list: answers,
+    shown,
+    more: shown < review.summary.answers,
+    list: review.answers,
     done: done === 'reviewed' || done === 'returned' ? done : null,
   };
 }

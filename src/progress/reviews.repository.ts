@@ -72,25 +72,20 @@ export class ReviewsRepository {
     return row.id;
   }
 
-  /** A round's answers: per request and milestone the latest update, with its latest review; or only `updateId`'s. */
-  async roundAnswers(roundId: number, updateId?: number, db: Db = this.database.db): Promise<RoundAnswer[]> {
-    const rows = await db
-      .selectFrom('MilestoneUpdate as u')
-      .innerJoin('ReportRequest as r', 'r.id', 'u.requestId')
+  /**
+   * A round's answers: per request and milestone the latest update, with its latest review; or
+   * only `updateId`'s. `toReviewFirst`: those not reviewed, then those returned, then the rest, at
+   * most `limit` of them (a page of a large round).
+   */
+  async roundAnswers(
+    roundId: number,
+    options: { updateId?: number; toReviewFirst?: boolean; limit?: number } = {},
+    db: Db = this.database.db,
+  ): Promise<RoundAnswer[]> {
+    const { updateId, toReviewFirst = false, limit } = options;
+    const rows = await this.latestAnswers(db, roundId)
       .innerJoin('Organisation as o', 'o.id', 'r.organisationId')
       .innerJoin('Milestone as m', 'm.id', 'u.milestoneId')
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('MilestoneReview as v')
-            .select(['v.action', 'v.at', 'v.actorName', 'v.question'])
-            .whereRef('v.updateId', '=', 'u.id')
-            .orderBy('v.at', 'desc')
-            .orderBy('v.id', 'desc')
-            .limit(1)
-            .as('v'),
-        (join) => join.onTrue(),
-      )
       .select([
         'u.id as updateId',
         'r.id as requestId',
@@ -109,20 +104,9 @@ export class ReviewsRepository {
         'v.actorName as reviewedBy',
         'v.question',
       ])
-      .where('r.roundId', '=', roundId)
       .$if(updateId !== undefined, (q) => q.where('u.id', '=', updateId!))
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('MilestoneUpdate as later')
-              .select('later.id')
-              .whereRef('later.requestId', '=', 'u.requestId')
-              .whereRef('later.milestoneId', '=', 'u.milestoneId')
-              .whereRef('later.id', '>', 'u.id'),
-          ),
-        ),
-      )
+      .$if(toReviewFirst, (q) => q.orderBy(sql`CASE WHEN v.action IS NULL THEN 0 WHEN v.action = 'returned' THEN 1 ELSE 2 END`))
+      .$if(limit !== undefined, (q) => q.limit(limit!))
       .orderBy('o.name')
       .orderBy('m.planOrder')
       .orderBy('m.id')
@@ -134,6 +118,50 @@ export class ReviewsRepository {
       reviewedBy: row.reviewedBy ?? null,
       question: row.question ?? null,
     }));
+  }
+
+  /** How many answers the round has (the latest per request and milestone), reviewed and returned, counted by the database. */
+  async reviewCounts(roundId: number, db: Db = this.database.db): Promise<{ answers: number; reviewed: number; returned: number }> {
+    return db
+      .selectFrom(this.latestAnswers(db, roundId).select('v.action').as('a'))
+      .select([
+        sql<number>`count(*)::int`.as('answers'),
+        sql<number>`(count(*) FILTER (WHERE a.action = 'reviewed'))::int`.as('reviewed'),
+        sql<number>`(count(*) FILTER (WHERE a.action = 'returned'))::int`.as('returned'),
+      ])
+      .executeTakeFirstOrThrow();
+  }
+
+  /** The round's latest answer per request and milestone (u, r), each with its latest review (v). */
+  private latestAnswers(db: Db, roundId: number) {
+    return db
+      .selectFrom('MilestoneUpdate as u')
+      .innerJoin('ReportRequest as r', 'r.id', 'u.requestId')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('MilestoneReview as v')
+            .select(['v.action', 'v.at', 'v.actorName', 'v.question'])
+            .whereRef('v.updateId', '=', 'u.id')
+            .orderBy('v.at', 'desc')
+            .orderBy('v.id', 'desc')
+            .limit(1)
+            .as('v'),
+        (join) => join.onTrue(),
+      )
+      .where('r.roundId', '=', roundId)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('MilestoneUpdate as later')
+              .select('later.id')
+              .whereRef('later.requestId', '=', 'u.requestId')
+              .whereRef('later.milestoneId', '=', 'u.milestoneId')
+              .whereRef('later.id', '>', 'u.id'),
+          ),
+        ),
+      );
   }
 
   /**

@@ -70,6 +70,15 @@ export class ReviewsService {
     return { summary: summarise(answers), answers: answers.map(presentAnswer) };
   }
 
+  /** For the round page: the counts, and at most `limit` answers, those still to review first. */
+  async toReview(roundId: number, limit: number) {
+    const [summary, answers] = await Promise.all([
+      this.reviews.reviewCounts(roundId),
+      this.reviews.roundAnswers(roundId, { toReviewFirst: true, limit }),
+    ]);
+    return { summary, answers: answers.map(presentAnswer) };
+  }
+
   /** Marks an answer of the round reviewed, or returns it to the committee with a question. */
   async review(roundId: number, updateId: number, decision: ReviewDecision, actor: Reviewer) {
     const question = decision.action === 'returned' ? decision.question.trim() : null;
@@ -100,7 +109,7 @@ export class ReviewsService {
       return this.questionMail(tx, id, target, question, { state: answer.state, progress: answer.progress, comment: answer.comment });
     });
     await this.delivery.enqueue(ids);
-    const [reviewed] = await this.reviews.roundAnswers(roundId, updateId);
+    const [reviewed] = await this.reviews.roundAnswers(roundId, { updateId });
     if (!reviewed) throw notFound('problem.no_answer', { id: updateId }, `Round ${roundId} has no answer ${updateId}.`);
     return presentAnswer(reviewed);
   }
