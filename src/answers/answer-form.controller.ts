@@ -96,7 +96,10 @@ export class AnswerFormController {
     const cookie = readCookie(req, CSRF_COOKIE);
     const csrf = typeof body.csrf === 'string' ? body.csrf : '';
     if (!cookie || !sameValue(cookie, csrf)) {
-      return this.page(res, 403, request, { csrf: cookie ?? '', problems: [this.pages.t(request.organisation.language, 'form.expired')] });
+      return await this.page(res, 403, request, {
+        csrf: cookie ?? '',
+        problems: [this.pages.t(request.organisation.language, 'form.expired')],
+      });
     }
     const entered = readForm(body, request);
     const checked = this.evidence.check(uploads, { strictNames: true });
@@ -128,9 +131,9 @@ export class AnswerFormController {
           p.number === null ? p.message : `${this.pages.t(language, 'form.error.milestone', { number: p.number })}: ${p.message}`,
         );
         if (files.length > 0) lines.push(this.pages.t(language, 'problem.files_again'));
-        return this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
+        return await this.page(res, 400, request, { csrf, entered, problems: lines, byNumber: problems });
       }
-      if (error instanceof RoundClosed) return this.page(res, 410, request, { csrf });
+      if (error instanceof RoundClosed) return await this.page(res, 410, request, { csrf });
       if (error instanceof YearApproved) {
         const params = { year: error.year };
         this.message(res, 409, [request.organisation.language], 'form.year_approved', 'form.year_approved_text', 'warn', params);
@@ -234,6 +237,8 @@ export class AnswerFormController {
       request.milestones.map((row) => row.milestoneId),
     );
     const ids = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
+    // The secretariat's questions about each milestone and the committee's answers since, read-only.
+    const threads = await this.answers.threads(request);
     const entered = new Map((extra.entered ?? []).map((answer) => [answer.number, answer]));
     const language = request.organisation.language;
     const data = {
@@ -260,6 +265,7 @@ export class AnswerFormController {
           },
           errors: (extra.byNumber ?? []).filter((p) => p.number === milestone.number).map((p) => p.message),
           files: kept.filter((file) => file.milestoneId === ids.get(milestone.number)),
+          thread: threads.get(request.milestones.find((row) => row.number === milestone.number)!.milestoneId) ?? [],
         };
       }),
     };

@@ -42,9 +42,16 @@ export class AnswersApiController {
   constructor(private readonly answers: AnswersService) {}
 
   @Get(':token')
-  @ApiOperation({ summary: 'What a personal link asks for: the milestones, their current state and any draft' })
+  @ApiOperation({
+    summary: 'What a personal link asks for: the milestones, their current state, any draft and the secretariat’s questions',
+  })
   async show(@Param('token') token: string, @Req() req: Request) {
-    return this.answers.view(await this.answers.requestForToken(token, req.ip ?? 'unknown'));
+    const request = await this.answers.requestForToken(token, req.ip ?? 'unknown');
+    const view = this.answers.view(request);
+    // The secretariat's questions about each milestone, and the answers since, as the form shows them.
+    const threads = await this.answers.threads(request);
+    const ids = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
+    return { ...view, milestones: view.milestones.map((m) => ({ ...m, thread: threads.get(ids.get(m.number)!) ?? [] })) };
   }
 
   @Post(':token')

@@ -12,6 +12,7 @@ import { lacksReason, recordedProgress, STATES_NEEDING_REASON } from '../progres
 import { RecordsService } from '../progress/records.service.js';
 import { YearApproved } from '../progress/records.repository.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
+import { ReviewsRepository } from '../progress/reviews.repository.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
 
 /** An answer about the milestone the digest numbered `number`. */
@@ -98,6 +99,7 @@ export class AnswersService {
     limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly reviews: ReviewsRepository,
   ) {
     this.wrongLinks = limiter.limit('token', config.get('TOKEN_FAILURES_PER_IP'), 15 * 60);
   }
@@ -164,6 +166,11 @@ export class AnswersService {
         };
       }),
     };
+  }
+
+  /** The secretariat's questions about the request's milestones, with the answers since, by milestone id. */
+  threads(request: RequestForAnswering) {
+    return this.reviews.threads(request.milestones.map((row) => row.milestoneId));
   }
 
   /** Saves what the form holds without recording anything: a draft changes no state and no figure. */

@@ -29,6 +29,7 @@ import { actorOf } from '../progress/records.controller.js';
 import { RecordsService } from '../progress/records.service.js';
 import { assessCriteriaSchema, CRITERION_VERDICTS, CriteriaService } from '../progress/criteria.service.js';
 import { requestMatches, RoundsService, type RequestFilter } from '../reporting/rounds.service.js';
+import { QUESTION_MAX, ReviewsService } from '../reporting/reviews.service.js';
 import { PageRenderer } from '../web/page-renderer.js';
 import { I18n } from '../i18n/i18n.js';
 import type { Figures } from '../progress/attainment.formulas.js';
@@ -55,7 +56,15 @@ export const roundPageQuery = z.object({
 
 const MAIL_PAGE_SIZE = 100;
 /** The kinds of mail Sent mail can be narrowed to (the outbox's templates). */
-const MAIL_KINDS = ['status-request', 'reminder', 'answer-confirmation', 'escalation', 'pending-summary', 'report-ready'] as const;
+const MAIL_KINDS = [
+  'status-request',
+  'reminder',
+  'answer-confirmation',
+  'milestone-question',
+  'escalation',
+  'pending-summary',
+  'report-ready',
+] as const;
 const mailQuery = z.object({
   round: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
   organisation: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
@@ -100,6 +109,7 @@ export class DashboardController {
     private readonly config: AppConfig,
     i18n: I18n,
     private readonly evidence: EvidenceService,
+    private readonly reviews: ReviewsService,
   ) {
     // {{formula figures "completion"}}: a figure's formula in the page's language.
     pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
@@ -339,10 +349,11 @@ export class DashboardController {
     const exportParams = new URLSearchParams();
     if (show !== 'all') exportParams.set('show', show);
     if (q) exportParams.set('q', q);
-    const [events, withoutReason, possiblyTwice] = await Promise.all([
+    const [events, withoutReason, possiblyTwice, review] = await Promise.all([
       this.rounds.events(id),
       this.data.answersWithoutReason(id),
       this.outbox.countPossiblyTwice(id),
+      this.reviews.toReview(id, 200),
     ]);
     const reopenUntil = round.state === 'closed' && round.closedAt ? addDays(round.closedAt, this.config.get('ROUND_REOPEN_DAYS')) : null;
     this.page(
@@ -362,6 +373,7 @@ export class DashboardController {
         exportQuery: exportParams.toString(),
         withoutReason,
         possiblyTwice,
+        review: reviewList(review, query.review),
         skipped,
         skippedOne: skipped.length === 1 ? skipped[0] : null,
         quietHours: this.config.get('REMINDER_QUIET_HOURS'),
@@ -388,6 +400,28 @@ export class DashboardController {
     const { reminded, skipped } = await this.rounds.remindNow(id, organisation, { confirm: body.confirm === 'yes' });
     const left = skipped.length > 0 ? `&skipped=${skipped.map((s) => s.organisation.id).join(',')}` : '';
     res.redirect(303, `/rounds/${id}?reminded=${reminded}${left}`);
+  }
+
+  /** Marks an answer reviewed, or returns it to the committee with a question (refused without one). */
+  @Post('rounds/:id/answers/:updateId/review')
+  @RequireRole('secretariat')
+  async reviewAnswer(
+    @Param('id', IdPipe) id: number,
+    @Param('updateId', IdPipe) updateId: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    const action = body.action === 'returned' ? 'returned' : 'reviewed';
+    const question = typeof body.question === 'string' ? body.question : '';
+    try {
+      await this.rounds.get(id);
+      await this.reviews.review(id, updateId, action === 'returned' ? { action, question } : { action }, actorOf(req));
+      res.redirect(303, `/rounds/${id}?review=${action}#review`);
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      await this.roundPage(id, {}, req, res, { error: this.problemText(req, error), form: { question }, status: error.getStatus() });
+    }
   }
 
   /** Closing asks first: this page shows who has not answered yet, and the form that closes. */
@@ -440,8 +474,10 @@ export class DashboardController {
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
     refused?: { form: Record<string, string>; errors: string[] },
+    asking?: { question: string; errors: string[] },
   ) {
     const history = await this.attainment.history(id);
+    const asked = typeof req.query.asked === 'string' ? req.query.asked : undefined;
     const { state, progress } = history.milestone;
     this.page(
       req,
@@ -455,8 +491,12 @@ export class DashboardController {
         correction: refused?.form ?? { state, progress: String(progress), comment: '', reason: '' },
         correctionErrors: refused?.errors ?? [],
         files: await this.evidence.ofMilestone(id),
+        thread: await this.reviews.thread(id),
+        asked: asked === undefined ? null : { mailed: asked !== 'no-contact' },
+        question: asking?.question ?? '',
+        questionErrors: asking?.errors ?? [],
       },
-      refused ? 400 : 200,
+      refused || asking ? 400 : 200,
     );
   }
 
@@ -489,6 +529,25 @@ export class DashboardController {
       actorOf(req),
     );
     res.redirect(303, `/milestones/${id}?corrected`);
+  }
+
+  /** A question to the committee about the milestone, by mail in its language (see ReviewsService.ask). */
+  @Post('milestones/:id/questions')
+  @RequireRole('secretariat')
+  async askQuestion(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    const question = typeof body.question === 'string' ? body.question.trim() : '';
+    if (question === '' || question.length > QUESTION_MAX)
+      return this.milestone(id, undefined, req, res, undefined, {
+        question,
+        errors: [this.pages.t(req.principal!.language, 'milestone.ask_error')],
+      });
+    const { mailed } = await this.reviews.ask(id, question, actorOf(req));
+    res.redirect(303, `/milestones/${id}?asked${mailed ? '' : '=no-contact'}#questions`);
   }
 
   /** A goal: its milestone completion, and its criteria as assessed for a year (?year=, default this year). */
@@ -828,6 +887,18 @@ export class DashboardController {
       .type('html')
       .send(this.pages.render(`dashboard/${page}`, language, title, data));
   }
+}
+
+/** The round page's review list (answers still to review first), and what happened last. */
+function reviewList(review: Awaited<ReturnType<ReviewsService['toReview']>>, done: unknown) {
+  const shown = review.answers.length;
+  return {
+    ...review,
+    shown,
+    more: shown < review.summary.answers,
+    list: review.answers,
+    done: done === 'reviewed' || done === 'returned' ? done : null,
+  };
 }
 
 /** A template's name as a text key ("status-request" → "status_request"): keys have no hyphens. */

@@ -15,6 +15,8 @@ import type { MailTemplateName } from './templates/mail-data.js';
 
 /** Templates that ask an organisation for something: pointless once their round has closed. */
 const ROUND_BOUND_TEMPLATES = new Set(['status-request', 'reminder']);
+/** Templates a reply to which answers the request: their Reply-To is the request's reply address. */
+const REPLY_TEMPLATES = new Set([...ROUND_BOUND_TEMPLATES, 'milestone-question']);
 
 /**
  * Delivers outbox messages. It knows nothing of rounds or milestones beyond "skip what no longer
@@ -192,7 +194,7 @@ export class MailDeliveryService implements OnModuleInit {
   private replyTo(message: { replyTo: string | null; template: string; data: unknown }): string | undefined {
     if (message.replyTo) return message.replyTo;
     const nonce = (message.data as { answerNonce?: unknown }).answerNonce;
-    return ROUND_BOUND_TEMPLATES.has(message.template) && typeof nonce === 'string' ? this.links.replyAddress(nonce) : undefined;
+    return REPLY_TEMPLATES.has(message.template) && typeof nonce === 'string' ? this.links.replyAddress(nonce) : undefined;
   }
 }
 

@@ -9,11 +9,20 @@ import { ProgressController } from './progress.controller.js';
 import { RecordsController } from './records.controller.js';
 import { RecordsRepository } from './records.repository.js';
 import { RecordsService } from './records.service.js';
+import { ReviewsRepository } from './reviews.repository.js';
 
 @Module({
   imports: [PlanModule],
   controllers: [ProgressController, CriteriaController, RecordsController],
-  providers: [AttainmentRepository, AttainmentService, CriteriaRepository, CriteriaService, RecordsRepository, RecordsService],
-  exports: [AttainmentService, CriteriaService, RecordsRepository, RecordsService],
+  providers: [
+    AttainmentRepository,
+    AttainmentService,
+    CriteriaRepository,
+    CriteriaService,
+    RecordsRepository,
+    RecordsService,
+    ReviewsRepository,
+  ],
+  exports: [AttainmentService, CriteriaService, RecordsRepository, RecordsService, ReviewsRepository],
 })
 export class ProgressModule {}

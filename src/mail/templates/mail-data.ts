@@ -137,6 +137,23 @@ export interface ReportLinks {
   expiresAt: string;
 }
 
+/** Template 'milestone-question': the secretariat asks a committee about a milestone, or returns its answer with a question. */
+export interface QuestionData {
+  organisation: { name: string };
+  plan: { title: string };
+  /** `number`: as the committee's open request numbers it, when there is one. */
+  milestone: { number: number | null; label: string | null; text: string };
+  question: string;
+  /** The answer returned with the question; null for a question about the milestone. */
+  answer: { state: MilestoneStateName; progress: number; comment: string | null } | null;
+  /** The open round whose link the mail carries; null when the committee has no open request. */
+  round: Round | null;
+  /** With an open request: the personal link (derived from the request's nonce when composed). */
+  answerUrl?: string;
+  /** Where a reply goes: the request's reply address, or the secretariat's. */
+  replyAddress?: string;
+}
+
 export type MailData = {
   'status-request': DigestData;
   reminder: DigestData;
@@ -145,6 +162,7 @@ export type MailData = {
   'answer-confirmation': ConfirmationData;
   'report-ready': ReportReadyData;
   'reply-reverted': ReplyRevertedData;
+  'milestone-question': QuestionData;
 };
 
 export type MailTemplateName = keyof MailData;
@@ -159,6 +177,7 @@ const TEMPLATE_NAMES: Record<MailTemplateName, true> = {
   'answer-confirmation': true,
   'report-ready': true,
   'reply-reverted': true,
+  'milestone-question': true,
 };
 
 export const MAIL_TEMPLATE_NAMES = Object.keys(TEMPLATE_NAMES) as MailTemplateName[];

@@ -134,6 +134,16 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
     kept: [{ number: 3, label: null, text: 'Løbende dialog' }],
     reviewUrl: 'https://plan.example.org/review',
   },
+  'milestone-question': {
+    organisation: { name: 'Tornedalsrådet' },
+    plan,
+    milestone: { number: 3, label: 'MP2023', text: 'Seminarium om gränshinder' },
+    question: 'Är seminariet flyttat till våren?\nSkicka gärna programmet.',
+    answer: { state: 'delayed', progress: 40, comment: 'Försenat' },
+    round: { year: 2026, deadline: new Date('2026-12-01T00:00:00Z'), graceUntil: new Date('2026-12-15T00:00:00Z') },
+    answerUrl: 'https://plan.example.org/r/abc',
+    replyAddress: 'reports+key@reports.example.org',
+  },
 };
 
 const i18nDir = DEFAULT_I18N_DIR;

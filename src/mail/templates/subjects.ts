@@ -41,6 +41,10 @@ export const SUBJECTS: Subjects = {
     params: { year: data.year, plan: data.plan.title },
   }),
   'reply-reverted': (data) => ({ key: 'reverted.subject', params: { year: data.round.year, organisation: data.organisation.name } }),
+  'milestone-question': (data) => ({
+    key: data.answer ? 'question.subject_returned' : 'question.subject',
+    params: { milestone: data.milestone.label ?? data.milestone.text, organisation: data.organisation.name },
+  }),
 };
 
 const MAX_SUBJECT = 200;
