@@ -232,10 +232,9 @@ export class AnswerFormController {
     },
   ) {
     const view = this.answers.view(request);
-    const kept = await this.evidence.ofOrganisation(
-      request.organisation.id,
-      request.milestones.map((row) => row.milestoneId),
-    );
+    // Only where files are kept: a form without any costs no read of them.
+    const filed = request.milestones.filter((row) => row.milestone.filed).map((row) => row.milestoneId);
+    const kept = filed.length === 0 ? [] : await this.evidence.ofOrganisation(request.organisation.id, filed);
     const ids = new Map(request.milestones.map((row) => [row.number, row.milestoneId]));
     // The secretariat's questions about each milestone and the committee's answers since, read-only.
     const threads = await this.answers.threads(request);

@@ -52,6 +52,10 @@ export interface AskedMilestone {
     contribution: { goal: { number: number }; intervention: { code: string } | null };
     /** The latest reported update (imports left out): what the form pre-fills. */
     updates: { comment: string | null; evidenceUrl: string | null }[];
+    /** The secretariat has asked about it (a question, or an answer returned): it has a thread to show. */
+    questioned: boolean;
+    /** Files are kept on it (by any organisation): the form looks for the committee's own. */
+    filed: boolean;
   };
 }
 
@@ -295,6 +299,19 @@ function requestQuery(db: Db, where: (eb: RequestExpressions) => Expression<SqlB
               interventionCode: eb.ref('i.code'),
             }).as('milestone'),
             jsonObjectFrom(lastReportedUpdate(eb.ref('m.id'))).as('lastUpdate'),
+            // In the same statement, so a link without questions costs no read of threads.
+            eb
+              .exists(
+                eb
+                  .selectFrom('MilestoneReview as q')
+                  .select('q.id')
+                  .whereRef('q.milestoneId', '=', 'm.id')
+                  .where('q.action', 'in', ['returned', 'asked']),
+              )
+              .as('questioned'),
+            eb
+              .exists(eb.selectFrom('AttachmentMilestone as am').select('am.attachmentId').whereRef('am.milestoneId', '=', 'm.id'))
+              .as('filed'),
           ])
           .whereRef('rm.requestId', '=', 'r.id')
           .orderBy('rm.number'),
@@ -318,7 +335,7 @@ function toRequest(row: RequestRow | undefined): RequestForAnswering | null {
   return {
     ...row,
     round: { ...row.round, deadline: new Date(row.round.deadline), graceUntil: new Date(row.round.graceUntil) },
-    milestones: row.milestones.map(({ milestone, lastUpdate, ...asked }) => ({
+    milestones: row.milestones.map(({ milestone, lastUpdate, questioned, filed, ...asked }) => ({
       ...asked,
       answeredAt: asked.answeredAt === null ? null : new Date(asked.answeredAt),
       draftSavedAt: asked.draftSavedAt === null ? null : new Date(asked.draftSavedAt),
@@ -335,6 +352,8 @@ function toRequest(row: RequestRow | undefined): RequestForAnswering | null {
           intervention: milestone.interventionCode === null ? null : { code: milestone.interventionCode },
         },
         updates: lastUpdate ? [lastUpdate] : [],
+        questioned: questioned === true,
+        filed: filed === true,
       },
     })),
   };

@@ -12,7 +12,7 @@ import { lacksReason, recordedProgress, STATES_NEEDING_REASON } from '../progres
 import { RecordsService } from '../progress/records.service.js';
 import { YearApproved } from '../progress/records.repository.js';
 import { OutboxRepository } from '../mail/outbox.repository.js';
-import { ReviewsRepository } from '../progress/reviews.repository.js';
+import { ReviewsRepository, type ThreadEntry } from '../progress/reviews.repository.js';
 import { AnswersRepository, type RequestForAnswering, type Submission } from './answers.repository.js';
 
 /** An answer about the milestone the digest numbered `number`. */
@@ -169,8 +169,9 @@ export class AnswersService {
   }
 
   /** The secretariat's questions about the request's milestones, with the answers since, by milestone id. */
-  threads(request: RequestForAnswering) {
-    return this.reviews.threads(request.milestones.map((row) => row.milestoneId));
+  async threads(request: RequestForAnswering): Promise<Map<number, ThreadEntry[]>> {
+    const asked = request.milestones.filter((row) => row.milestone.questioned).map((row) => row.milestoneId);
+    return asked.length === 0 ? new Map() : this.reviews.threads(asked);
   }
 
   /** Saves what the form holds without recording anything: a draft changes no state and no figure. */

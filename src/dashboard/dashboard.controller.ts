@@ -761,16 +761,9 @@ export class DashboardController {
 
   @Get('reports')
   async reportList(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
-    const page = await this.reportsPage();
-    // The foreword shown for editing: the year asked for, else the year a new report would be for.
-    const asked = Number(query.foreword);
-    const year = page.years.some((y) => y.year === asked) ? asked : page.years.find((y) => y.selected)!.year;
-    const foreword = await this.reports.foreword(page.planId, year);
     this.page(req, res, 'reports', 'reports', {
-      ...page,
+      ...(await this.reportsPage(Number(query.foreword), query.saved !== undefined)),
       requested: query.requested === undefined ? undefined : Number(query.requested),
-      foreword: { year, text: foreword?.text ?? '', by: foreword?.by ?? null, at: foreword?.at ?? null, saved: query.saved !== undefined },
-      forewordYears: page.years.map((y) => ({ year: y.year, selected: y.year === year })),
     });
   }
 
@@ -817,7 +810,7 @@ export class DashboardController {
   }
 
   /** The reports so far, and the form's choices: the plan's years (last year first) and the languages. */
-  private async reportsPage() {
+  private async reportsPage(forewordYear?: number, forewordSaved = false) {
     const planId = await this.plans.resolvePlanId(undefined);
     const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
     const lastYear = Math.min(Math.max(this.clock.now().getUTCFullYear() - 1, plan.periodFrom), plan.periodTo);
@@ -831,7 +824,12 @@ export class DashboardController {
     }));
     // While one is being made the page refreshes itself (a meta refresh: no script needed).
     const pending = reports.some((report) => report.status === 'queued' || report.status === 'generating');
-    return { planId, reports, years, languages: REPORT_LANGUAGES, pending };
+    // The foreword shown for editing: the year asked for, else the year a new report would be for.
+    const year = years.some((y) => y.year === forewordYear) ? forewordYear! : lastYear;
+    const written = await this.reports.foreword(planId, year);
+    const foreword = { year, text: written?.text ?? '', by: written?.by ?? null, at: written?.at ?? null, saved: forewordSaved };
+    const forewordYears = years.map((y) => ({ year: y.year, selected: y.year === year }));
+    return { reports, years, languages: REPORT_LANGUAGES, pending, foreword, forewordYears };
   }
 
   // ─── helpers ───
