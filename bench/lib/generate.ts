@@ -187,12 +187,28 @@ export async function generatePlan(url: string, shape: PlanShape): Promise<Gener
          ) st`,
         [planId, shape.milestonesPerContribution, shape.year],
       );
+      // A history of about three rows per milestone, as after a few rounds: the import's starting
+      // state, an answer "in progress" in the round before the last change, and the last change,
+      // each answer with the year of the round it answered (the figures of record read these).
       await q(
-        `INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, comment, channel, actor, "createdAt")
-         SELECT m.id, 'not_started', m.state, m.progress,
+        `INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, comment, channel, actor, "createdAt", "reportingYear")
+         SELECT m.id, 'not_started', 'not_started', 0, NULL, 'import', 'import', timestamptz '2021-01-01 00:00:00+00', NULL
+         FROM "Milestone" m WHERE m."planId" = $1`,
+        [planId],
+      );
+      await q(
+        `INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, comment, channel, actor, "createdAt", "reportingYear")
+         SELECT m.id, 'not_started', 'in_progress', 30, 'Under way; the partners have met.', 'link_form', 'link:bench',
+                m."stateChangedAt" - interval '1 year', EXTRACT(YEAR FROM m."stateChangedAt" - interval '1 year')::int
+         FROM "Milestone" m WHERE m."planId" = $1 AND m.state NOT IN ('not_started', 'in_progress')`,
+        [planId],
+      );
+      await q(
+        `INSERT INTO "MilestoneUpdate" ("milestoneId", "fromState", "toState", progress, comment, channel, actor, "createdAt", "reportingYear")
+         SELECT m.id, CASE WHEN m.state IN ('not_started', 'in_progress') THEN 'not_started' ELSE 'in_progress' END::"MilestoneState",
+                m.state, m.progress,
                 CASE WHEN m.id % 2 = 0 THEN 'As reported by the committee: see the minutes of the last meeting.' END,
-                (CASE WHEN m.id % 2 = 0 THEN 'link_form' ELSE 'import' END)::"UpdateChannel",
-                CASE WHEN m.id % 2 = 0 THEN 'link:bench' ELSE 'import' END, m."stateChangedAt"
+                'link_form', 'link:bench', m."stateChangedAt", EXTRACT(YEAR FROM m."stateChangedAt")::int
          FROM "Milestone" m WHERE m."planId" = $1 AND m.state <> 'not_started'`,
         [planId],
       );
