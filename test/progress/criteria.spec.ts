@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +203,34 @@ describe("a goal's attainment criteria, assessed per year", () => {
     expect(html).toContain('4 af 4 kriterier opfyldt');
     expect(html).toContain('Benchmarken blev offentliggjort i maj.');
     expect(html).toContain('https://example.org/benchmark');
+    // The XLSX annex has a sheet of the criteria with the year's verdicts.
+    const xlsx = await t.api
+      .get(`/api/annual-reports/${created.id}/xlsx`)
+      .buffer(true)
+      .parse((res, callback) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => callback(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.body as ArrayBuffer);
+    const sheet = workbook.getWorksheet('Kriterier 2023')!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual([
+      'Mål',
+      'Mærke',
+      'Kriterium',
+      'Vurdering',
+      'Begrundelse',
+      'Dokumentation',
+    ]);
+    expect((sheet.getRow(2).values as unknown[]).slice(1, 6)).toEqual([
+      1,
+      '1a',
+      'Benchmark analyse gennemført',
+      'Opfyldt',
+      'Benchmarken blev offentliggjort i maj.',
+    ]);
   }, 120_000);
 
   it('carries the items through export and re-import, and keeps their assessments', async () => {

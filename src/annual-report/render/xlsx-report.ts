@@ -95,6 +95,32 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
       key: comment.milestoneKey,
     })),
   );
+  // Each goal's criteria with the year's verdict, justification and evidence (older snapshots have none).
+  const criteria = content.priorities.flatMap((priority) =>
+    priority.goals.flatMap((goal) => (goal.criteria?.items ?? []).map((item) => ({ goal: goal.number, ...item }))),
+  );
+  if (criteria.length > 0) {
+    writeSheet(
+      workbook,
+      labels.t(lang, 'xlsx.criteria_sheet', { year: content.year }),
+      [
+        { header: t('col.goal'), key: 'goal', width: 7 },
+        { header: t('col.label'), key: 'key', width: 8 },
+        { header: t('col.criterion'), key: 'criterion', width: 60, wrap: true },
+        { header: t('col.verdict'), key: 'verdict', width: 18 },
+        { header: t('col.justification'), key: 'justification', width: 60, wrap: true },
+        { header: t('col.evidence'), key: 'evidence', width: 40 },
+      ],
+      lazily(criteria, (item) => ({
+        goal: item.goal,
+        key: item.key,
+        criterion: item.text,
+        verdict: t(`verdict.${item.verdict}`),
+        justification: item.justification ?? '',
+        evidence: item.evidenceUrl ?? '',
+      })),
+    );
+  }
   // Files kept as evidence, per milestone in the plan's order (older snapshots have none).
   if (content.files) {
     writeSheet(
