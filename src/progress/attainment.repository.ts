@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type ExpressionBuilder, type QueryCreator, type SelectQueryBuilder } from 'kysely';
-import { Database } from '../database/database.js';
+import { Database, type Tx } from '../database/database.js';
 import type { MilestoneState } from '../generated/db/enums.js';
 import type { DB } from '../generated/db/schema.js';
 import type { Tally } from './attainment.formulas.js';
@@ -201,39 +201,36 @@ export class AttainmentRepository {
 
   /**
    * Tallies for every contribution, intervention, goal, priority and organisation of the plan,
-   * and the plan itself, in one statement: the kept per-contribution counts (MilestoneTally, a few
-   * rows per contribution, maintained by triggers on Milestone) are summed for the reference
-   * year, and GROUPING SETS adds those rows up the tree. With `goalId`, only that goal's subtree.
+   * and the plan itself, in one statement: kept per-contribution counts (a few rows per
+   * contribution) are summed for the reference year, and GROUPING SETS adds those rows up the
+   * tree. Today's figures read MilestoneTally (maintained by triggers on Milestone), an approved
+   * year's the RecordTally counted at its approval; other cuts count the states of record from
+   * the history. With `goalId`, only that goal's subtree.
    */
   async tallies(planId: number, referenceYear: number, goalId?: number, cut?: RecordCut): Promise<TallyRow[]> {
     const db = this.database.db;
-    const counted = (state: string) => sql<number>`sum(t.count) FILTER (WHERE t.state = ${state}::"MilestoneState")`;
+    const approvalId = cut?.approval?.tallied ? cut.approval.id : undefined;
     const rows = await db
       .with('per_contribution', (qc) =>
-        cut
-          ? this.recordedPerContribution(qc, planId, referenceYear, cut, goalId)
-          : qc
-              .selectFrom('MilestoneTally as t')
+        approvalId !== undefined
+          ? qc
+              .selectFrom('RecordTally as t')
               .innerJoin('Contribution as c', 'c.id', 't.contributionId')
-              .select([
-                't.contributionId as id',
-                sql<number>`sum(t.count)`.as('total'),
-                counted('not_started').as('not_started'),
-                counted('in_progress').as('in_progress'),
-                counted('at_risk').as('at_risk'),
-                counted('delayed').as('delayed'),
-                counted('completed').as('completed'),
-                counted('cancelled').as('cancelled'),
-                sql<number>`sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${OPEN_STATES}::"MilestoneState"[]))`.as(
-                  'overdue',
-                ),
-                sql<number>`sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled')`.as('progress_sum'),
-              ])
-              .where('c.planId', '=', planId)
+              .select(keptSums(referenceYear))
+              .where('t.approvalId', '=', approvalId)
               .$if(goalId !== undefined, (q) => q.where('c.goalId', '=', goalId!))
               .groupBy('t.contributionId')
-              // Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
-              .having(sql<boolean>`sum(t.count) > 0`),
+          : cut
+            ? this.recordedPerContribution(qc, planId, referenceYear, cut, goalId)
+            : qc
+                .selectFrom('MilestoneTally as t')
+                .innerJoin('Contribution as c', 'c.id', 't.contributionId')
+                .select(keptSums(referenceYear))
+                .where('c.planId', '=', planId)
+                .$if(goalId !== undefined, (q) => q.where('c.goalId', '=', goalId!))
+                .groupBy('t.contributionId')
+                // Groups emptied by updates stay as zero rows; a contribution with no milestone left has no tally.
+                .having(sql<boolean>`sum(t.count) > 0`),
       )
       .selectFrom('per_contribution as pc')
       .innerJoin('Contribution as c', 'c.id', 'pc.id')
@@ -294,6 +291,31 @@ export class AttainmentRepository {
         sql<number>`sum(r.progress) FILTER (WHERE r.state <> 'cancelled')`.as('progress_sum'),
       ])
       .groupBy('r.contributionId');
+  }
+
+  /**
+   * Counts and keeps an approved year's figures of record (RecordTally, under its approval): the
+   * states of record of its cut, per contribution, state and due year, as MilestoneTally counts
+   * today's. Run in the approval's transaction, after which nothing it counts can change.
+   */
+  async keepRecordTallies(tx: Tx, planId: number, cut: RecordCut & { approval: { id: number } }): Promise<void> {
+    await tx
+      .insertInto('RecordTally')
+      .columns(['approvalId', 'contributionId', 'state', 'dueTo', 'count', 'progressSum'])
+      .expression(
+        tx
+          .selectFrom(recordedStates(tx, planId, cut).as('r'))
+          .select([
+            sql<number>`${cut.approval.id}::int`.as('approvalId'),
+            'r.contributionId',
+            'r.state',
+            'r.dueTo',
+            sql<number>`count(*)::int`.as('count'),
+            sql<bigint>`sum(r.progress)`.as('progressSum'),
+          ])
+          .groupBy(['r.contributionId', 'r.state', 'r.dueTo']),
+      )
+      .execute();
   }
 
   /** Every milestone's state and progress of record for a cut (milestones that did not exist yet are absent). */
@@ -516,6 +538,28 @@ export class AttainmentRepository {
       .orderBy('id')
       .execute();
   }
+}
+
+/**
+ * A kept tally's rows (MilestoneTally or RecordTally, as `t`) summed per contribution: the counts
+ * by state, the overdue ones for the reference year and the progress of those not cancelled.
+ */
+function keptSums(referenceYear: number) {
+  const counted = (state: MilestoneState) => sql<number>`sum(t.count) FILTER (WHERE t.state = ${state}::"MilestoneState")`;
+  return [
+    sql<number>`t."contributionId"`.as('id'),
+    sql<number>`sum(t.count)`.as('total'),
+    counted('not_started').as('not_started'),
+    counted('in_progress').as('in_progress'),
+    counted('at_risk').as('at_risk'),
+    counted('delayed').as('delayed'),
+    counted('completed').as('completed'),
+    counted('cancelled').as('cancelled'),
+    sql<number>`sum(t.count) FILTER (WHERE t."dueTo" < ${referenceYear} AND t.state = ANY(${OPEN_STATES}::"MilestoneState"[]))`.as(
+      'overdue',
+    ),
+    sql<number>`sum(t."progressSum") FILTER (WHERE t.state <> 'cancelled')`.as('progress_sum'),
+  ];
 }
 
 /**

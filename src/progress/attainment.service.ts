@@ -2,7 +2,7 @@ import { yearsLate } from './attainment.formulas.js';
 import { notFound } from '../common/refusal.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { endOfDay, localDate, parseDayOrInstant } from '../common/dates.js';
+import { localDate, parseDayOrInstant } from '../common/dates.js';
 import type { Page, Pagination } from '../common/pagination.js';
 import { toSkipTake } from '../common/pagination.js';
 import { AppConfig } from '../config/config.module.js';
@@ -24,7 +24,7 @@ import {
   type TallyLevel,
   type TallyRow,
 } from './attainment.repository.js';
-import { lockOf, RecordsRepository, type ApprovalEvent, type RecordCut } from './records.repository.js';
+import { lockOf, RecordsRepository, yearCut, type ApprovalEvent, type RecordCut } from './records.repository.js';
 
 /**
  * Which figures: `year` for that reporting year's figures of record; `at` (a day, to its end, or
@@ -130,15 +130,14 @@ export class AttainmentService {
     if (year !== undefined) {
       const standing = await this.records.yearStanding(planId, year);
       const lock = lockOf(standing.events);
-      let cutoff = lock?.at ?? standing.round?.graceUntil ?? endOfDay(`${year}-12-31`, timeZone);
-      if (standing.nextRoundOpensAt && standing.nextRoundOpensAt < cutoff) cutoff = standing.nextRoundOpensAt;
+      const cut = yearCut(year, standing, timeZone);
       return {
         reference: { asOf: `${year}-12-31`, year },
-        cut: { year, cutoff },
+        cut,
         figuresOf: {
           kind: 'year-of-record',
           year,
-          cutoff: cutoff.toISOString(),
+          cutoff: cut.cutoff.toISOString(),
           approval: lock && { at: lock.at.toISOString(), by: lock.actorName, reason: lock.reason },
           approvals: standing.events.map(presentEvent),
         },

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Refusal } from '../common/refusal.js';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { endOfDay } from '../common/dates.js';
 import { Database, type Db, type Tx } from '../database/database.js';
 import type { RoundState, YearApprovalAction } from '../generated/db/enums.js';
 import type { DB } from '../generated/db/schema.js';
@@ -9,11 +10,14 @@ import type { DB } from '../generated/db/schema.js';
  * Which updates of the history a figure is made of. `year` set: the figures of record for that
  * reporting year (answers to its round and earlier ones, whenever they came, plus everything
  * else dated up to `cutoff`). `year` null: the history as of the moment `cutoff`. Imports are the
- * plan's starting state and belong to every moment.
+ * plan's starting state and belong to every moment. An approved year's cut also leaves out
+ * everything recorded after its approval, whatever it is, so its figures stay as approved.
  */
 export interface RecordCut {
   year: number | null;
   cutoff: Date;
+  /** The approval in force; `tallied` when its figures were counted and kept as it was made. */
+  approval?: { id: number; at: Date; tallied: boolean };
 }
 
 export interface ApprovalEvent {
@@ -24,6 +28,7 @@ export interface ApprovalEvent {
   actorName: string;
   reason: string | null;
   at: Date;
+  tallied: boolean;
 }
 
 export interface YearStanding {
@@ -68,13 +73,27 @@ export const lockOf = (events: ApprovalEvent[]): ApprovalEvent | null => {
 };
 
 /**
+ * What a year's figures of record are cut at: its approval or, without one, its round's close
+ * (the end of the year where it had no round), but never past the opening of the next year's round.
+ */
+export function yearCut(year: number, standing: YearStanding, timeZone: string): RecordCut {
+  const lock = lockOf(standing.events);
+  let cutoff = lock?.at ?? standing.round?.graceUntil ?? endOfDay(`${year}-12-31`, timeZone);
+  if (standing.nextRoundOpensAt && standing.nextRoundOpensAt < cutoff) cutoff = standing.nextRoundOpensAt;
+  return { year, cutoff, ...(lock && { approval: { id: lock.id, at: lock.at, tallied: lock.tallied } }) };
+}
+
+/**
  * Which of a milestone's updates (`u`) count for a cut: see RecordCut. The moment is inclusive.
  * One expression for every figure, list and comment, so they cannot disagree.
  */
 export function inRecord(eb: ExpressionBuilder<DB & { u: DB['MilestoneUpdate'] }, 'u'>, cut: RecordCut): Expression<SqlBool> {
   const byMoment = eb.and([eb('u.reportingYear', 'is', null), eb('u.createdAt', '<=', cut.cutoff)]);
-  if (cut.year === null) return eb.or([eb('u.channel', '=', 'import'), eb('u.createdAt', '<=', cut.cutoff)]);
-  return eb.or([eb('u.channel', '=', 'import'), eb('u.reportingYear', '<=', cut.year), byMoment]);
+  const counted =
+    cut.year === null
+      ? eb.or([eb('u.channel', '=', 'import'), eb('u.createdAt', '<=', cut.cutoff)])
+      : eb.or([eb('u.channel', '=', 'import'), eb('u.reportingYear', '<=', cut.year), byMoment]);
+  return cut.approval ? eb.and([counted, eb('u.createdAt', '<=', cut.approval.at)]) : counted;
 }
 
 /** Approvals of a plan's years, and what the figures of record of a year are cut at. */
@@ -107,7 +126,7 @@ export class RecordsRepository {
   events(planId: number, year: number, db: Db = this.database.db): Promise<ApprovalEvent[]> {
     return db
       .selectFrom('YearApproval')
-      .select(['id', 'year', 'action', 'actor', 'actorName', 'reason', 'at'])
+      .select(['id', 'year', 'action', 'actor', 'actorName', 'reason', 'at', 'tallied'])
       .where('planId', '=', planId)
       .where('year', '=', year)
       .orderBy('at')
@@ -147,7 +166,7 @@ export class RecordsRepository {
     return tx
       .insertInto('YearApproval')
       .values(event)
-      .returning(['id', 'year', 'action', 'actor', 'actorName', 'reason', 'at'])
+      .returning(['id', 'year', 'action', 'actor', 'actorName', 'reason', 'at', 'tallied'])
       .executeTakeFirstOrThrow();
   }
 

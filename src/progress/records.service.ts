@@ -6,7 +6,9 @@ import type { Tx } from '../database/database.js';
 import { answerColumns, withRecordedAnswers } from './milestone-history.js';
 import { answerSchema, type Answer } from './milestone-update.js';
 import { AttainmentService } from './attainment.service.js';
-import { lockOf, RecordsRepository, type ApprovalEvent } from './records.repository.js';
+import { AppConfig } from '../config/config.module.js';
+import { AttainmentRepository } from './attainment.repository.js';
+import { lockOf, RecordsRepository, yearCut, type ApprovalEvent } from './records.repository.js';
 
 /** Who acts: the history keeps a stable identity and the name a report shows. */
 export interface Actor {
@@ -37,7 +39,9 @@ export class RecordsService {
   constructor(
     private readonly records: RecordsRepository,
     private readonly attainment: AttainmentService,
+    private readonly tallies: AttainmentRepository,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   /** A year's figures of record, whether it is approved, and every approval and reopening. */
@@ -80,7 +84,20 @@ export class RecordsService {
           { year },
           `${year} has no reporting round: a year's figures of record are approved from its round's answers. Schedule and close a round for ${year} first.`,
         );
-      return this.records.addEvent(tx, { planId, year, action: 'approved', actor: actor.id, actorName: actor.name, reason: note, at });
+      const approval = await this.records.addEvent(tx, {
+        planId,
+        year,
+        action: 'approved',
+        actor: actor.id,
+        actorName: actor.name,
+        reason: note,
+        at,
+        tallied: true,
+      });
+      // The figures as approved, counted once: nothing that would change them is recorded now.
+      const cut = yearCut(year, { ...standing, events: [...standing.events, approval] }, this.config.get('TZ'));
+      await this.tallies.keepRecordTallies(tx, planId, { ...cut, approval: { id: approval.id, at, tallied: true } });
+      return approval;
     });
     return presentEvent(event);
   }
@@ -92,7 +109,16 @@ export class RecordsService {
       await this.records.lockYear(tx, planId, year);
       if (!lockOf(await this.records.events(planId, year, tx)))
         throw new Refusal(409, 'problem.year_not_approved', { year }, `${year} is not approved, so there is nothing to reopen.`);
-      return this.records.addEvent(tx, { planId, year, action: 'reopened', actor: actor.id, actorName: actor.name, reason, at });
+      return this.records.addEvent(tx, {
+        planId,
+        year,
+        action: 'reopened',
+        actor: actor.id,
+        actorName: actor.name,
+        reason,
+        at,
+        tallied: false,
+      });
     });
     return presentEvent(event);
   }

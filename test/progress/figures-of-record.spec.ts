@@ -278,6 +278,12 @@ describe('figures of record', () => {
         .send({ plan: planId, reason: 'x' })
         .expect(409, /not approved/);
       t.clock.set('2023-12-06T10:00:00Z');
+      const tree = (figures: Json) => ({
+        plan: numbers(figures.figures),
+        goals: figures.priorities.map((p: Json) => p.goals.map((g: Json) => numbers(g.figures))),
+        organisations: figures.organisations.map((o: Json) => numbers(o.figures)),
+      });
+      const beforeApproval = tree((await api.get(`/api/attainment?plan=${planId}&year=2023`).expect(200)).body);
       const approval = (await secretariat.post('/api/records/2023/approve').send({ plan: planId }).expect(201)).body;
       expect(approval).toMatchObject({ year: 2023, action: 'approved', by: 'Sara Sekretær' });
       await secretariat
@@ -285,6 +291,19 @@ describe('figures of record', () => {
         .send({ plan: planId })
         .expect(409, /already approved/);
       expect(await sql(t.db.url, `SELECT action::text FROM "YearApproval" ORDER BY id`)).toEqual([{ action: 'approved' }]);
+
+      // The approved figures were counted once, as they stood, and are read from what was kept.
+      const approved = () => api.get(`/api/attainment?plan=${planId}&year=2023`).expect(200);
+      expect(tree((await approved()).body)).toEqual(beforeApproval);
+      const kept = await sqlOne<{ n: number }>(
+        t.db.url,
+        `SELECT sum(count)::int AS n FROM "RecordTally" WHERE "approvalId" = (SELECT id FROM "YearApproval" WHERE action = 'approved')`,
+      );
+      expect(kept.n).toBe(beforeApproval.plan.counts.total);
+      await sql(t.db.url, `UPDATE "RecordTally" SET count = count * 10, "progressSum" = "progressSum" * 10`);
+      expect((await approved()).body.figures.counts.total).toBe(beforeApproval.plan.counts.total * 10);
+      await sql(t.db.url, `UPDATE "RecordTally" SET count = count / 10, "progressSum" = "progressSum" / 10`);
+      expect(tree((await approved()).body)).toEqual(beforeApproval);
 
       const record = (await viewer.get(`/api/records/2023?plan=${planId}`).expect(200)).body;
       expect(record).toMatchObject({ year: 2023, approved: true, figuresOf: { approval: { by: 'Sara Sekretær' } } });
@@ -378,8 +397,12 @@ describe('figures of record', () => {
       const { content, html } = await report(2023);
       expect(content.approval).toBeNull();
       expect(html).toMatch(/Genåbnet .*2023.* af Sara Sekretær: Greater Copenhagen har meldt et nyt svar\./);
-      // Open again: the answer is recorded.
+      // Open again: the answer is recorded, and the year's figures are counted from the history again.
+      const completed = async () =>
+        (await api.get(`/api/attainment?plan=${planId}&year=2023`).expect(200)).body.figures.counts.completed as number;
+      const before = await completed();
       await answer(2023, 'Greater Copenhagen', [{ number: 1, state: 'completed' }]).expect(200);
+      expect(await completed()).toBe(before + 1);
     },
     REPORTS_TIMEOUT,
   );
