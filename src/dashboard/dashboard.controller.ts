@@ -24,7 +24,8 @@ import { isReportLinks, type MailTemplateName } from '../mail/templates/mail-dat
 import { MailRenderer } from '../mail/templates/mail-renderer.js';
 import { MILESTONE_STATES, type MilestoneStateName } from '../common/milestone-states.js';
 import { PlanService } from '../plan/plan.service.js';
-import { AttainmentService } from '../progress/attainment.service.js';
+import { AttainmentService, type Trend } from '../progress/attainment.service.js';
+import { trendChart } from '../annual-report/render/trend-chart.js';
 import { actorOf } from '../progress/records.controller.js';
 import { RecordsService } from '../progress/records.service.js';
 import { assessCriteriaSchema, CRITERION_VERDICTS, CriteriaService } from '../progress/criteria.service.js';
@@ -115,6 +116,36 @@ export class DashboardController {
     pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
       formulaText(i18n, options.data.language, name, figures),
     );
+    // {{{trendChart trend}}}: completion per goal over the plan's years, as an SVG in the page's language.
+    pages.registerHelper('trendChart', (trend: Trend, options: { data: { language: string } }) => {
+      const language = options.data.language;
+      const percent = (value: number | null) => (value === null ? '–' : i18n.percent(language, value, { maximumFractionDigits: 0 }));
+      const line = (label: string, values: (number | null)[], emphasis = false) => ({
+        label,
+        values,
+        lastText: percent(values.findLast((value) => value !== null) ?? null),
+        emphasis,
+      });
+      return trendChart({
+        title: pages.t(language, 'overview.trend_title'),
+        years: trend.years.map((year) => year.year),
+        approved: trend.years.map((year) => year.approved),
+        axisLabels: [0, 0.25, 0.5, 0.75, 1].map((value) => percent(value)),
+        lines: [
+          ...trend.goals.map((goal, index) =>
+            line(
+              pages.t(language, 'overview.goal_n', { number: goal.number }),
+              trend.years.map((year) => year.goals[index] ?? null),
+            ),
+          ),
+          line(
+            pages.t(language, 'overview.trend_plan'),
+            trend.years.map((year) => year.plan),
+            true,
+          ),
+        ],
+      });
+    });
   }
 
   // ─── sign-in ───
@@ -185,9 +216,11 @@ export class DashboardController {
       organisations: false,
     });
     const round = await this.currentRound(planId);
+    const trend = await this.attainment.trend(planId);
     this.page(req, res, 'overview', 'overview', {
       attainment,
       round,
+      trend: trend.years.length > 0 ? trend : null,
       years: planYears.map((y) => ({ year: y, selected: y === year })),
       year: year ?? null,
       approvedNow: query.approved !== undefined,

@@ -75,6 +75,9 @@ type Whole<T> = T extends (infer U)[] ? Whole<U>[] : T extends object ? { [K in 
 export type PlanAttainment = Whole<Awaited<ReturnType<AttainmentService['planView']>>>;
 const reaches = (view: AttainmentView, level: TreeLevel) => TREE_LEVELS.indexOf(view.depth) >= TREE_LEVELS.indexOf(level);
 
+/** Completion of the plan and of each goal (in plan order) in each year of the plan so far. */
+export type Trend = Awaited<ReturnType<AttainmentService['trend']>>;
+
 export interface OverdueQuery {
   planId: number;
   asOf?: string;
@@ -297,6 +300,29 @@ export class AttainmentService {
       pageSize: pagination.pageSize,
       total,
     };
+  }
+
+  /**
+   * Completion of the plan and of each goal in every year of the plan up to this one, each by
+   * that year's figures of record (an approved year's as kept, others counted from the history).
+   */
+  async trend(planId: number) {
+    const plan = await this.attainment.findPlanOutline(planId);
+    if (!plan) throw new NotFoundException(`There is no plan with id ${planId}.`);
+    const goals = plan.priorities.flatMap((priority) => priority.goals);
+    const last = Math.min(plan.periodTo, this.reference().year);
+    const years = [];
+    for (let year = plan.periodFrom; year <= last; year++) {
+      const { cut } = await this.resolve(planId, { year });
+      const tallies = new Tallies(await this.attainment.tallies(planId, year, undefined, cut));
+      years.push({
+        year,
+        approved: cut?.approval !== undefined,
+        plan: completionOf(tallies.of('plan')),
+        goals: goals.map((goal) => completionOf(tallies.of('goal', goal.id))),
+      });
+    }
+    return { goals: goals.map((goal) => ({ number: goal.number, title: goal.title })), years };
   }
 
   /** Each milestone's state and progress in the year's figures of record. */

@@ -283,7 +283,8 @@ describe('figures of record', () => {
         goals: figures.priorities.map((p: Json) => p.goals.map((g: Json) => numbers(g.figures))),
         organisations: figures.organisations.map((o: Json) => numbers(o.figures)),
       });
-      const beforeApproval = tree((await api.get(`/api/attainment?plan=${planId}&year=2023`).expect(200)).body);
+      const beforeApprovalFigures = (await api.get(`/api/attainment?plan=${planId}&year=2023`).expect(200)).body;
+      const beforeApproval = tree(beforeApprovalFigures);
       const approval = (await secretariat.post('/api/records/2023/approve').send({ plan: planId }).expect(201)).body;
       expect(approval).toMatchObject({ year: 2023, action: 'approved', by: 'Sara Sekretær' });
       await secretariat
@@ -321,7 +322,18 @@ describe('figures of record', () => {
       const overview = textOf((await http.get('/?year=2023').set('Cookie', cookie).expect(200)).text);
       expect(overview).toContain('Officielle tal for 2023');
       expect(overview).toMatch(/Godkendt .* af Sara Sekretær\./);
-      expect(textOf((await http.get('/').set('Cookie', cookie).expect(200)).text)).toContain('Tal pr.');
+      const front = (await http.get('/').set('Cookie', cookie).expect(200)).text;
+      expect(textOf(front)).toContain('Tal pr.');
+      // The trend: each year of the plan so far by its figures of record, approved ones marked.
+      const table = textOf(/<table id="trend-table">[\s\S]*?<\/table>/.exec(front)![0]);
+      expect(table).toContain('2021 (ikke godkendt) 2022 (ikke godkendt) 2023 Mål 1');
+      const percent = (value: number) => new Intl.NumberFormat('da', { style: 'percent', maximumFractionDigits: 1 }).format(value);
+      const goal1 = (figures: Json) => percent(figures.priorities[0].goals[0].figures.completion.value);
+      const row = new RegExp(`Mål 1 (\\S+ %) (\\S+ %) (\\S+ %)`).exec(table.replace(/\u00a0/g, ' '))!;
+      expect([row[2], row[3]].map((cell) => cell.replace(' ', '\u00a0'))).toEqual([goal1(figures2022), goal1(beforeApprovalFigures)]);
+      const chart = /<figure class="chart" id="trend"[\s\S]*?<\/figure>/.exec(front)![0];
+      expect(chart).toContain('<title>Gennemførelse pr. mål, år for år</title>');
+      expect(chart).toMatch(/>Mål 1 [^<]*%</);
       expect(textOf((await http.get('/?year=1999').set('Cookie', cookie).expect(400)).text)).toContain(
         'Året 1999 ligger ikke i planperioden',
       );
