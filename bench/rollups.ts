@@ -1,19 +1,24 @@
 import type { BenchContext } from './lib/context.js';
-import { createApiToken, createBenchDatabase } from './lib/db.js';
+import { createApiToken, createBenchDatabase, withClient } from './lib/db.js';
 import { generatePlan, spreadShape } from './lib/generate.js';
-import { get } from './lib/http.js';
+import { get, request } from './lib/http.js';
 import { Service } from './lib/service.js';
 import { count, kib, median, mib, ms, percentile, seconds, verdict, type Table } from './lib/stats.js';
 import { serviceEnv } from './fanout.js';
 
 const TARGET_SIZE = 1_000_000;
-/** Today's figures, and the figures of record of the last full year (issue 15: p95 < 300 and < 100 ms at 1M). */
+/**
+ * Today's figures; the figures of record of the last full year, approved (issue 15: p95 < 300 and
+ * < 100 ms at 1M); and of the year before, not approved, so counted from the history per request.
+ */
 const endpoints = (year: number) => [
   { path: '/api/attainment', targetMs: 200 },
   { path: '/api/goals/1/attainment', targetMs: 200 },
   { path: '/api/milestones/overdue', targetMs: 50 },
   { path: `/api/attainment?year=${year - 1}`, targetMs: 300 },
   { path: `/api/goals/1/attainment?year=${year - 1}`, targetMs: 100 },
+  { path: `/api/attainment?year=${year - 2}`, targetMs: null },
+  { path: `/api/goals/1/attainment?year=${year - 2}`, targetMs: null },
 ];
 
 /**
@@ -44,6 +49,17 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
       try {
         // A public dashboard sends no credentials; use a token only if the route wants one.
         let headers: Record<string, string> = {};
+        // The last full year had its round and is approved: its figures are counted once, now.
+        const token = await createApiToken(db.url);
+        await closedRound(db.url, generated.planId, ctx.year - 1);
+        const approval = await request('POST', `${service.url}/api/records/${ctx.year - 1}/approve`, {
+          body: { plan: generated.planId },
+          headers: { authorization: `Bearer ${token}` },
+        });
+        if (approval.status !== 201)
+          throw new Error(`approving ${ctx.year - 1} answered ${approval.status}: ${approval.body.toString('utf8')}`);
+        rows.push([count(size), `POST /api/records/${ctx.year - 1}/approve`, '201', '1', ms(approval.ms), '', '', '', 'n/a']);
+        ctx.log(`roll-ups: ${count(size)} approving ${ctx.year - 1} took ${ms(approval.ms)}`);
         for (const endpoint of endpoints(ctx.year)) {
           const url = `${service.url}${endpoint.path}`;
           let first = await get(url, headers);
@@ -81,7 +97,7 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
             bytes = response.body.length;
           }
           const p95 = percentile(times, 95);
-          const atTarget = size >= TARGET_SIZE;
+          const atTarget = size >= TARGET_SIZE && endpoint.targetMs !== null;
           rows.push([
             count(size),
             endpoint.path,
@@ -90,7 +106,7 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
             ms(median(times)),
             ms(p95),
             kib(bytes),
-            atTarget ? `p95 < ${endpoint.targetMs} ms` : `(p95 < ${endpoint.targetMs} ms at 1M)`,
+            endpoint.targetMs === null ? '' : atTarget ? `p95 < ${endpoint.targetMs} ms` : `(p95 < ${endpoint.targetMs} ms at 1M)`,
             atTarget ? verdict(p95 < endpoint.targetMs) : 'n/a',
           ]);
           ctx.log(`roll-ups: ${count(size)} ${endpoint.path}: median ${ms(median(times))}, p95 ${ms(p95)}`);
@@ -121,7 +137,21 @@ export async function rollups(ctx: BenchContext, sizes: number[], samples: numbe
     notes: [
       ...notes,
       `no query parameters: the current plan, today as asOf (reference year ${ctx.year}), the first page of 50 overdue milestones`,
+      `?year=${ctx.year - 1}: a year with a closed round, approved before the timing (its figures are kept at approval); ?year=${ctx.year - 2}: a year with no round and no approval, counted from the history on every request`,
       'the tree grows with the square root of the milestone count (2·√N contributions, one organisation per five), so the responses stay a size a dashboard can use',
     ],
   };
+}
+
+/** A round of `year` that has run its course (opened, closed), as a plan's past years have. */
+function closedRound(url: string, planId: number, year: number): Promise<void> {
+  return withClient(url, async (client) => {
+    await client.query(
+      `INSERT INTO "ReportingRound" ("planId", year, "opensAt", deadline, "graceUntil", state, "openedAt", "closedAt", "updatedAt")
+       VALUES ($1, $2, make_timestamptz($2, 11, 1, 8, 0, 0, 'UTC'), make_timestamptz($2, 12, 1, 23, 0, 0, 'UTC'),
+               make_timestamptz($2, 12, 15, 23, 0, 0, 'UTC'), 'closed', make_timestamptz($2, 11, 1, 8, 0, 0, 'UTC'),
+               make_timestamptz($2, 12, 15, 23, 0, 0, 'UTC'), now())`,
+      [planId, year],
+    );
+  });
 }
