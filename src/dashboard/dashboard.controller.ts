@@ -215,7 +215,7 @@ export class DashboardController {
       depth: 'goals',
       organisations: false,
     });
-    const round = await this.currentRound(planId);
+    const round = await this.currentRound(planId, year);
     const trend = await this.attainment.trend(planId);
     this.page(req, res, 'overview', 'overview', {
       attainment,
@@ -867,9 +867,10 @@ export class DashboardController {
 
   // ─── helpers ───
 
-  private async currentRound(planId: number) {
+  /** The reporting year's round, or without a year the open round, else the latest. */
+  private async currentRound(planId: number, year?: number) {
     const rounds = await this.rounds.list(planId);
-    const current = rounds.find((r) => r.state === 'open') ?? rounds[0];
+    const current = year === undefined ? (rounds.find((r) => r.state === 'open') ?? rounds[0]) : rounds.find((r) => r.year === year);
     if (!current) return null;
     // Totals counted by the database: the overview needs the rate, not every request of a large round.
     const round = await this.rounds.overview(current.id);

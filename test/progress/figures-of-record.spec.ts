@@ -321,6 +321,11 @@ describe('figures of record', () => {
       const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
       const overview = textOf((await http.get('/?year=2023').set('Cookie', cookie).expect(200)).text);
       expect(overview).toContain('Officielle tal for 2023');
+      expect(overview).toContain('Rapporteringsrunde 2023');
+      // A past year's figures come with that year's round, not the latest one.
+      const overview2022 = textOf((await http.get('/?year=2022').set('Cookie', cookie).expect(200)).text);
+      expect(overview2022).toContain('Rapporteringsrunde 2022');
+      expect(overview2022).not.toContain('Rapporteringsrunde 2023');
       expect(overview).toMatch(/Godkendt .* af Sara Sekretær\./);
       const front = (await http.get('/').set('Cookie', cookie).expect(200)).text;
       expect(textOf(front)).toContain('Tal pr.');
