@@ -82,6 +82,8 @@ export const filterSchema = z.object({
     .catch(undefined),
   organisation: z.coerce.number().int().positive().optional().catch(undefined),
   asOf: calendarDay.optional().catch(undefined),
+  /** A reporting year: its figures of record. */
+  year: z.coerce.number().int().positive().optional().catch(undefined),
 });
 
 /**
@@ -199,17 +201,10 @@ export class DashboardController {
   async overview(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const yearParam = typeof query.year === 'string' ? query.year : undefined;
     const planId = await this.plans.resolvePlanId();
-    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
-    const planYears: number[] = [];
-    for (let y = plan.periodTo; y >= plan.periodFrom; y--) planYears.push(y);
+    const { plan, planYears } = await this.planYears(planId);
     // A reporting year's figures of record, or the current figures; a year outside the plan is named and refused.
     const year = yearParam === undefined || yearParam === '' ? undefined : Number(yearParam);
-    if (year !== undefined && !planYears.includes(year)) {
-      const language = (req.principal as Principal).language;
-      throw new BadRequestException(
-        this.pages.t(language, 'overview.bad_year', { year: yearParam, from: plan.periodFrom, to: plan.periodTo }),
-      );
-    }
+    this.refuseYearOutside(plan, yearParam, year, req);
     // The overview shows the plan, its priorities and goals: a plan of thousands of contributions builds no more than that.
     const attainment = await this.attainment.planView(planId, year === undefined ? undefined : { year }, {
       depth: 'goals',
@@ -267,10 +262,13 @@ export class DashboardController {
     const ignored = Object.entries(filters)
       .filter(([key, value]) => value === undefined && query[key])
       .map(([key]) => key);
+    const { plan, planYears } = await this.planYears(planId);
+    this.refuseYearOutside(plan, query.year, filters.year, req);
     const list = await this.attainment.overdue(
       {
         planId,
         asOf: filters.asOf,
+        year: filters.year,
         goalNumber: filters.goal,
         interventionCode: filters.intervention,
         organisationId: filters.organisation,
@@ -281,7 +279,8 @@ export class DashboardController {
     const search = new URLSearchParams(
       Object.entries(filters).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])),
     ).toString();
-    this.page(req, res, 'overdue', 'overdue', { list, filters, ignored, choices, search });
+    const years = planYears.map((y) => ({ year: y, selected: y === filters.year }));
+    this.page(req, res, 'overdue', 'overdue', { list, filters, ignored, choices, search, years });
   }
 
   @Get('rounds')
@@ -866,6 +865,26 @@ export class DashboardController {
   }
 
   // ─── helpers ───
+
+  /** The plan and its years, latest first: the years whose figures of record a page can show. */
+  private async planYears(planId: number) {
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    const planYears: number[] = [];
+    for (let y = plan.periodTo; y >= plan.periodFrom; y--) planYears.push(y);
+    return { plan, planYears };
+  }
+
+  /** A year outside the plan's period is named and refused: it has no figures of record to show. */
+  private refuseYearOutside(
+    plan: { periodFrom: number; periodTo: number },
+    given: string | undefined,
+    year: number | undefined,
+    req: AuthenticatedRequest,
+  ): void {
+    if (year === undefined || (year >= plan.periodFrom && year <= plan.periodTo)) return;
+    const language = (req.principal as Principal).language;
+    throw new BadRequestException(this.pages.t(language, 'overview.bad_year', { year: given, from: plan.periodFrom, to: plan.periodTo }));
+  }
 
   /** The reporting year's round, or without a year the open round, else the latest. */
   private async currentRound(planId: number, year?: number) {

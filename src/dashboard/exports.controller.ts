@@ -52,6 +52,7 @@ export class ExportsController {
       {
         planId,
         asOf: filters.asOf,
+        year: filters.year,
         goalNumber: filters.goal,
         interventionCode: filters.intervention,
         organisationId: filters.organisation,

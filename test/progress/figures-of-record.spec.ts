@@ -326,6 +326,16 @@ describe('figures of record', () => {
       const overview2022 = textOf((await http.get('/?year=2022').set('Cookie', cookie).expect(200)).text);
       expect(overview2022).toContain('Rapporteringsrunde 2022');
       expect(overview2022).not.toContain('Rapporteringsrunde 2023');
+      // Its overdue figure leads to that year's overdue list, the same milestones as the API's.
+      const overdue2022 = (await api.get(`/api/milestones/overdue?plan=${planId}&year=2022&pageSize=500`).expect(200)).body;
+      expect(overdue2022.total).toBeGreaterThan(0);
+      const page2022 = (await http.get('/?year=2022').set('Cookie', cookie).expect(200)).text;
+      expect(page2022).toContain('href="/overdue?year=2022"');
+      const overduePage = (await http.get('/overdue?year=2022').set('Cookie', cookie).expect(200)).text;
+      expect(textOf(overduePage)).toContain('Officielle tal for 2022');
+      const listed = [...overduePage.matchAll(/href="\/milestones\/(\d+)"/g)].map((m) => Number(m[1]));
+      expect(listed).toEqual(overdue2022.items.map((item: { id: number }) => item.id));
+      expect(textOf((await http.get('/overdue?year=1999').set('Cookie', cookie).expect(400)).text)).toContain('1999');
       expect(overview).toMatch(/Godkendt .* af Sara Sekretær\./);
       const front = (await http.get('/').set('Cookie', cookie).expect(200)).text;
       expect(textOf(front)).toContain('Tal pr.');
