@@ -592,12 +592,15 @@ export class DashboardController {
     form?: { entered: Record<string, string>; errors: Map<number, string[]> },
   ) {
     const planId = await this.plans.resolvePlanId();
-    const year = goalYearQuery.parse(query.year) ?? this.criteria.currentYear();
+    const year = goalYearQuery.parse(query.year) ?? (await this.criteria.defaultYear(planId));
     const [goal, attainment, criteria] = await Promise.all([
       this.plans.goal(planId, number),
       this.attainment.goal(planId, number),
       this.criteria.forGoal(planId, number, year),
     ]);
+    const { plan, planYears } = await this.planYears(planId);
+    this.refuseYearOutside(plan, query.year, year, req);
+    const years = planYears.map((y) => ({ year: y, selected: y === year }));
     const items = criteria.criteria.map((criterion) => ({
       ...criterion,
       form: {
@@ -612,6 +615,7 @@ export class DashboardController {
       attainment,
       criteria: { ...criteria, criteria: items },
       verdicts: CRITERION_VERDICTS,
+      years,
       saved: query.saved !== undefined,
     };
     this.page(req, res, 'goal', 'overview', data, form ? 400 : 200);
@@ -627,7 +631,7 @@ export class DashboardController {
     @Res() res: Response,
   ) {
     const planId = await this.plans.resolvePlanId();
-    const year = goalYearQuery.parse(body.year) ?? this.criteria.currentYear();
+    const year = goalYearQuery.parse(body.year) ?? (await this.criteria.defaultYear(planId));
     const current = await this.criteria.forGoal(planId, number, year);
     const field = (name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
     const changed = current.criteria.flatMap((criterion) => {

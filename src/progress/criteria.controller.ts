@@ -44,7 +44,8 @@ export class CriteriaController {
   @ApiQueryFrom(criteriaQuery)
   @ApiNotFoundResponse({ description: 'No such goal' })
   async list(@Param('number', IdPipe) number: number, @Query(new ZodPipe(criteriaQuery)) query: z.infer<typeof criteriaQuery>) {
-    return this.criteria.forGoal(await this.plans.resolvePlanId(query.plan), number, query.year ?? this.criteria.currentYear());
+    const planId = await this.plans.resolvePlanId(query.plan);
+    return this.criteria.forGoal(planId, number, query.year ?? (await this.criteria.defaultYear(planId)));
   }
 
   @Post('assessments')

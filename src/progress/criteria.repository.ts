@@ -50,6 +50,11 @@ export class CriteriaRepository {
     return goal?.id;
   }
 
+  /** The plan's period, the years its criteria are assessed for. */
+  planPeriod(planId: number): Promise<{ periodFrom: number; periodTo: number } | undefined> {
+    return this.database.db.selectFrom('Plan').select(['periodFrom', 'periodTo']).where('id', '=', planId).executeTakeFirst();
+  }
+
   /**
    * The criteria of these goals, each with its assessment for the year: the latest made up to
    * `until` (default: any), so a year's figures can be read as they stood at a moment.

@@ -127,9 +127,14 @@ export class CriteriaService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The year "now" is in, where the service runs. */
-  currentYear(): number {
-    return Number(localDate(this.clock.now(), this.config.get('TZ')).slice(0, 4));
+  /**
+   * The year assessed when none is asked for: the year "now" is in where the service runs, or the
+   * nearest year of the plan's period (after a plan has ended, its last year).
+   */
+  async defaultYear(planId: number): Promise<number> {
+    const now = Number(localDate(this.clock.now(), this.config.get('TZ')).slice(0, 4));
+    const period = await this.criteria.planPeriod(planId);
+    return period ? Math.min(Math.max(now, period.periodFrom), period.periodTo) : now;
   }
 
   /** A goal's criteria and their latest assessment for `year`, made up to `until` when given. */

@@ -160,6 +160,19 @@ describe("a goal's attainment criteria, assessed per year", () => {
     expect(page).toContain('Kataloget er i udkast.');
   });
 
+  it('assesses the plan’s last year once the plan has ended, and refuses a year outside it on the page', async () => {
+    t.clock.set('2026-03-01T09:00:00Z');
+    try {
+      expect((await t.api.get('/api/goals/1/criteria').expect(200)).body.year).toBe(2024);
+      const page = (await t.api.get('/goals/1').expect(200)).text;
+      expect(page).toContain('<option selected>2024</option>');
+      expect(page).not.toContain('<option>2026</option>');
+      expect((await t.api.get('/goals/1?year=2030').expect(400)).text).toContain('2030');
+    } finally {
+      t.clock.set('2024-01-10T09:00:00Z');
+    }
+  });
+
   it('assesses from the goal page: only what changed is recorded, and an empty justification is asked for', async () => {
     const before = await assessments();
     const id = goal1[2]!.id;
