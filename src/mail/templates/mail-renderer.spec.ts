@@ -144,6 +144,46 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
     answerUrl: 'https://plan.example.org/r/abc',
     replyAddress: 'reports+key@reports.example.org',
   },
+  'follow-digest': {
+    plan,
+    user: { name: 'Sara' },
+    count: 2,
+    groups: [
+      {
+        goal: { number: 1, title: 'Grænsehindringer' },
+        organisation: null,
+        url: 'https://plan.example.org/goals/1',
+        changes: [
+          {
+            milestone: { label: 'MP2023', text: 'Seminarium om gränshinder', url: 'https://plan.example.org/milestones/3' },
+            organisation: 'Tornedalsrådet',
+            goalNumber: 1,
+            from: 'in_progress',
+            to: 'delayed',
+            comment: 'Flyttat till våren',
+            at: '2026-11-30T10:00:00.000Z',
+          },
+        ],
+      },
+      {
+        goal: null,
+        organisation: { name: 'Kvarkenrådet' },
+        url: 'https://plan.example.org/organisations/2',
+        changes: [
+          {
+            milestone: { label: null, text: 'Kartläggning', url: 'https://plan.example.org/milestones/4' },
+            organisation: 'Kvarkenrådet',
+            goalNumber: 2,
+            from: null,
+            to: 'completed',
+            comment: null,
+            at: '2026-11-30T11:00:00.000Z',
+          },
+        ],
+      },
+    ],
+    followsUrl: 'https://plan.example.org/follows',
+  },
 };
 
 const i18nDir = DEFAULT_I18N_DIR;
