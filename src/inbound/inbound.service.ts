@@ -17,6 +17,7 @@ import { cleanText, unstorableText } from '../common/text.js';
 import { ReplyRevertService } from './reply-revert.service.js';
 import { DuplicateMessage, InboundRepository, type AnsweredQuestion, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
+import type { RefusedFileData } from '../mail/templates/mail-data.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { isAutoReplySubject } from './reply-parser/auto-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
@@ -86,7 +87,7 @@ export class InboundService {
     const unstorable = [mail.text ?? '', mail.subject ?? '', mail.from?.text ?? ''].map(unstorableText).find((found) => found !== null);
     const text = cleanText(mail.text ?? '');
     const body = stripQuotedText(text).slice(0, 100_000);
-    const { files, fileNote } = this.attachments(mail);
+    const { files, fileNote, refusedFiles } = this.attachments(mail);
     const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
       ({
         messageId,
@@ -159,7 +160,7 @@ export class InboundService {
       return store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
     }
     try {
-      return await this.apply(request, parsed, from, recordFull, files);
+      return await this.apply(request, parsed, from, recordFull, files, refusedFiles);
     } catch (error) {
       // The same message delivered twice at once: the second insert meets the first's Message-ID.
       if (error instanceof DuplicateMessage) return this.duplicate(messageId);
@@ -186,6 +187,7 @@ export class InboundService {
     actor: string,
     record: (status: InboundStatus, reason: string | null, applied: number) => NewInboundMessage,
     files: CheckedFile[],
+    refusedFiles: RefusedFileData[],
   ): Promise<InboundOutcome> {
     const unread = [...parsed.notUnderstoodReasons, ...parsed.ambiguous];
     const unclear = unread.map((a) => a.line);
@@ -209,6 +211,7 @@ export class InboundService {
           actor,
           final: false,
           notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
+          refusedFiles,
           revertNonce,
           alsoInTransaction: async (tx: Tx, at: Date) => {
             inboundId = await this.inbound.create(applied, tx);
@@ -309,7 +312,7 @@ export class InboundService {
    * cannot be kept, and a name that had to be cleaned, are noted in the message's reason; images
    * shown inside the text (signature logos) are not attachments.
    */
-  private attachments(mail: ParsedMail): { files: CheckedFile[]; fileNote: string | null } {
+  private attachments(mail: ParsedMail): { files: CheckedFile[]; fileNote: string | null; refusedFiles: RefusedFileData[] } {
     const incoming = (mail.attachments ?? [])
       .filter((attachment) => !attachment.related)
       .map((attachment) => ({ name: attachment.filename ?? '', content: attachment.content }));
@@ -320,7 +323,12 @@ export class InboundService {
         .filter((file) => file.renamed)
         .map((file) => `attachment kept as "${file.fileName}": its name had a path or control characters`),
     ];
-    return { files: accepted, fileNote: notes.length > 0 ? notes.join('; ') : null };
+    return {
+      files: accepted,
+      fileNote: notes.length > 0 ? notes.join('; ') : null,
+      // For the confirmation, in the committee's language: each file refused, why, and the limit.
+      refusedFiles: problems.map(({ name, code, params }) => ({ name, code, params })),
+    };
   }
 
   private async parse(raw: Buffer): Promise<ParsedMail> {

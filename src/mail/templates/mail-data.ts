@@ -79,6 +79,17 @@ export type UnreadLineData = {
   params: Record<string, string | number>;
 };
 
+/**
+ * An attachment of a reply that was not kept, as the file check's reason code and values (the
+ * limit among them); the confirmation says it in the committee's language (mail texts
+ * "refused_file.<code>").
+ */
+export type RefusedFileData = {
+  name: string;
+  code: string;
+  params: Record<string, string | number>;
+};
+
 /** Template 'answer-confirmation', to the organisation after it answered. */
 export interface ConfirmationData {
   organisation: { name: string };
@@ -96,6 +107,8 @@ export interface ConfirmationData {
   }[];
   /** Lines of an email reply that could not be read, each with why (older confirmations: the line only). */
   notUnderstood: (string | UnreadLineData)[];
+  /** Attachments of an email reply that were not kept, each with why (absent in older confirmations). */
+  refusedFiles?: RefusedFileData[];
   late: boolean;
   /** The year's figures were approved: nothing was recorded for it, the answer waits for the secretariat. */
   yearApproved?: { year: number } | null;
