@@ -233,7 +233,7 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
     expect(page.text).toContain('board minutes.pdf</a>');
     expect(page.text).not.toContain('report.pdf</a>');
     // The confirmation names each file not kept, why, and the limit, in the committee's language.
-    const confirmation = (await until(() => smtp.received.find((m) => m.envelopeTo.includes('nordregio@example.org'))));
+    const confirmation = await until(() => smtp.received.find((m) => m.envelopeTo.includes('nordregio@example.org')));
     expect(confirmation.text).toContain('These attached files were not kept:');
     expect(confirmation.text).toContain('“Photos of the seminar.pdf” is larger than the limit of 1 MB.');
     expect(confirmation.text).toContain(
@@ -255,7 +255,7 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
     });
     const outcome = await t.api.post('/api/inbound/email').set('Content-Type', 'message/rfc822').send(raw).expect(202);
     expect(outcome.body).toMatchObject({ status: 'applied', applied: 1 });
-    const confirmation = (await until(() => smtp.received.find((m) => m.envelopeTo.includes('kvarken@example.org'))));
+    const confirmation = await until(() => smtp.received.find((m) => m.envelopeTo.includes('kvarken@example.org')));
     expect(confirmation.text).toContain('De här bifogade filerna sparades inte:');
     expect(confirmation.text).toContain('”stor rapport.pdf” är större än gränsen på 1 MB.');
     expect(confirmation.text).toContain('Skicka dem gärna igen som filer av tillåten typ och storlek');
