@@ -221,6 +221,23 @@ describe('MailRenderer', () => {
     expect(renderer.render(name, 'da', stored)).toEqual(renderer.render(name, 'da', samples[name]));
   });
 
+  it.each(MAIL_LANGUAGES)('names each refused attachment of a reply with why and the limit, in %s', (language) => {
+    const refusedFiles = [
+      { name: 'Fotos.pdf', code: 'too_large', params: { max: 10 } },
+      { name: 'bilag.docx', code: 'not_allowed', params: { kinds: 'PDF, DOCX' } },
+      { name: 'foto.pdf', code: 'mismatch', params: { extension: 'PDF', kind: 'PNG' } },
+    ];
+    const { html, text } = renderer.render('answer-confirmation', language, confirmation({ refusedFiles }));
+    for (const file of refusedFiles) {
+      const said = renderer.translate(language, `refused_file.${file.code}`, { name: file.name, ...file.params });
+      expect(said).toContain(file.name);
+      expect(text).toContain(`  - ${said}`);
+      expect(html).toContain(said.replace(/"/g, '&quot;'));
+    }
+    expect(text).toContain('10 M');
+    expect(text).toContain(renderer.translate(language, 'confirmation.files_refused'));
+  });
+
   it('falls back to English for an unknown language', () => {
     expect(renderer.render('status-request', 'de' as Language, digest())).toEqual(renderer.render('status-request', 'en', digest()));
   });
