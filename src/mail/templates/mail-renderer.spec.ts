@@ -11,6 +11,7 @@ import {
   type DigestMilestone,
   type Language,
   type MailData,
+  type RefusedFileData,
   type ReportReadyData,
   type SecretariatSummaryData,
 } from './mail-data.js';
@@ -222,7 +223,7 @@ describe('MailRenderer', () => {
   });
 
   it.each(MAIL_LANGUAGES)('names each refused attachment of a reply with why and the limit, in %s', (language) => {
-    const refusedFiles = [
+    const refusedFiles: RefusedFileData[] = [
       { name: 'Fotos.pdf', code: 'too_large', params: { max: 10 } },
       { name: 'bilag.docx', code: 'not_allowed', params: { kinds: 'PDF, DOCX' } },
       { name: 'foto.pdf', code: 'mismatch', params: { extension: 'PDF', kind: 'PNG' } },
