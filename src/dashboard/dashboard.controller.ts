@@ -63,6 +63,7 @@ const MAIL_KINDS = [
   'reminder',
   'answer-confirmation',
   'milestone-question',
+  'follow-digest',
   'escalation',
   'pending-summary',
   'report-ready',

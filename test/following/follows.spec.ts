@@ -157,6 +157,10 @@ describe('follows and the daily digest', () => {
     expect(mail!.text).toContain('Inte påbörjad -> Försenad');
     expect(mail!.text).toContain('Ny tidplan i vår');
     expect(mail!.text).toContain('https://handlingsplan.test/follows');
+    // Sent mail shows it as what it is (signed in again: the day outlasted the session).
+    await signIn();
+    const { id } = await sqlOne<{ id: number }>(t.db.url, `SELECT id FROM "OutboxMessage" WHERE template = 'follow-digest'`);
+    expect((await page('sara', `/mail/${id}`).expect(200)).text).toContain('Daglig sammanställning av följda ändringar');
 
     // Another change the same day, and the job again: nothing more that day.
     t.clock.set('2024-11-02T09:00:00Z');
