@@ -4,13 +4,13 @@
  *   ground:    config, database, common, queue, auth, i18n, web, storage, generated
  *   plan:      the plan's tree, which everything above reads
  *   wings:     progress, mail, evidence        (know nothing of each other)
- *   workflows: reporting, answers            (know nothing of each other)
+ *   workflows: reporting, answers, following (know nothing of each other)
  *   report:    annual-report, which reports on what the workflows gathered
  *   doors:     inbound, dashboard, scheduler, operations, health, cli, demo
  */
 const GROUND = '^src/(config|database|common|queue|auth|i18n|web|storage|generated)/';
 const WINGS = ['progress', 'mail', 'evidence'];
-const WORKFLOWS = ['reporting', 'answers'];
+const WORKFLOWS = ['reporting', 'answers', 'following'];
 const REPORT = ['annual-report'];
 const DOORS = ['inbound', 'dashboard', 'scheduler', 'operations', 'health', 'cli', 'demo'];
 const any = (names) => `^src/(${names.join('|')})/`;

@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EvidenceModule } from './evidence/evidence.module.js';
+import { FollowingModule } from './following/following.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { MailModule } from './mail/mail.module.js';
@@ -36,6 +37,7 @@ import { WebModule } from './web/web.module.js';
     ReportingModule,
     SchedulerModule,
     AnswersModule,
+    FollowingModule,
     InboundModule,
     HealthModule,
     DashboardModule,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { requestReport } from '../src/annual-report/annual-report.controller.js';
 import { REPORT_LANGUAGES } from '../src/annual-report/annual-report.content.js';
 import { submission } from '../src/answers/answers-api.controller.js';
+import { followBody } from '../src/following/follows.controller.js';
 import { MILESTONE_STATES } from '../src/common/milestone-states.js';
 import { milestoneQuery } from '../src/plan/plan.controller.js';
 import { TREE_LEVELS } from '../src/progress/attainment.service.js';
@@ -57,6 +58,7 @@ describe('the API docs', () => {
     expect(body('post', '/api/rounds/{id}/extend')).toEqual(expected(extendRound));
     expect(body('post', '/api/answers/{token}')).toEqual(expected(submission));
     expect(body('post', '/api/annual-reports')).toEqual(expected(requestReport));
+    expect(body('post', '/api/follows')).toEqual(expected(followBody));
     expect(body('post', '/api/goals/{number}/criteria/assessments')).toEqual(expected(assessCriteriaSchema));
     expect(body('post', '/api/goals/{number}/criteria/assessments')).toHaveProperty(
       'properties.assessments.items.properties.verdict.enum',

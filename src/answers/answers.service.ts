@@ -6,7 +6,7 @@ import { AppConfig } from '../config/config.module.js';
 import type { Tx } from '../database/database.js';
 import type { UpdateChannel } from '../generated/db/enums.js';
 import { MailDeliveryService } from '../mail/mail-delivery.service.js';
-import type { UnreadLineData } from '../mail/templates/mail-data.js';
+import type { RefusedFileData, UnreadLineData } from '../mail/templates/mail-data.js';
 import { answerSchema, type Answer, type RecordedAnswer } from '../progress/milestone-update.js';
 import { lacksReason, recordedProgress, STATES_NEEDING_REASON } from '../progress/progress-rule.js';
 import { RecordsService } from '../progress/records.service.js';
@@ -67,6 +67,8 @@ export interface SubmitOptions {
   requireReasons?: boolean;
   /** Lines of an email reply that could not be read, with why when known, for the confirmation. */
   notUnderstood?: (string | UnreadLineData)[];
+  /** Attachments of an email reply that were not kept, with why, for the confirmation. */
+  refusedFiles?: RefusedFileData[];
   /** Written in the same transaction as the answers (e.g. the inbound message they came in), given their instant. */
   alsoInTransaction?: (tx: Tx, at: Date) => Promise<unknown>;
   /** The nonce of the confirmation's "this was not me" link (email replies; see ReplyRevertService). */
@@ -242,7 +244,15 @@ export class AnswersService {
         guardPlanId: request.round.plan.id,
       },
       final: options.final,
-      confirmation: this.confirmation(request, recorded, late, options.notUnderstood ?? [], now, options.revertNonce),
+      confirmation: this.confirmation(
+        request,
+        recorded,
+        late,
+        options.notUnderstood ?? [],
+        now,
+        options.revertNonce,
+        options.refusedFiles ?? [],
+      ),
     };
     // One statement on its own; with something else to write (an inbound message), one transaction.
     // Either fails as a whole when the round's year is approved (assert_year_open in the statement).
@@ -384,6 +394,7 @@ export class AnswersService {
     notUnderstood: (string | UnreadLineData)[],
     now: Date,
     revertNonce?: string,
+    refusedFiles: RefusedFileData[] = [],
   ): Submission['confirmation'] {
     const recipients = request.organisation.contacts.map((contact) => contact.email);
     if (recipients.length === 0) return null;
@@ -417,6 +428,7 @@ export class AnswersService {
             };
           }),
           notUnderstood,
+          ...(refusedFiles.length > 0 ? { refusedFiles } : {}),
           late,
           answerNonce: request.tokenNonce,
           ...(revertNonce ? { revertNonce } : {}),

@@ -127,6 +127,11 @@ export const configurationSchema = z
       .default('12-01'),
     /** Turn the yearly round off (rounds are then only made through the API). */
     YEARLY_ROUND: boolean.default(true),
+    /** When the daily digest of followed changes goes out (HH:MM in TZ). */
+    FOLLOW_DIGEST_AT: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour), e.g. 07:00')
+      .default('07:00'),
     /** How often the scheduler advances rounds and the reconciler looks for stranded mail. */
     TICK_SECONDS: z.coerce.number().int().min(1).default(60),
     /** SMTP: messages per second at most (0: no limit), pool size, and how long to wait for a silent server. */

@@ -37,6 +37,7 @@ import type { Figures } from '../progress/attainment.formulas.js';
 import { formulaText, type FigureName } from '../progress/formula-text.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { EvidenceService } from '../evidence/evidence.service.js';
+import { FollowsService, type FollowRequest } from '../following/follows.service.js';
 
 /** The year a goal page shows criteria for: what cannot be read falls back to this year. */
 const goalYearQuery = z.coerce.number().int().min(1900).max(2200).optional().catch(undefined);
@@ -62,6 +63,7 @@ const MAIL_KINDS = [
   'reminder',
   'answer-confirmation',
   'milestone-question',
+  'follow-digest',
   'escalation',
   'pending-summary',
   'report-ready',
@@ -113,6 +115,7 @@ export class DashboardController {
     i18n: I18n,
     private readonly evidence: EvidenceService,
     private readonly reviews: ReviewsService,
+    private readonly follows: FollowsService,
   ) {
     // {{formula figures "completion"}}: a figure's formula in the page's language.
     pages.registerHelper('formula', (figures: Figures, name: FigureName, options: { data: { language: string } }) =>
@@ -617,6 +620,7 @@ export class DashboardController {
       verdicts: CRITERION_VERDICTS,
       years,
       saved: query.saved !== undefined,
+      follow: await this.follows.followOf(req.principal!, { goal: number, plan: planId }),
     };
     this.page(req, res, 'goal', 'overview', data, form ? 400 : 200);
   }
@@ -681,7 +685,57 @@ export class DashboardController {
     const organisation = await this.data.organisation(id, planId);
     if (!organisation) throw notFound('problem.no_organisation', { id }, `There is no organisation ${id}.`);
     const canEdit = atLeast(req.principal!.role, 'admin');
-    this.page(req, res, 'organisation', 'organisations', { organisation, canEdit, saved: saved !== undefined, error }, status);
+    const follow = await this.follows.followOf(req.principal!, { organisation: id });
+    this.page(req, res, 'organisation', 'organisations', { organisation, canEdit, saved: saved !== undefined, error, follow }, status);
+  }
+
+  // ─── follows ───
+
+  /** Follow or unfollow a goal (Follow / Unfollow on its page); any role that can view may. */
+  @Post('goals/:number/follow')
+  async followGoal(
+    @Param('number', IdPipe) number: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    await this.toggleFollow(req, body, { goal: number, plan: await this.plans.resolvePlanId() });
+    res.redirect(303, `/goals/${number}#follow`);
+  }
+
+  @Post('organisations/:id/follow')
+  async followOrganisation(
+    @Param('id', IdPipe) id: number,
+    @Body() body: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ) {
+    await this.toggleFollow(req, body, { organisation: id });
+    res.redirect(303, `/organisations/${id}#follow`);
+  }
+
+  @Get('follows')
+  async followsPage(@Req() req: AuthenticatedRequest, @Res() res: Response) {
+    const { follows } = await this.follows.list(req.principal!);
+    this.page(req, res, 'follows', 'overview', { follows, digestAt: this.config.get('FOLLOW_DIGEST_AT') });
+  }
+
+  @Post('follows/:id/unfollow')
+  async unfollow(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
+    assertSameOrigin(req, this.config.get('PUBLIC_URL'));
+    await this.follows.unfollow(req.principal!, id);
+    res.redirect(303, '/follows');
+  }
+
+  /** The form says what the button meant (follow or unfollow), so a second click is no toggle back. */
+  private async toggleFollow(req: AuthenticatedRequest, body: Record<string, string>, target: FollowRequest) {
+    assertSameOrigin(req, this.config.get('PUBLIC_URL'));
+    const action = body.action;
+    if (action !== 'follow' && action !== 'unfollow')
+      throw badRequest('action', 'problem.follow_action', {}, 'action: must be follow or unfollow.');
+    if (action === 'follow') return void (await this.follows.follow(req.principal!, target));
+    const id = await this.follows.followOf(req.principal!, target);
+    if (id !== null) await this.follows.unfollow(req.principal!, id);
   }
 
   @Post('organisations/:id/contacts')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AnnualReportModule } from '../annual-report/annual-report.module.js';
 import { EvidenceModule } from '../evidence/evidence.module.js';
+import { FollowingModule } from '../following/following.module.js';
 import { I18nModule } from '../i18n/i18n.module.js';
 import { InboundModule } from '../inbound/inbound.module.js';
 import { MailModule } from '../mail/mail.module.js';
@@ -13,7 +14,17 @@ import { DashboardRepository } from './dashboard.repository.js';
 import { ExportsController } from './exports.controller.js';
 
 @Module({
-  imports: [AnnualReportModule, PlanModule, ProgressModule, ReportingModule, MailModule, InboundModule, I18nModule, EvidenceModule],
+  imports: [
+    AnnualReportModule,
+    PlanModule,
+    ProgressModule,
+    ReportingModule,
+    MailModule,
+    InboundModule,
+    I18nModule,
+    EvidenceModule,
+    FollowingModule,
+  ],
   controllers: [DashboardController, ExportsController],
   providers: [DashboardRepository, PageRenderer],
 })

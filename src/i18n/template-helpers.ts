@@ -85,6 +85,13 @@ export function registerHelpers(hbs: HandlebarsEnv, i18n: I18n, namespaces: read
     return translate(languageOf(options), `unread.${code}`, params ?? {});
   });
 
+  /** Why an attached file was not kept, with its name and the limit: mail texts "refused_file.<code>". */
+  hbs.registerHelper('fileRefusal', (item: unknown, options: Options) => {
+    if (typeof item !== 'object' || item === null || typeof (item as { code?: unknown }).code !== 'string') return '';
+    const { code, name, params } = item as { code: string; name?: unknown; params?: Record<string, unknown> };
+    return translate(languageOf(options), `refused_file.${code}`, { name, ...(params ?? {}) });
+  });
+
   /** The line of an unread item, whether stored as a string (older confirmations) or with its reason. */
   hbs.registerHelper('unreadLine', (item: unknown) => {
     const line = typeof item === 'object' && item !== null ? (item as { line?: unknown }).line : item;

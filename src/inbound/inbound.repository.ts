@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { countAll, Database, type Db, type Tx } from '../database/database.js';
 import type { InboundStatus } from '../generated/db/enums.js';
@@ -24,6 +25,25 @@ export interface InboundResolution {
   applied?: number;
   reviewedAt: Date;
   reviewedBy: string;
+}
+
+/** The question whose mail a reply answers (by In-Reply-To / References), and who may answer it. */
+export interface AnsweredQuestion {
+  reviewId: number;
+  milestoneId: number;
+  milestone: string;
+  organisation: string;
+  contacts: string[];
+  /** The request whose link the question's mail carried, if any. */
+  requestId: number | null;
+}
+
+export interface NewMilestoneReply {
+  milestoneId: number;
+  reviewId: number;
+  fromAddress: string;
+  text: string;
+  at: Date;
 }
 
 /** A message with this Message-ID was recorded meanwhile (two deliveries of one message at once). */
@@ -63,6 +83,48 @@ export class InboundRepository {
       if (isMessageIdTaken(error)) throw new DuplicateMessage(data.messageId);
       throw error;
     }
+  }
+
+  /**
+   * The question a reply answers: the latest question mail among the Message-IDs it refers to
+   * (its outbox row's dedupe key is `review:<id>:question`); null when it refers to none.
+   */
+  async questionAnswered(messageIds: string[]): Promise<AnsweredQuestion | null> {
+    if (messageIds.length === 0) return null;
+    const question = await this.database.db
+      .selectFrom('OutboxMessage as om')
+      .innerJoin('MilestoneReview as r', (join) => join.on(sql<boolean>`om."dedupeKey" = 'review:' || r.id || ':question'`))
+      .innerJoin('Milestone as m', 'm.id', 'r.milestoneId')
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+      .select(['r.id as reviewId', 'r.milestoneId', 'r.requestId', 'm.label', 'm.text', 'o.id as organisationId', 'o.name as organisation'])
+      .where('om.messageId', '=', (eb) => eb.fn.any(eb.val(messageIds)))
+      .where('om.template', '=', 'milestone-question')
+      .orderBy('om.id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!question) return null;
+    const contacts = await this.database.db
+      .selectFrom('Contact')
+      .select('email')
+      .where('organisationId', '=', question.organisationId)
+      .execute();
+    return {
+      reviewId: question.reviewId,
+      milestoneId: question.milestoneId,
+      milestone: question.label ?? question.text,
+      organisation: question.organisation,
+      contacts: contacts.map((contact) => contact.email.toLowerCase()),
+      requestId: question.requestId,
+    };
+  }
+
+  /** Keeps a committee's reply to a question in the milestone's thread, with its message. */
+  async addReply(tx: Tx, reply: NewMilestoneReply, inboundMessageId: number): Promise<void> {
+    await tx
+      .insertInto('MilestoneReply')
+      .values({ ...reply, inboundMessageId })
+      .execute();
   }
 
   async find(id: number) {

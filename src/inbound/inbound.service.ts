@@ -12,11 +12,12 @@ import { AnswersRepository } from '../answers/answers.repository.js';
 import { AnswersService, InvalidAnswers, RoundClosed, type NumberedAnswer } from '../answers/answers.service.js';
 import { YearApproved } from '../progress/records.repository.js';
 import { SignedLinks } from '../common/signed-links.js';
-import { EvidenceService, type CheckedFile } from '../evidence/evidence.service.js';
+import { EvidenceService, type CheckedFile, type FileLink } from '../evidence/evidence.service.js';
 import { cleanText, unstorableText } from '../common/text.js';
 import { ReplyRevertService } from './reply-revert.service.js';
-import { DuplicateMessage, InboundRepository, type NewInboundMessage } from './inbound.repository.js';
+import { DuplicateMessage, InboundRepository, type AnsweredQuestion, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
+import type { RefusedFileData } from '../mail/templates/mail-data.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { isAutoReplySubject } from './reply-parser/auto-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
@@ -86,7 +87,7 @@ export class InboundService {
     const unstorable = [mail.text ?? '', mail.subject ?? '', mail.from?.text ?? ''].map(unstorableText).find((found) => found !== null);
     const text = cleanText(mail.text ?? '');
     const body = stripQuotedText(text).slice(0, 100_000);
-    const { files, fileNote } = this.attachments(mail);
+    const { files, fileNote, refusedFiles } = this.attachments(mail);
     const record = (status: InboundStatus, reason: string | null, parsed: ParsedReply | null, requestId: number | null, applied = 0) =>
       ({
         messageId,
@@ -106,6 +107,16 @@ export class InboundService {
 
     const replyKey = this.replyKeyOf(mail, envelope.to ?? []);
     const request = replyKey ? await this.requests.findByReplyKeyHash(SignedLinks.hash(replyKey)) : null;
+    // A reply to a question's mail in the committee's own words belongs in the milestone's thread.
+    const question = await this.inbound.questionAnswered(referencedMessageIds(mail));
+    const threadReply = () =>
+      this.keepReply(
+        question!,
+        { from, body, unstorable, sender: () => envelope.sender ?? this.relayVerdict(mail, from) },
+        (status, reason) => record(status, reason, null, request?.id ?? question!.requestId),
+        files,
+      );
+    if (!request && question && body.trim() !== '') return threadReply();
     if (!request)
       return this.store(
         record(
@@ -145,10 +156,11 @@ export class InboundService {
       return store(recordFull('in_review', `the message contained ${what}, removed before it was stored`));
     }
     if (parsed.updates.length === 0) {
+      if (question && body.trim() !== '') return threadReply();
       return store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
     }
     try {
-      return await this.apply(request, parsed, from, recordFull, files);
+      return await this.apply(request, parsed, from, recordFull, files, refusedFiles);
     } catch (error) {
       // The same message delivered twice at once: the second insert meets the first's Message-ID.
       if (error instanceof DuplicateMessage) return this.duplicate(messageId);
@@ -175,6 +187,7 @@ export class InboundService {
     actor: string,
     record: (status: InboundStatus, reason: string | null, applied: number) => NewInboundMessage,
     files: CheckedFile[],
+    refusedFiles: RefusedFileData[],
   ): Promise<InboundOutcome> {
     const unread = [...parsed.notUnderstoodReasons, ...parsed.ambiguous];
     const unclear = unread.map((a) => a.line);
@@ -198,6 +211,7 @@ export class InboundService {
           actor,
           final: false,
           notUnderstood: unread.map(({ line, code, params }) => ({ line, code, params })),
+          refusedFiles,
           revertNonce,
           alsoInTransaction: async (tx: Tx, at: Date) => {
             inboundId = await this.inbound.create(applied, tx);
@@ -218,6 +232,55 @@ export class InboundService {
               : (error.getResponse() as { message: string[] }).message.join('; ');
         return this.store(record('in_review', why, 0), files);
       }
+      throw error;
+    }
+  }
+
+  /**
+   * Keeps a free-text reply to a question's mail in the milestone's thread, with the message and
+   * its files (which then document the milestone). Only from a contact of the milestone's
+   * committee whose domain vouches for the sender; anything else waits in review with the reason.
+   */
+  private async keepReply(
+    question: AnsweredQuestion,
+    reply: { from: string; body: string; unstorable: string | null | undefined; sender: () => SenderVerdict },
+    record: (status: InboundStatus, reason: string | null) => NewInboundMessage,
+    files: CheckedFile[],
+  ): Promise<InboundOutcome> {
+    const about = `the question about ${question.milestone}`;
+    if (!reply.from || !question.contacts.includes(reply.from))
+      return this.store(
+        record('in_review', `a reply to ${about}, but ${reply.from || '(none)'} is not a contact of ${question.organisation}`),
+        files,
+      );
+    const sender = reply.sender();
+    if (!sender.verified)
+      return this.store(
+        record('in_review', `a reply to ${about}, but the sender ${reply.from} could not be authenticated: ${sender.detail}`),
+        files,
+      );
+    if (reply.unstorable)
+      return this.store(record('in_review', `a reply to ${about}; the message contained characters removed before it was stored`), files);
+    const data = record('applied', `a reply to ${about}, kept in its thread`);
+    const at = data.receivedAt;
+    const write = (save?: (tx: Tx, link: FileLink) => Promise<number[]>) =>
+      this.inbound.transaction(async (tx) => {
+        const id = await this.inbound.create(data, tx);
+        await this.inbound.addReply(
+          tx,
+          { milestoneId: question.milestoneId, reviewId: question.reviewId, fromAddress: reply.from, text: reply.body, at },
+          id,
+        );
+        if (save)
+          await save(tx, { source: 'email_reply', requestId: data.requestId, inboundMessageId: id, milestoneIds: [question.milestoneId] });
+        return id;
+      });
+    try {
+      const id = files.length === 0 ? await write() : await this.evidence.keep(files, (save) => write(save));
+      this.logger.log(`inbound ${data.messageId} from ${reply.from}: ${data.reason}`);
+      return { status: 'applied', reason: data.reason, inboundId: id, applied: 0 };
+    } catch (error) {
+      if (error instanceof DuplicateMessage) return this.duplicate(data.messageId);
       throw error;
     }
   }
@@ -249,7 +312,7 @@ export class InboundService {
    * cannot be kept, and a name that had to be cleaned, are noted in the message's reason; images
    * shown inside the text (signature logos) are not attachments.
    */
-  private attachments(mail: ParsedMail): { files: CheckedFile[]; fileNote: string | null } {
+  private attachments(mail: ParsedMail): { files: CheckedFile[]; fileNote: string | null; refusedFiles: RefusedFileData[] } {
     const incoming = (mail.attachments ?? [])
       .filter((attachment) => !attachment.related)
       .map((attachment) => ({ name: attachment.filename ?? '', content: attachment.content }));
@@ -260,7 +323,12 @@ export class InboundService {
         .filter((file) => file.renamed)
         .map((file) => `attachment kept as "${file.fileName}": its name had a path or control characters`),
     ];
-    return { files: accepted, fileNote: notes.length > 0 ? notes.join('; ') : null };
+    return {
+      files: accepted,
+      fileNote: notes.length > 0 ? notes.join('; ') : null,
+      // For the confirmation, in the committee's language: each file refused, why, and the limit.
+      refusedFiles: problems.map(({ name, code, params }) => ({ name, code, params })),
+    };
   }
 
   private async parse(raw: Buffer): Promise<ParsedMail> {
@@ -351,4 +419,13 @@ export class InboundService {
     });
     return { status: 'accepted', reason: message.reason, inboundId: id, applied: answers.length };
   }
+}
+
+/** The Message-IDs a reply refers to: In-Reply-To first, then References from the newest. */
+function referencedMessageIds(mail: ParsedMail): string[] {
+  const references = typeof mail.references === 'string' ? mail.references.split(/\s+/) : (mail.references ?? []);
+  const ids = [...(mail.inReplyTo ?? '').split(/\s+/), ...[...references].reverse()]
+    .map((id) => id.trim())
+    .filter((id) => /^<[^<>\s]+>$/.test(id));
+  return [...new Set(ids)].slice(0, 50);
 }

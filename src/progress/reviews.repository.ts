@@ -38,10 +38,14 @@ export interface RoundAnswer {
   question: string | null;
 }
 
-/** One entry of a milestone's conversation: a question of the secretariat, or an answer of the committee. */
+/**
+ * One entry of a milestone's conversation: a question of the secretariat, an answer of the
+ * committee (a state), or the committee's reply in its own words to a question's mail.
+ */
 export type ThreadEntry =
   | { kind: 'question'; milestoneId: number; at: Date; by: string; text: string; returned: boolean }
-  | { kind: 'answer'; milestoneId: number; at: Date; by: string; state: MilestoneState; progress: number; text: string | null };
+  | { kind: 'answer'; milestoneId: number; at: Date; by: string; state: MilestoneState; progress: number; text: string | null }
+  | { kind: 'reply'; milestoneId: number; at: Date; by: string; text: string };
 
 /** What a question's mail and its row need to know about an answer, or a milestone. */
 export interface QuestionTarget {
@@ -241,7 +245,7 @@ export class ReviewsRepository {
 
   /**
    * The conversations of milestones, oldest first: every question (asked, or an answer returned
-   * with one), and the committee's answers from the first question on. Milestones without a
+   * with one), the committee's answers from the first question on, and its replies to questions. Milestones without a
    * question have none.
    */
   async threads(milestoneIds: number[], db: Db = this.database.db): Promise<Map<number, ThreadEntry[]>> {
@@ -257,6 +261,13 @@ export class ReviewsRepository {
       .execute();
     if (questions.length === 0) return threads;
     const asked = [...new Set(questions.map((q) => q.milestoneId))];
+    const replies = await db
+      .selectFrom('MilestoneReply')
+      .select(['milestoneId', 'at', 'fromAddress', 'text'])
+      .where('milestoneId', '=', (eb) => eb.fn.any(eb.val(asked)))
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
     const answers = await db
       .selectFrom('MilestoneUpdate as u')
       .select(['u.milestoneId', 'u.createdAt', 'u.actor', 'u.toState', 'u.progress', 'u.comment'])
@@ -294,6 +305,7 @@ export class ReviewsRepository {
         progress: a.progress,
         text: a.comment,
       })),
+      ...replies.map((r): ThreadEntry => ({ kind: 'reply', milestoneId: r.milestoneId, at: r.at, by: r.fromAddress, text: r.text })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
     for (const entry of entries) {
       const list = threads.get(entry.milestoneId) ?? [];

@@ -2,7 +2,7 @@
  * Every queue and job of the service in one place: names, payloads, ids and options.
  * Payloads carry ids only; handlers re-read the database and skip what no longer applies.
  */
-export const QUEUE_NAMES = ['mail', 'rounds', 'reports'] as const;
+export const QUEUE_NAMES = ['mail', 'rounds', 'reports', 'follows'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -12,10 +12,12 @@ export interface JobPayloads {
   'rounds.tick': Record<string, never>;
   /** Build an annual report's snapshot and render its formats (one at a time: each starts a Chromium). */
   'reports.generate': { reportId: number };
+  /** Mail each follower one digest of the changes in what they follow since their last one (daily). */
+  'follows.digest': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
-export const JOB_NAMES = ['mail.deliver', 'rounds.tick', 'reports.generate'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['mail.deliver', 'rounds.tick', 'reports.generate', 'follows.digest'] as const satisfies readonly JobName[];
 
 export const queueOf = (job: JobName): QueueName => job.split('.')[0] as QueueName;
 
@@ -31,7 +33,14 @@ export const jobIds = {
 /** Ids of the job schedulers: one of each exists in Redis however many instances upsert it. */
 export const SCHEDULERS = {
   tick: 'tick',
+  followDigest: 'follow-digest',
 } as const;
+
+/** The cron pattern of a daily job at `at` (HH:MM), run in the configured time zone. */
+export const dailyAt = (at: string) => {
+  const [hour, minute] = at.split(':').map(Number);
+  return `${minute} ${hour} * * *`;
+};
 
 /**
  * How soon a job whose worker died is taken over: its lock (renewed every lockDuration / 2 while

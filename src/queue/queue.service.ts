@@ -9,7 +9,17 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppConfig } from '../config/config.module.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
-import { JOB_NAMES, QUEUE_NAMES, SCHEDULERS, STALLED_JOBS, queueOf, type JobName, type JobPayloads, type QueueName } from './jobs.js';
+import {
+  dailyAt,
+  JOB_NAMES,
+  QUEUE_NAMES,
+  SCHEDULERS,
+  STALLED_JOBS,
+  queueOf,
+  type JobName,
+  type JobPayloads,
+  type QueueName,
+} from './jobs.js';
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], job: Job<JobPayloads[N]>) => Promise<unknown>;
 
@@ -100,6 +110,15 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
       SCHEDULERS.tick,
       { every: this.config.get('TICK_SECONDS') * 1000 },
       { name: 'rounds.tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+    await this.queue('follows').upsertJobScheduler(
+      SCHEDULERS.followDigest,
+      { pattern: dailyAt(this.config.get('FOLLOW_DIGEST_AT')), tz: this.config.get('TZ') },
+      {
+        name: 'follows.digest',
+        data: {},
+        opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+      },
     );
   }
 

@@ -150,6 +150,7 @@ describe('pages in their language, on a phone, for everyone', () => {
     ['review', '/review'],
     ['reports', '/reports'],
     ['mail', '/mail'],
+    ['follows', '/follows'],
   ];
 
   // axe-core reads every element of a page: the real plan's pages take seconds each on a busy machine.

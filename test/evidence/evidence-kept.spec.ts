@@ -83,6 +83,17 @@ function replyWithFiles(options: {
   return Buffer.from(lines.join('\r\n'));
 }
 
+/** Polls until `find` finds something (the short pause only paces the loop). */
+async function until<T>(find: () => T | undefined, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('not found in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 const linkIn = (mail: ReceivedMail) => /https:\/\/handlingsplan\.test\/r\/([A-Za-z0-9_-]{43})/.exec(mail.text ?? '')![1]!;
 
 /** Everything an answer could change: equal snapshots mean the answer is unchanged. */
@@ -105,6 +116,7 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
   let nordregioReply: string;
   let nordregioLink: string;
   let kvarkenLink: string;
+  let kvarkenReply: string;
 
   const stored = async () => (await readdir(storage, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
 
@@ -134,7 +146,9 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
     const nordregio = mails.find((m) => m.envelopeTo.includes('nordregio@example.org'))!;
     nordregioReply = nordregio.replyTo!.value[0]!.address!;
     nordregioLink = linkIn(nordregio);
-    kvarkenLink = linkIn(mails.find((m) => m.envelopeTo.includes('kvarken@example.org'))!);
+    const kvarken = mails.find((m) => m.envelopeTo.includes('kvarken@example.org'))!;
+    kvarkenLink = linkIn(kvarken);
+    kvarkenReply = kvarken.replyTo!.value[0]!.address!;
     smtp.clear();
   });
   afterAll(async () => {
@@ -186,6 +200,9 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
   });
 
   it('keeps what it can of a reply with a file too large, a lying name and a bomb-like archive, and says why', async () => {
+    smtp.clear();
+    // A confirmation is one per request, instant and milestones: a reply earlier in this suite answered the same at the same instant.
+    t.clock.set('2024-11-01T09:00:00Z');
     const before = (await stored()).length;
     const zipBomb = Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.alloc(4096)]);
     const raw = replyWithFiles({
@@ -215,6 +232,33 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
       .expect(200);
     expect(page.text).toContain('board minutes.pdf</a>');
     expect(page.text).not.toContain('report.pdf</a>');
+    // The confirmation names each file not kept, why, and the limit, in the committee's language.
+    const confirmation = await until(() => smtp.received.find((m) => m.envelopeTo.includes('nordregio@example.org')));
+    expect(confirmation.text).toContain('These attached files were not kept:');
+    expect(confirmation.text).toContain('“Photos of the seminar.pdf” is larger than the limit of 1 MB.');
+    expect(confirmation.text).toContain(
+      '“report.pdf” is not a file of an allowed kind (PDF, DOCX, XLSX, PNG, JPEG); its content decides the kind, not its name.',
+    );
+    expect(confirmation.text).toContain('“appendix.docx” is not a file of an allowed kind (PDF, DOCX, XLSX, PNG, JPEG)');
+    expect(confirmation.text).toContain('“photo.pdf” is named .PDF, but its content is a PNG file.');
+    expect(confirmation.text).not.toContain('board minutes.pdf');
+    expect(confirmation.html).toContain('<li>“photo.pdf” is named .PDF, but its content is a PNG file.</li>');
+  });
+
+  it('names a refused file in a Swedish committee’s confirmation in Swedish, with the limit', async () => {
+    smtp.clear();
+    const raw = replyWithFiles({
+      from: 'kvarken@example.org',
+      to: kvarkenReply,
+      text: '1: klar - rapporten bifogas',
+      files: [{ name: 'stor rapport.pdf', type: 'application/pdf', content: Buffer.concat([PDF, Buffer.alloc(2 * 1024 * 1024)]) }],
+    });
+    const outcome = await t.api.post('/api/inbound/email').set('Content-Type', 'message/rfc822').send(raw).expect(202);
+    expect(outcome.body).toMatchObject({ status: 'applied', applied: 1 });
+    const confirmation = await until(() => smtp.received.find((m) => m.envelopeTo.includes('kvarken@example.org')));
+    expect(confirmation.text).toContain('De här bifogade filerna sparades inte:');
+    expect(confirmation.text).toContain('”stor rapport.pdf” är större än gränsen på 1 MB.');
+    expect(confirmation.text).toContain('Skicka dem gärna igen som filer av tillåten typ och storlek');
   });
 
   it('shows the files of a reply that waits in review, and links them to the milestone once accepted', async () => {

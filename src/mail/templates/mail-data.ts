@@ -79,6 +79,17 @@ export type UnreadLineData = {
   params: Record<string, string | number>;
 };
 
+/**
+ * An attachment of a reply that was not kept, as the file check's reason code and values (the
+ * limit among them); the confirmation says it in the committee's language (mail texts
+ * "refused_file.<code>").
+ */
+export type RefusedFileData = {
+  name: string;
+  code: string;
+  params: Record<string, string | number>;
+};
+
 /** Template 'answer-confirmation', to the organisation after it answered. */
 export interface ConfirmationData {
   organisation: { name: string };
@@ -96,6 +107,8 @@ export interface ConfirmationData {
   }[];
   /** Lines of an email reply that could not be read, each with why (older confirmations: the line only). */
   notUnderstood: (string | UnreadLineData)[];
+  /** Attachments of an email reply that were not kept, each with why (absent in older confirmations). */
+  refusedFiles?: RefusedFileData[];
   late: boolean;
   /** The year's figures were approved: nothing was recorded for it, the answer waits for the secretariat. */
   yearApproved?: { year: number } | null;
@@ -154,6 +167,38 @@ export interface QuestionData {
   replyAddress?: string;
 }
 
+/** One milestone state change in a follow digest. */
+export type FollowedChangeData = {
+  milestone: { label: string | null; text: string; url: string };
+  organisation: string;
+  goalNumber: number;
+  from: MilestoneStateName | null;
+  to: MilestoneStateName;
+  comment: string | null;
+  /** ISO instant. */
+  at: string;
+};
+
+/**
+ * Template 'follow-digest': a user's daily digest of changes in the goals and organisations they
+ * follow. (Type aliases, not interfaces: the outbox stores it as JSON.)
+ */
+export type FollowDigestData = {
+  plan: { title: string };
+  user: { name: string | null };
+  /** How many changes the digest lists (a change under two follows counts once). */
+  count: number;
+  /** Per follow: a goal or an organisation, with its page and its changes, oldest first. */
+  groups: {
+    goal: { number: number; title: string } | null;
+    organisation: { name: string } | null;
+    url: string;
+    changes: FollowedChangeData[];
+  }[];
+  /** Where the user sees and ends their follows. */
+  followsUrl: string;
+};
+
 export type MailData = {
   'status-request': DigestData;
   reminder: DigestData;
@@ -163,6 +208,7 @@ export type MailData = {
   'report-ready': ReportReadyData;
   'reply-reverted': ReplyRevertedData;
   'milestone-question': QuestionData;
+  'follow-digest': FollowDigestData;
 };
 
 export type MailTemplateName = keyof MailData;
@@ -178,6 +224,7 @@ const TEMPLATE_NAMES: Record<MailTemplateName, true> = {
   'report-ready': true,
   'reply-reverted': true,
   'milestone-question': true,
+  'follow-digest': true,
 };
 
 export const MAIL_TEMPLATE_NAMES = Object.keys(TEMPLATE_NAMES) as MailTemplateName[];

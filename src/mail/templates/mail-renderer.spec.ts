@@ -11,6 +11,7 @@ import {
   type DigestMilestone,
   type Language,
   type MailData,
+  type RefusedFileData,
   type ReportReadyData,
   type SecretariatSummaryData,
 } from './mail-data.js';
@@ -144,6 +145,46 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
     answerUrl: 'https://plan.example.org/r/abc',
     replyAddress: 'reports+key@reports.example.org',
   },
+  'follow-digest': {
+    plan,
+    user: { name: 'Sara' },
+    count: 2,
+    groups: [
+      {
+        goal: { number: 1, title: 'Grænsehindringer' },
+        organisation: null,
+        url: 'https://plan.example.org/goals/1',
+        changes: [
+          {
+            milestone: { label: 'MP2023', text: 'Seminarium om gränshinder', url: 'https://plan.example.org/milestones/3' },
+            organisation: 'Tornedalsrådet',
+            goalNumber: 1,
+            from: 'in_progress',
+            to: 'delayed',
+            comment: 'Flyttat till våren',
+            at: '2026-11-30T10:00:00.000Z',
+          },
+        ],
+      },
+      {
+        goal: null,
+        organisation: { name: 'Kvarkenrådet' },
+        url: 'https://plan.example.org/organisations/2',
+        changes: [
+          {
+            milestone: { label: null, text: 'Kartläggning', url: 'https://plan.example.org/milestones/4' },
+            organisation: 'Kvarkenrådet',
+            goalNumber: 2,
+            from: null,
+            to: 'completed',
+            comment: null,
+            at: '2026-11-30T11:00:00.000Z',
+          },
+        ],
+      },
+    ],
+    followsUrl: 'https://plan.example.org/follows',
+  },
 };
 
 const i18nDir = DEFAULT_I18N_DIR;
@@ -179,6 +220,23 @@ describe('MailRenderer', () => {
   it.each(MAIL_TEMPLATE_NAMES)('renders %s the same from data that went through JSON (the outbox), dates as strings', (name) => {
     const stored = JSON.parse(JSON.stringify(samples[name])) as MailData[typeof name];
     expect(renderer.render(name, 'da', stored)).toEqual(renderer.render(name, 'da', samples[name]));
+  });
+
+  it.each(MAIL_LANGUAGES)('names each refused attachment of a reply with why and the limit, in %s', (language) => {
+    const refusedFiles: RefusedFileData[] = [
+      { name: 'Fotos.pdf', code: 'too_large', params: { max: 10 } },
+      { name: 'bilag.docx', code: 'not_allowed', params: { kinds: 'PDF, DOCX' } },
+      { name: 'foto.pdf', code: 'mismatch', params: { extension: 'PDF', kind: 'PNG' } },
+    ];
+    const { html, text } = renderer.render('answer-confirmation', language, confirmation({ refusedFiles }));
+    for (const file of refusedFiles) {
+      const said = renderer.translate(language, `refused_file.${file.code}`, { name: file.name, ...file.params });
+      expect(said).toContain(file.name);
+      expect(text).toContain(`  - ${said}`);
+      expect(html).toContain(said.replace(/"/g, '&quot;'));
+    }
+    expect(text).toContain('10 M');
+    expect(text).toContain(renderer.translate(language, 'confirmation.files_refused'));
   });
 
   it('falls back to English for an unknown language', () => {
