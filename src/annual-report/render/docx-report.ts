@@ -251,14 +251,6 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
       children.push(figuresTable(view, goal.figures));
       children.push(...atRisk(goal.atRisk));
       children.push(para(goal.annexPointer.text, { bold: true }));
-      children.push(heading(goal.budgetTitle, HeadingLevel.HEADING_4));
-      if (goal.budget) {
-        const rows = goal.budget.lines.map((line) => [line.partner, line.amount]);
-        if (goal.budget.total !== null) rows.push([goal.budget.totalLabel, goal.budget.total]);
-        children.push(table([goal.budget.partnerHeader, goal.budget.amountHeader], rows, [60, 40], { right: [1] }));
-      } else {
-        children.push(para(goal.noBudget, { color: MUTED }));
-      }
     }
   }
 
@@ -335,6 +327,14 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
   children.push(para(view.annexMilestones.intro, { color: MUTED }));
   for (const goal of view.annexMilestones.goals) {
     children.push(heading(goal.heading, HeadingLevel.HEADING_2));
+    children.push(heading(goal.budgetTitle, HeadingLevel.HEADING_3));
+    if (goal.budget) {
+      const rows = goal.budget.lines.map((line) => [line.partner, line.amount]);
+      if (goal.budget.total !== null) rows.push([goal.budget.totalLabel, goal.budget.total]);
+      children.push(table([goal.budget.partnerHeader, goal.budget.amountHeader], rows, [60, 40], { right: [1] }));
+    } else {
+      children.push(para(goal.noBudget, { color: MUTED }));
+    }
     if (goal.ownContributions.length) {
       children.push(heading(goal.ownContributionsTitle, HeadingLevel.HEADING_3));
       for (const block of goal.ownContributions) children.push(...contribution(view, block));

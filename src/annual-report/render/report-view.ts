@@ -145,6 +145,15 @@ export interface ReportView {
       annexPointer: { text: string; href: string };
       /** The goal's milestones at risk or delayed, each with the committee's last comment. */
       atRisk: AtRiskView;
+    }[];
+  }[];
+  /** Annex A: the full milestone tables, goal by goal. */
+  annexMilestones: {
+    intro: string;
+    goals: {
+      anchor: string;
+      heading: string;
+      /** The plan's budget per partner: the same for every year, so with the annex rather than on the goal's half page. */
       budgetTitle: string;
       budget: {
         partnerHeader: string;
@@ -154,14 +163,6 @@ export interface ReportView {
         total: string | null;
       } | null;
       noBudget: string;
-    }[];
-  }[];
-  /** Annex A: the full milestone tables, goal by goal. */
-  annexMilestones: {
-    intro: string;
-    goals: {
-      anchor: string;
-      heading: string;
       ownContributionsTitle: string;
       ownContributions: ContributionView[];
       interventions: { heading: string; partners: string | null; completion: FigureRow; contributions: ContributionView[]; none: string }[];
@@ -476,6 +477,13 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
         figures: figureRows(goal.figures),
         annexPointer: { text: t('goal.milestones_pointer', { number: goal.number }), href: `#annex-a-goal-${goal.number}` },
         atRisk: atRiskView(goal),
+      })),
+    })),
+    annexMilestones: {
+      intro: t('annex_a.intro'),
+      goals: goals.map((goal) => ({
+        anchor: `annex-a-goal-${goal.number}`,
+        heading: t('goal.heading', { number: goal.number, title: goal.title }),
         budgetTitle: t('goal.budget'),
         budget:
           goal.budget === null
@@ -488,13 +496,6 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
                 total: goal.budget.total === null ? null : labels.number(lang, goal.budget.total),
               },
         noBudget: t('goal.no_budget'),
-      })),
-    })),
-    annexMilestones: {
-      intro: t('annex_a.intro'),
-      goals: goals.map((goal) => ({
-        anchor: `annex-a-goal-${goal.number}`,
-        heading: t('goal.heading', { number: goal.number, title: goal.title }),
         ownContributionsTitle: t('goal.own_contributions'),
         ownContributions: goal.contributions.map(contributionView),
         interventions: goal.interventions.map((intervention) => ({
