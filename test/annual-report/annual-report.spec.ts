@@ -334,6 +334,7 @@ describe('the annual report of the real plan', () => {
     mkdirSync(OUT, { recursive: true });
     writeFileSync(`${OUT}report-2023.pdf`, pdf);
     writeFileSync(`${OUT}report-2023.html`, html);
+    writeFileSync(`${OUT}report-2023.docx`, docx);
   }, 120_000);
 
   afterAll(async () => {

@@ -327,7 +327,11 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     const received = (content.files ?? []).filter((file) => labels.yearOf(file.at) === content.year);
     const printed = received.slice(0, printedLimit);
     const byGoal = new Map<number, EvidenceFile[]>();
-    for (const file of printed) byGoal.set(file.goal, [...(byGoal.get(file.goal) ?? []), file]);
+    for (const file of printed) {
+      const list = byGoal.get(file.goal) ?? [];
+      list.push(file);
+      byGoal.set(file.goal, list);
+    }
     return {
       intro: t('annex_b.intro', { year: content.year }),
       none: t('annex_b.none', { year: content.year }),
