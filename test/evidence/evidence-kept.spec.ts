@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { sql } from '../support/sql.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
 const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
+const OUT = new URL('../../var/annual-report/', import.meta.url).pathname;
 
 /** A small but real PDF, as a committee's report would start. */
 const PDF = Buffer.concat([
@@ -411,10 +412,11 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
     const words = (await docx.file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
     expect(words).toContain('Bilaga B: Underlag mottaget 2024');
     for (const [milestone, name, organisation, date] of expected) expect(words).toContain(`${milestone}${name}${organisation}${date}`);
-    const pdf = join(storage, '..', `report-${process.pid}.pdf`);
+    // Kept beside the annual report spec's, to be looked at.
+    const pdf = join(OUT, 'report-2024-evidence.pdf');
+    await mkdir(OUT, { recursive: true });
     await writeFile(pdf, await file('pdf'));
     const { stdout } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', pdf, '-']);
-    await rm(pdf);
     expect(stdout).toContain('Bilaga A: Milstolpar per mål');
     expect(stdout).toContain('Bilaga B: Underlag mottaget 2024');
     expect(stdout).toContain('Kartläggning 2024.pdf');
