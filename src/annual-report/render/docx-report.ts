@@ -166,7 +166,7 @@ function contribution(view: ReportView, block: ContributionView): FileChild[] {
               ],
               ...(m.longComment ? [{ across: `${c.lastComment}, ${m.lastCommentAt}: ${m.lastComment}` }] : []),
             ]),
-            [8, 29, 18, 7, 11, 8, 19],
+            [8, 26, 17, 7, 13, 10, 19],
             { right: [5] },
           )
         : para(view.noMilestones, { color: MUTED }),
