@@ -544,6 +544,20 @@ describe('the annual report of the real plan', () => {
     expect(docText).toContain(squash(`${delayed.text} (${delayed.owner}, Forsinket): ${LONG.slice(0, 200)}`));
     // The markup comment is a reason too where its milestone is at risk or delayed, escaped like every other text.
     expect(html).not.toMatch(/<script/i);
+
+    // A goal with every milestone delayed lists eight and says where the rest are.
+    const troubled = structuredClone(content);
+    const first = troubled.priorities[0]!.goals[0]!;
+    const all = [...first.contributions, ...first.interventions.flatMap((i) => i.contributions)].flatMap((c) => c.milestones);
+    for (const milestone of all) milestone.state = 'delayed';
+    expect(all.length).toBeGreaterThan(8);
+    const labels = t.app.get(AnnualReportRenderer).labels;
+    const list = reportView(troubled, labels).priorities[0]!.goals[0]!.atRisk;
+    expect(list.rows).toHaveLength(8);
+    expect(list.rows.map((row) => row.text)).toEqual(all.slice(0, 8).map((m) => m.text));
+    expect(list.more).toBe(`… og ${all.length - 8} flere i bilag A.`);
+    // Too large to print the milestones: the rest are in the XLSX annex.
+    expect(reportView(troubled, labels, 10).priorities[0]!.goals[0]!.atRisk.more).toBe(`… og ${all.length - 8} flere i bilaget (XLSX).`);
   });
 
   it('holds every milestone row in Annex A, goal by goal, in the HTML and the DOCX', async () => {

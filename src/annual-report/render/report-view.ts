@@ -50,7 +50,7 @@ export interface ContributionView {
 export interface AtRiskView {
   title: string;
   none: string;
-  /** "… and N more in Annex A", when the goal has more than fit its half page. */
+  /** "… and N more in Annex A" (or the XLSX annex), when the goal has more than fit its half page. */
   more: string | null;
   rows: { label: string; text: string; owner: string; state: string; stateKey: string; reason: string; reasonAt: string | null }[];
 }
@@ -309,7 +309,11 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     return {
       title: t('goal.at_risk'),
       none: t('goal.at_risk_none'),
-      more: troubled.length > AT_RISK_PER_GOAL ? t('goal.at_risk_more', { count: troubled.length - AT_RISK_PER_GOAL }) : null,
+      // Annex A has the rest, unless the plan is too large to print its milestones: then the XLSX annex.
+      more:
+        troubled.length > AT_RISK_PER_GOAL
+          ? t(inAnnex ? 'goal.at_risk_more_xlsx' : 'goal.at_risk_more', { count: troubled.length - AT_RISK_PER_GOAL })
+          : null,
       rows: troubled.slice(0, AT_RISK_PER_GOAL).map((m) => ({
         label: m.label ?? '',
         text: m.text,
