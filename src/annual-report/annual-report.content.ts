@@ -156,6 +156,8 @@ export interface EvidenceFile {
   /** ISO instant it was received. */
   at: string;
   channel: string;
+  /** Who sent it: the organisation whose link or reply it came with, else the reply's address (absent in older snapshots). */
+  organisation?: string | null;
 }
 
 export interface ReportApproval {
@@ -253,7 +255,7 @@ export interface ContentInput {
   comments: CommentRow[];
   overdue: OverdueItem[];
   /** Files kept per milestone id, oldest first. */
-  files?: Map<number, { fileName: string; size: number; createdAt: Date; source: string }[]>;
+  files?: Map<number, { fileName: string; size: number; createdAt: Date; source: string; sender: string | null }[]>;
   round: RoundRow | null;
   /** Each milestone's state and progress of record for the year; milestones absent did not exist then. */
   states: Map<number, { state: MilestoneStateName; progress: number }>;
@@ -474,6 +476,7 @@ function filesOf(input: ContentInput, rows: MilestoneRow[]): EvidenceFile[] {
       size: file.size,
       at: file.createdAt.toISOString(),
       channel: file.source,
+      organisation: file.sender,
     })),
   );
 }

@@ -112,19 +112,26 @@ export class EvidenceRepository {
     );
   }
 
-  /** Files on a plan's milestones kept up to an instant, by milestone id, oldest first. */
-  async ofPlan(planId: number, until: Date): Promise<Map<number, AttachmentListing[]>> {
+  /**
+   * Files on a plan's milestones kept up to an instant, by milestone id, oldest first, each with
+   * its sender: the organisation whose link or reply it came with (a reply accepted in review
+   * through the request it was matched to), else the reply's From address.
+   */
+  async ofPlan(planId: number, until: Date): Promise<Map<number, (AttachmentListing & { sender: string | null })[]>> {
     const rows = await this.database.db
       .selectFrom('Attachment as a')
       .innerJoin('AttachmentMilestone as am', 'am.attachmentId', 'a.id')
       .innerJoin('Milestone as m', 'm.id', 'am.milestoneId')
-      .select([...LISTING, 'am.milestoneId'])
+      .leftJoin('InboundMessage as im', 'im.id', 'a.inboundMessageId')
+      .leftJoin('ReportRequest as r', (join) => join.on((eb) => eb('r.id', '=', eb.fn.coalesce('a.requestId', 'im.requestId'))))
+      .leftJoin('Organisation as o', 'o.id', 'r.organisationId')
+      .select((eb) => [...LISTING, 'am.milestoneId', eb.fn.coalesce('o.name', 'im.fromAddress').as('sender')])
       .where('m.planId', '=', planId)
       .where('a.createdAt', '<=', until)
       .orderBy('a.createdAt')
       .orderBy('a.id')
       .execute();
-    const byMilestone = new Map<number, AttachmentListing[]>();
+    const byMilestone = new Map<number, (AttachmentListing & { sender: string | null })[]>();
     for (const { milestoneId, ...file } of rows) byMilestone.set(milestoneId, [...(byMilestone.get(milestoneId) ?? []), file]);
     return byMilestone;
   }

@@ -91,6 +91,60 @@ function textOf(html: string): string {
   return squash(parts.join(' '));
 }
 
+type Node = DefaultTreeAdapterMap['node'];
+type Element = DefaultTreeAdapterMap['element'];
+
+/** Every element under a node (itself included), in document order. */
+function descendants(node: Node): Element[] {
+  const found: Element[] = [];
+  const walk = (at: Node) => {
+    if (!at.nodeName.startsWith('#')) found.push(at as Element);
+    if ('childNodes' in at) for (const child of at.childNodes) walk(child);
+  };
+  walk(node);
+  return found;
+}
+
+const attr = (element: Element, name: string) => element.attrs.find((a) => a.name === name)?.value ?? '';
+const hasClass = (element: Element, name: string) => attr(element, 'class').split(/\s+/).includes(name);
+
+function byId(html: string, id: string): Element {
+  const found = descendants(parse(html)).find((element) => attr(element, 'id') === id);
+  if (!found) throw new Error(`no element #${id}`);
+  return found;
+}
+
+/** The text a reader sees of one element, whitespace collapsed. */
+function textIn(node: Node): string {
+  const parts: string[] = [];
+  const walk = (at: Node) => {
+    if (at.nodeName === '#text') parts.push((at as DefaultTreeAdapterMap['textNode']).value);
+    if ('childNodes' in at) for (const child of at.childNodes) walk(child);
+  };
+  walk(node);
+  return squash(parts.join(' '));
+}
+
+/** The body rows of the milestone tables under a node, each as its cells' texts (a long comment's own row left out). */
+const milestoneRows = (node: Node): string[][] =>
+  descendants(node)
+    .filter((element) => element.nodeName === 'table' && hasClass(element, 'milestones'))
+    .flatMap((table) => descendants(table).filter((element) => element.nodeName === 'tr' && !hasClass(element, 'follow')))
+    .filter((row) => row.childNodes.some((cell) => cell.nodeName === 'td'))
+    .map((row) => row.childNodes.filter((cell) => cell.nodeName === 'td').map(textIn));
+
+/** Every milestone of the snapshot with its goal's number, in the plan's order. */
+const milestonesOf = (content: AnnualReportContent) =>
+  content.priorities.flatMap((priority) =>
+    priority.goals.flatMap((goal) =>
+      [...goal.contributions, ...goal.interventions.flatMap((intervention) => intervention.contributions)].flatMap(
+        (contribution) => contribution.milestones,
+      ),
+    ),
+  );
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 function elementsOf(html: string): Set<string> {
   const names = new Set<string>();
   const walk = (node: DefaultTreeAdapterMap['node']) => {
@@ -102,6 +156,7 @@ function elementsOf(html: string): Set<string> {
 }
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+const flat = (text: string) => text.replace(/\s+/g, '');
 
 const decodeXml = (text: string) =>
   text.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (_, entity: string) =>
@@ -279,6 +334,7 @@ describe('the annual report of the real plan', () => {
     mkdirSync(OUT, { recursive: true });
     writeFileSync(`${OUT}report-2023.pdf`, pdf);
     writeFileSync(`${OUT}report-2023.html`, html);
+    writeFileSync(`${OUT}report-2023.docx`, docx);
   }, 120_000);
 
   afterAll(async () => {
@@ -442,6 +498,132 @@ describe('the annual report of the real plan', () => {
     expect(text).toContain('<script>alert("x")</script>');
     expect(text).toContain(`Side 1 / ${pages}`);
     expect(text).not.toContain('Foreløbig');
+    // The annexes come last, each with its heading, and each is a bookmark of the tagged PDF.
+    const annexA = text.lastIndexOf('Bilag A: Milepæle pr. mål');
+    const annexB = text.lastIndexOf('Bilag B: Dokumentation modtaget i 2023');
+    expect(text.lastIndexOf('Rapporteringsrunden 2023')).toBeLessThan(annexA);
+    expect(annexA).toBeLessThan(annexB);
+    const { stdout: outline } = await run('pdftohtml', ['-xml', '-i', '-q', '-stdout', `${OUT}report-2023.pdf`], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const bookmarks = [...outline.matchAll(/<item page="\d+">([^<]*)<\/item>/g)].map((m) => decodeXml(m[1]!));
+    expect(bookmarks).toContain('Bilag A: Milepæle pr. mål');
+    expect(bookmarks).toContain('Bilag B: Dokumentation modtaget i 2023');
+    // A long heading's bookmark is wrapped where the page wraps it: compared without its spaces.
+    const flatBookmarks = bookmarks.map(flat);
+    for (const goal of content.priorities.flatMap((p: Json) => p.goals))
+      expect(flatBookmarks).toContain(flat(`Mål ${goal.number}: ${goal.title}`));
+  });
+
+  it('gives each goal its half page: criteria, figures, what is at risk or delayed and why, and a pointer to Annex A', async () => {
+    const content = report.content as AnnualReportContent;
+    const goals = content.priorities.flatMap((priority) => priority.goals);
+    const { text: docText } = await docxText(docx);
+    for (const goal of goals) {
+      const section = byId(html, `goal-${goal.number}`);
+      const text = textIn(section);
+      expect(text).toContain(`Milepæle: se bilag A, mål ${goal.number}.`);
+      expect(docText).toContain(`Milepæle: se bilag A, mål ${goal.number}.`);
+      expect(descendants(section).some((element) => attr(element, 'href') === `#annex-a-goal-${goal.number}`)).toBe(true);
+      expect(text).toContain('I risiko eller forsinket – og hvorfor');
+      // No milestone table in the goal's section any more: they are in Annex A.
+      expect(milestoneRows(section)).toEqual([]);
+      const troubled = [...goal.contributions, ...goal.interventions.flatMap((i) => i.contributions)]
+        .flatMap((contribution) => contribution.milestones)
+        .filter((m) => m.state === 'at_risk' || m.state === 'delayed');
+      for (const milestone of troubled.slice(0, 8)) expect(text).toContain(squash(milestone.text));
+      if (troubled.length === 0) expect(text).toContain('Ingen af målets milepæle er i risiko eller forsinket.');
+    }
+    // The committee that answered on time reported its second milestone delayed, with the long comment as the reason:
+    // the goal's list gives the start of it, cut at a word; the year's comments and Annex A give it whole.
+    const delayed = milestonesOf(content).find((m) => m.state === 'delayed' && m.lastComment?.text === LONG)!;
+    expect(delayed).toBeDefined();
+    const own = textIn(byId(html, `goal-${delayed.goal}`));
+    expect(flat(own)).toContain(flat(`${delayed.label ?? ''} ${delayed.text} (${delayed.owner}, Forsinket): ${LONG.slice(0, 200)}`));
+    expect(own).not.toContain('SLUTMARKØR-ÆØÅ');
+    expect(docText).toContain(squash(`${delayed.text} (${delayed.owner}, Forsinket): ${LONG.slice(0, 200)}`));
+    // The markup comment is a reason too where its milestone is at risk or delayed, escaped like every other text.
+    expect(html).not.toMatch(/<script/i);
+
+    // A goal with every milestone delayed lists eight and says where the rest are.
+    const troubled = structuredClone(content);
+    const first = troubled.priorities[0]!.goals[0]!;
+    const all = [...first.contributions, ...first.interventions.flatMap((i) => i.contributions)].flatMap((c) => c.milestones);
+    for (const milestone of all) milestone.state = 'delayed';
+    expect(all.length).toBeGreaterThan(8);
+    const labels = t.app.get(AnnualReportRenderer).labels;
+    const list = reportView(troubled, labels).priorities[0]!.goals[0]!.atRisk;
+    expect(list.rows).toHaveLength(8);
+    expect(list.rows.map((row) => row.text)).toEqual(all.slice(0, 8).map((m) => m.text));
+    expect(list.more).toBe(`… og ${all.length - 8} flere i bilag A.`);
+    // Too large to print the milestones: the rest are in the XLSX annex.
+    expect(reportView(troubled, labels, 10).priorities[0]!.goals[0]!.atRisk.more).toBe(`… og ${all.length - 8} flere i bilaget (XLSX).`);
+  });
+
+  it('holds every milestone row in Annex A, goal by goal, in the HTML and the DOCX', async () => {
+    const content = report.content as AnnualReportContent;
+    const milestones = milestonesOf(content);
+    expect(milestones.length).toBeGreaterThan(100);
+    const annex = byId(html, 'annex-a');
+    const rows = milestoneRows(annex);
+    expect(rows).toHaveLength(milestones.length);
+    expect(rows.map((row) => row[1])).toEqual(milestones.map((m) => squash(m.text)));
+    expect(rows.map((row) => row[2])).toEqual(milestones.map((m) => squash(m.owner)));
+    for (const goal of content.priorities.flatMap((priority) => priority.goals)) {
+      const own = milestoneRows(byId(html, `annex-a-goal-${goal.number}`));
+      expect(own.map((row) => row[1])).toEqual(milestones.filter((m) => m.goal === goal.number).map((m) => squash(m.text)));
+    }
+    // The annexes are in the contents, after the year's sections.
+    const contents = textIn(descendants(parse(html)).find((element) => element.nodeName === 'nav')!);
+    expect(contents).toMatch(/Rapporteringsrunden 2023 Bilag A: Milepæle pr\. mål Bilag B: Dokumentation modtaget i 2023$/);
+
+    const { text, xml } = await docxText(docx);
+    const annexAt = text.lastIndexOf('Bilag A: Milepæle pr. mål');
+    const evidenceAt = text.lastIndexOf('Bilag B: Dokumentation modtaget i 2023');
+    expect(annexAt).toBeGreaterThan(text.lastIndexOf('Rapporteringsrunden 2023'));
+    expect(evidenceAt).toBeGreaterThan(annexAt);
+    const annexText = text.slice(annexAt, evidenceAt);
+    // Word keeps a text's line breaks as breaks between runs: compared without spaces.
+    for (const milestone of milestones) expect(flat(annexText)).toContain(flat(milestone.text));
+    expect(xml).toContain('<w:pageBreakBefore/>');
+    // No file came with the 2023 answers: Annex B says so.
+    expect(text.slice(evidenceAt)).toContain('Der blev ikke modtaget filer som dokumentation i 2023.');
+    expect(textIn(byId(html, 'annex-b'))).toContain('Der blev ikke modtaget filer som dokumentation i 2023.');
+  });
+
+  it('draws the two charts in the DOCX as PNG images, with their titles and figures as alt text in the report’s language', async () => {
+    const zip = await JSZip.loadAsync(docx);
+    const media = Object.keys(zip.files).filter((name) => name.startsWith('word/media/'));
+    expect(media).toHaveLength(2);
+    for (const name of media) {
+      expect(name).toMatch(/\.png$/);
+      const png = await zip.file(name)!.async('nodebuffer');
+      expect(png.subarray(0, 8)).toEqual(PNG);
+      // IHDR: drawn at twice the SVG's 680 px, so it prints sharp.
+      expect(png.readUInt32BE(16)).toBe(1360);
+      expect(png.length).toBeGreaterThan(5_000);
+    }
+    const rels = await zip.file('word/_rels/document.xml.rels')!.async('string');
+    for (const name of media) expect(rels).toContain(`Target="${name.replace('word/', '')}"`);
+    const { xml } = await docxText(docx);
+    const pictures = [...xml.matchAll(/<wp:docPr ([^>]*?)\/?>/g)].map((m) =>
+      Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1]!, decodeXml(a[2]!)])),
+    );
+    expect(pictures).toHaveLength(2);
+    const content = report.content as AnnualReportContent;
+    const labels = t.app.get(AnnualReportRenderer).labels;
+    const [goals, states] = pictures as [Record<string, string>, Record<string, string>];
+    expect(goals.title).toBe('Gennemførelsesgrad pr. mål');
+    expect(goals.descr).toBe(
+      `Gennemførelsesgrad pr. mål: ${content.priorities
+        .flatMap((p) => p.goals)
+        .map((goal) => `Mål ${goal.number} ${labels.percent('da', goal.figures.completion.value)}`)
+        .join('; ')}.`,
+    );
+    expect(states.title).toBe('Milepælenes fordeling på status');
+    expect(states.descr).toMatch(/^Milepælenes fordeling på status: Ikke påbegyndt \d+ \([\d,]+\s%\); .*Forsinket \d+ /);
+    const delayed = content.summary.states.find((row) => row.state === 'delayed')!;
+    expect(states.descr).toContain(`Forsinket ${delayed.count} (`);
   });
 
   it('is an editable DOCX with the same headings, figures and overdue list', async () => {
@@ -466,9 +648,10 @@ describe('the annual report of the real plan', () => {
     const content = report.content as AnnualReportContent;
     const labels = t.app.get(AnnualReportRenderer).labels;
     const view = reportView(content, labels, 10);
-    const contributions = view.priorities
-      .flatMap((p: Json) => p.goals)
-      .flatMap((g: Json) => [...g.ownContributions, ...g.interventions.flatMap((i: Json) => i.contributions)]);
+    const contributions = view.annexMilestones.goals.flatMap((g) => [
+      ...g.ownContributions,
+      ...g.interventions.flatMap((i) => i.contributions),
+    ]);
     expect(contributions.length).toBeGreaterThan(40);
     for (const contribution of contributions) {
       expect(contribution.milestones).toEqual([]);
@@ -491,7 +674,7 @@ describe('the annual report of the real plan', () => {
     for (const figure of view.summary.figures) expect(small).toContain(squash(`${figure.name} ${figure.value}`));
     const { text } = await docxText(await renderDocx(view, content.generatedAt, 'da-DK'));
     expect(text).toContain(view.overdue.more);
-    expect(text).toContain(contributions[0].annexNote);
+    expect(text).toContain(contributions[0]!.annexNote);
     // At the real limit the real plan is printed in full.
     expect(reportView(content, labels).overdue.more).toBeNull();
     expect(reportView(content, labels).comments.more).toBeNull();

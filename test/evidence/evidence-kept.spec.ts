@@ -1,9 +1,13 @@
 import ExcelJS from 'exceljs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import JSZip from 'jszip';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
+import { AnnualReportRenderer } from '../../src/annual-report/render/annual-report.renderer.js';
 import { AuthService } from '../../src/auth/auth.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
@@ -12,6 +16,7 @@ import { sql } from '../support/sql.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
 const SMALL = new URL('../fixtures/small-plan.yaml', import.meta.url).pathname;
+const OUT = new URL('../../var/annual-report/', import.meta.url).pathname;
 
 /** A small but real PDF, as a committee's report would start. */
 const PDF = Buffer.concat([
@@ -386,17 +391,20 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
     do report = (await t.api.get(`/api/annual-reports/${created.body.id}`).expect(200)).body;
     while (report.status !== 'ready' && report.status !== 'failed');
     expect(report.status).toBe('ready');
-    const xlsx = await t.api
-      .get(`/api/annual-reports/${created.body.id}/xlsx`)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const file = async (format: string) =>
+      (
+        await t.api
+          .get(`/api/annual-reports/${created.body.id}/${format}`)
+          .buffer(true)
+          .parse((res, done) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => done(null, Buffer.concat(chunks)));
+          })
+          .expect(200)
+      ).body as Buffer;
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(xlsx.body);
+    await workbook.xlsx.load((await file('xlsx')) as unknown as ArrayBuffer);
     const sheet = workbook.getWorksheet('Filer 2024')!;
     expect(sheet).toBeDefined();
     const rows = sheet.getSheetValues().slice(2) as unknown[][];
@@ -404,5 +412,57 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
     expect(listed).toContainEqual(['D:', 'Final report 2024.pdf', Math.round(PDF.length / 1024), '2024-11-01']);
     expect(listed).toContainEqual(['M2021', 'Kartläggning 2024.pdf', Math.round(PDF.length / 1024), '2024-11-01']);
     expect(sheet.getRow(1).values).toContain('Fil');
+    // Who sent each file: the organisation whose link or reply it came with.
+    const organisation = (sheet.getRow(1).values as string[]).indexOf('Organisation');
+    expect(rows.map((row) => [row[6], row[organisation]])).toEqual(
+      expect.arrayContaining([
+        ['Final report 2024.pdf', 'Nordregio'],
+        ['Kartläggning 2024.pdf', 'Kvarkenrådet'],
+      ]),
+    );
+
+    // Annex B of the printed report: every file received in the year, per goal and milestone, with sender and date.
+    const kept = await sql<{ fileName: string; createdAt: Date; label: string | null; text: string }>(
+      t.db.url,
+      `SELECT a."fileName", a."createdAt", m.label, m.text FROM "Attachment" a
+         JOIN "AttachmentMilestone" am ON am."attachmentId" = a.id JOIN "Milestone" m ON m.id = am."milestoneId" ORDER BY a.id`,
+    );
+    expect(kept.map((k) => k.fileName)).toEqual(expect.arrayContaining(['Final report 2024.pdf', 'Kartläggning 2024.pdf']));
+    const labels = t.app.get(AnnualReportRenderer).labels;
+    const sender: Record<string, string> = {
+      'Final report 2024.pdf': 'Nordregio',
+      'Kartläggning 2024.pdf': 'Kvarkenrådet',
+      // A name cleaned of its path, from Nordregio's contact.
+      'board minutes.pdf': 'Nordregio',
+      // Sent by someone who is not a contact, in reply to Nordregio's request, and accepted in review.
+      'Forwarded report.pdf': 'Nordregio',
+    };
+    const expected = kept.map((k) => [
+      k.label ? `${k.label} ${k.text}` : k.text,
+      k.fileName,
+      sender[k.fileName],
+      labels.date('sv', k.createdAt.toISOString()),
+    ]);
+    const html = (await file('html')).toString('utf8');
+    const annex = html.slice(html.indexOf('<section id="annex-b"'));
+    expect(annex).toContain('<h2>Bilaga B: Underlag mottaget 2024</h2>');
+    const printed = [
+      ...annex.matchAll(
+        /<tr><td class="wrap">([^<]*)<\/td><td class="wrap">([^<]*)<\/td><td class="owner">([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g,
+      ),
+    ].map((m) => m.slice(1));
+    expect(printed).toEqual(expected);
+    const docx = await JSZip.loadAsync(await file('docx'));
+    const words = (await docx.file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+    expect(words).toContain('Bilaga B: Underlag mottaget 2024');
+    for (const [milestone, name, organisation, date] of expected) expect(words).toContain(`${milestone}${name}${organisation}${date}`);
+    // Kept beside the annual report spec's, to be looked at.
+    const pdf = join(OUT, 'report-2024-evidence.pdf');
+    await mkdir(OUT, { recursive: true });
+    await writeFile(pdf, await file('pdf'));
+    const { stdout } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', pdf, '-']);
+    expect(stdout).toContain('Bilaga A: Milstolpar per mål');
+    expect(stdout).toContain('Bilaga B: Underlag mottaget 2024');
+    expect(stdout).toContain('Kartläggning 2024.pdf');
   });
 });

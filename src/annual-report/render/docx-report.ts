@@ -3,6 +3,7 @@ import {
   Document,
   Footer,
   HeadingLevel,
+  ImageRun,
   Packer,
   PageNumber,
   Paragraph,
@@ -14,15 +15,16 @@ import {
   WidthType,
   type FileChild,
 } from 'docx';
+import { chartPng } from './chart-images.js';
 import { escapeXml } from './charts.js';
-import type { ContributionView, FigureRow, ReportView } from './report-view.js';
+import type { AtRiskView, ContributionView, FigureRow, ReportView } from './report-view.js';
 
 /**
  * The report as an editable Word document: the same ReportView as the HTML, as real headings,
- * paragraphs and tables (no images, no text boxes), so the secretariat can edit it, restyle it
- * and paste from it. The charts are given as the tables they are drawn from. Word's "created"
- * and "modified" are the report's generatedAt, not the moment of packing, so the same snapshot
- * gives the same document.
+ * paragraphs and tables (no text boxes), so the secretariat can edit it, restyle it and paste
+ * from it. The charts are the HTML's own SVGs as PNG images (chart-images.ts), each with its
+ * title and its figures in words as alt text. Word's "created" and "modified" are the report's
+ * generatedAt, not the moment of packing, so the same snapshot gives the same document.
  */
 
 /** A4 with 2 cm margins: the width tables can use, in twentieths of a point. */
@@ -108,10 +110,43 @@ function figuresTable(view: ReportView, rows: FigureRow[]): Table {
   );
 }
 
+/** A chart as an image as wide as the page allows, with its title and figures as alt text. */
+function chart(svg: string, title: string, description: string, name: string): Paragraph {
+  const image = chartPng(svg);
+  // Twentieths of a point to CSS pixels (96 per inch), at most the SVG's own width.
+  const width = Math.min(Math.round((CONTENT_WIDTH / 1440) * 96), image.width / 2);
+  const height = Math.round((image.height / image.width) * width);
+  return new Paragraph({
+    spacing: { after: 200 },
+    children: [new ImageRun({ type: 'png', data: image.png, transformation: { width, height }, altText: { name, title, description } })],
+  });
+}
+
+/** A goal's milestones at risk or delayed, each with the committee's reason. */
+function atRisk(list: AtRiskView): FileChild[] {
+  const children: FileChild[] = [heading(list.title, HeadingLevel.HEADING_4)];
+  if (list.rows.length === 0) children.push(para(list.none, { color: MUTED }));
+  for (const row of list.rows) {
+    children.push(
+      new Paragraph({
+        bullet: { level: 0 },
+        children: [
+          new TextRun({ text: row.label ? `${row.label} ${row.text}` : row.text, bold: true }),
+          new TextRun({ text: ` (${row.owner}, ${row.state}): ` }),
+          ...lines(row.reason),
+          ...(row.reasonAt ? [new TextRun({ text: ` – ${row.reasonAt}`, color: MUTED })] : []),
+        ],
+      }),
+    );
+  }
+  if (list.more) children.push(para(list.more, { color: MUTED }));
+  return children;
+}
+
 function contribution(view: ReportView, block: ContributionView): FileChild[] {
   const c = view.columns;
   return [
-    heading(block.organisation, HeadingLevel.HEADING_5),
+    heading(block.organisation, HeadingLevel.HEADING_4),
     para(block.summary),
     para(block.meta, { size: 18, color: MUTED }),
     block.annexNote
@@ -131,7 +166,7 @@ function contribution(view: ReportView, block: ContributionView): FileChild[] {
               ],
               ...(m.longComment ? [{ across: `${c.lastComment}, ${m.lastCommentAt}: ${m.lastComment}` }] : []),
             ]),
-            [8, 29, 18, 7, 11, 8, 19],
+            [8, 26, 17, 7, 13, 10, 19],
             { right: [5] },
           )
         : para(view.noMilestones, { color: MUTED }),
@@ -182,14 +217,9 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
     );
   children.push(para(view.summary.reportingNote, { color: MUTED }));
   children.push(heading(view.summary.goalsChartTitle, HeadingLevel.HEADING_2));
-  children.push(
-    table(
-      [c.goal, c.value],
-      view.summary.goals.map((row) => [row.label, row.value]),
-      [50, 50],
-      { right: [1] },
-    ),
-  );
+  children.push(chart(view.summary.goalsChart, view.summary.goalsChartTitle, view.summary.goalsChartText, 'chart-goals'));
+  children.push(heading(view.summary.statesChartTitle, HeadingLevel.HEADING_2));
+  children.push(chart(view.summary.statesChart, view.summary.statesChartTitle, view.summary.statesChartText, 'chart-states'));
 
   children.push(heading(view.headings.goals, HeadingLevel.HEADING_1));
   for (const priority of view.priorities) {
@@ -219,34 +249,8 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
       }
       children.push(heading(goal.figuresTitle, HeadingLevel.HEADING_4));
       children.push(figuresTable(view, goal.figures));
-      children.push(heading(goal.budgetTitle, HeadingLevel.HEADING_4));
-      if (goal.budget) {
-        const rows = goal.budget.lines.map((line) => [line.partner, line.amount]);
-        if (goal.budget.total !== null) rows.push([goal.budget.totalLabel, goal.budget.total]);
-        children.push(table([goal.budget.partnerHeader, goal.budget.amountHeader], rows, [60, 40], { right: [1] }));
-      } else {
-        children.push(para(goal.noBudget, { color: MUTED }));
-      }
-      if (goal.ownContributions.length) {
-        children.push(heading(goal.ownContributionsTitle, HeadingLevel.HEADING_4));
-        for (const block of goal.ownContributions) children.push(...contribution(view, block));
-      }
-      for (const intervention of goal.interventions) {
-        children.push(heading(intervention.heading, HeadingLevel.HEADING_4));
-        if (intervention.partners) children.push(para(intervention.partners, { color: MUTED }));
-        children.push(
-          new Paragraph({
-            spacing: { after: 120 },
-            children: [
-              new TextRun({ text: `${intervention.completion.name}: ` }),
-              new TextRun({ text: intervention.completion.value, bold: true }),
-              new TextRun({ text: ` (${intervention.completion.formula})`, size: 16, color: MUTED }),
-            ],
-          }),
-        );
-        if (intervention.contributions.length === 0) children.push(para(intervention.none, { color: MUTED }));
-        for (const block of intervention.contributions) children.push(...contribution(view, block));
-      }
+      children.push(...atRisk(goal.atRisk));
+      children.push(para(goal.annexPointer.text, { bold: true }));
     }
   }
 
@@ -318,6 +322,56 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
       else children.push(para(view.responses.nobody, { color: MUTED }));
     }
   }
+
+  children.push(new Paragraph({ text: view.headings.annexMilestones, heading: HeadingLevel.HEADING_1, pageBreakBefore: true }));
+  children.push(para(view.annexMilestones.intro, { color: MUTED }));
+  for (const goal of view.annexMilestones.goals) {
+    children.push(heading(goal.heading, HeadingLevel.HEADING_2));
+    children.push(heading(goal.budgetTitle, HeadingLevel.HEADING_3));
+    if (goal.budget) {
+      const rows = goal.budget.lines.map((line) => [line.partner, line.amount]);
+      if (goal.budget.total !== null) rows.push([goal.budget.totalLabel, goal.budget.total]);
+      children.push(table([goal.budget.partnerHeader, goal.budget.amountHeader], rows, [60, 40], { right: [1] }));
+    } else {
+      children.push(para(goal.noBudget, { color: MUTED }));
+    }
+    if (goal.ownContributions.length) {
+      children.push(heading(goal.ownContributionsTitle, HeadingLevel.HEADING_3));
+      for (const block of goal.ownContributions) children.push(...contribution(view, block));
+    }
+    for (const intervention of goal.interventions) {
+      children.push(heading(intervention.heading, HeadingLevel.HEADING_3));
+      if (intervention.partners) children.push(para(intervention.partners, { color: MUTED }));
+      children.push(
+        new Paragraph({
+          spacing: { after: 120 },
+          children: [
+            new TextRun({ text: `${intervention.completion.name}: ` }),
+            new TextRun({ text: intervention.completion.value, bold: true }),
+            new TextRun({ text: ` (${intervention.completion.formula})`, size: 16, color: MUTED }),
+          ],
+        }),
+      );
+      if (intervention.contributions.length === 0) children.push(para(intervention.none, { color: MUTED }));
+      for (const block of intervention.contributions) children.push(...contribution(view, block));
+    }
+  }
+
+  children.push(new Paragraph({ text: view.headings.annexEvidence, heading: HeadingLevel.HEADING_1, pageBreakBefore: true }));
+  const evidence = view.annexEvidence;
+  if (evidence.goals.length === 0) children.push(para(evidence.none, { color: MUTED }));
+  else children.push(para(evidence.intro, { color: MUTED }));
+  for (const goal of evidence.goals) {
+    children.push(heading(goal.heading, HeadingLevel.HEADING_2));
+    children.push(
+      table(
+        [evidence.columns.milestone, evidence.columns.file, evidence.columns.organisation, evidence.columns.date],
+        goal.rows.map((row) => [row.milestone, row.file, row.organisation, row.date]),
+        [38, 27, 22, 13],
+      ),
+    );
+  }
+  if (evidence.more) children.push(para(evidence.more, { color: MUTED }));
 
   const document = new Document({
     title: `${view.title} – ${view.planTitle}`,

@@ -67,6 +67,11 @@ export class ReportLabels {
     return this.i18n.day(language, day);
   }
 
+  /** The calendar year of an instant in the service's time zone (what the secretariat calls "received in 2023"). */
+  yearOf(iso: string): number {
+    return Number(new Intl.DateTimeFormat('en', { timeZone: this.timeZone, year: 'numeric' }).format(new Date(iso)));
+  }
+
   dateTime(language: ReportLanguage, iso: string): string {
     return this.i18n.dateTime(language, iso);
   }

@@ -1,5 +1,13 @@
 import type { Figures } from '../../progress/attainment.formulas.js';
-import type { AnnualReportContent, ContributionBlock, MilestoneRow, MissingReason, ReportLanguage } from '../annual-report.content.js';
+import type {
+  AnnualReportContent,
+  ContributionBlock,
+  EvidenceFile,
+  GoalBlock,
+  MilestoneRow,
+  MissingReason,
+  ReportLanguage,
+} from '../annual-report.content.js';
 import { barChart, stateDistributionChart } from './charts.js';
 import { highlights } from './highlights.js';
 import type { ReportLabels } from './report-labels.js';
@@ -39,6 +47,14 @@ export interface ContributionView {
   annexNote: string | null;
 }
 
+export interface AtRiskView {
+  title: string;
+  none: string;
+  /** "… and N more in Annex A" (or the XLSX annex), when the goal has more than fit its half page. */
+  more: string | null;
+  rows: { label: string; text: string; owner: string; state: string; stateKey: string; reason: string; reasonAt: string | null }[];
+}
+
 export interface ReportView {
   lang: ReportLanguage;
   title: string;
@@ -55,7 +71,16 @@ export interface ReportView {
   asOf: string;
   period: string;
   formulasNote: string;
-  headings: { contents: string; summary: string; goals: string; comments: string; overdue: string; responses: string };
+  headings: {
+    contents: string;
+    summary: string;
+    goals: string;
+    comments: string;
+    overdue: string;
+    responses: string;
+    annexMilestones: string;
+    annexEvidence: string;
+  };
   columns: Record<
     | 'label'
     | 'milestone'
@@ -91,9 +116,12 @@ export interface ReportView {
     reportingNote: string;
     goalsChartTitle: string;
     goalsChart: string;
+    /** The chart said in words, for the DOCX image's alt text. */
+    goalsChartText: string;
     goals: { label: string; value: string }[];
     statesChartTitle: string;
     statesChart: string;
+    statesChartText: string;
   };
   priorities: {
     heading: string;
@@ -113,6 +141,19 @@ export interface ReportView {
       };
       figuresTitle: string;
       figures: FigureRow[];
+      /** "Milestones: see Annex A, goal 1", with the annex's anchor for the goal. */
+      annexPointer: { text: string; href: string };
+      /** The goal's milestones at risk or delayed, each with the committee's last comment. */
+      atRisk: AtRiskView;
+    }[];
+  }[];
+  /** Annex A: the full milestone tables, goal by goal. */
+  annexMilestones: {
+    intro: string;
+    goals: {
+      anchor: string;
+      heading: string;
+      /** The plan's budget per partner: the same for every year, so with the annex rather than on the goal's half page. */
       budgetTitle: string;
       budget: {
         partnerHeader: string;
@@ -126,7 +167,16 @@ export interface ReportView {
       ownContributions: ContributionView[];
       interventions: { heading: string; partners: string | null; completion: FigureRow; contributions: ContributionView[]; none: string }[];
     }[];
-  }[];
+  };
+  /** Annex B: the files received as evidence in the year, goal by goal, milestone by milestone. */
+  annexEvidence: {
+    intro: string;
+    none: string;
+    /** "… and N more files in the XLSX annex", when the list was cut at the printed limit. */
+    more: string | null;
+    columns: { milestone: string; file: string; organisation: string; date: string };
+    goals: { heading: string; rows: { milestone: string; file: string; organisation: string; date: string }[] }[];
+  };
   noMilestones: string;
   comments: {
     none: string;
@@ -184,6 +234,9 @@ export const LONG_TEXT = 280;
  * The figures stay complete, and the XLSX annex keeps one row per milestone.
  */
 export const PRINTED_MILESTONES_LIMIT = 2_000;
+
+/** A goal's section keeps to half a page: its list of milestones at risk or delayed stops here (Annex A has them all). */
+export const AT_RISK_PER_GOAL = 8;
 
 export function reportView(content: AnnualReportContent, labels: ReportLabels, printedLimit = PRINTED_MILESTONES_LIMIT): ReportView {
   const lang = content.language;
@@ -251,6 +304,57 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
   const reporting = content.summary.reporting;
   const reason = (value: MissingReason) => t(`reason.${value}`);
 
+  const atRiskView = (goal: GoalBlock): AtRiskView => {
+    const troubled = goalMilestones(goal).filter((m) => m.state === 'at_risk' || m.state === 'delayed');
+    return {
+      title: t('goal.at_risk'),
+      none: t('goal.at_risk_none'),
+      // Annex A has the rest, unless the plan is too large to print its milestones: then the XLSX annex.
+      more:
+        troubled.length > AT_RISK_PER_GOAL
+          ? t(inAnnex ? 'goal.at_risk_more_xlsx' : 'goal.at_risk_more', { count: troubled.length - AT_RISK_PER_GOAL })
+          : null,
+      rows: troubled.slice(0, AT_RISK_PER_GOAL).map((m) => ({
+        label: m.label ?? '',
+        text: m.text,
+        owner: m.owner,
+        state: state(m.state),
+        stateKey: m.state,
+        reason: m.lastComment ? brief(m.lastComment.text) : t('goal.no_reason'),
+        reasonAt: m.lastComment ? labels.date(lang, m.lastComment.at) : null,
+      })),
+    };
+  };
+
+  // Annex B: what came in during the report's year, not every file kept before it.
+  const evidenceView = (): ReportView['annexEvidence'] => {
+    const received = (content.files ?? []).filter((file) => labels.yearOf(file.at) === content.year);
+    const printed = received.slice(0, printedLimit);
+    const byGoal = new Map<number, EvidenceFile[]>();
+    for (const file of printed) {
+      const list = byGoal.get(file.goal) ?? [];
+      list.push(file);
+      byGoal.set(file.goal, list);
+    }
+    return {
+      intro: t('annex_b.intro', { year: content.year }),
+      none: t('annex_b.none', { year: content.year }),
+      more: received.length > printedLimit ? t('annex_b.more', { count: received.length - printedLimit }) : null,
+      columns: { milestone: t('col.milestone'), file: t('col.file'), organisation: t('col.organisation'), date: t('col.date') },
+      goals: goals
+        .filter((goal) => byGoal.has(goal.number))
+        .map((goal) => ({
+          heading: t('goal.heading', { number: goal.number, title: goal.title }),
+          rows: byGoal.get(goal.number)!.map((file) => ({
+            milestone: file.label ? `${file.label} ${file.milestone}` : file.milestone,
+            file: file.fileName,
+            organisation: file.organisation ?? file.owner,
+            date: labels.date(lang, file.at),
+          })),
+        })),
+    };
+  };
+
   return {
     lang,
     title: t('report.title', { year: content.year }),
@@ -283,6 +387,8 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
       comments: t('section.comments', { year: content.year }),
       overdue: t('section.overdue'),
       responses: t('section.responses', { year: content.year }),
+      annexMilestones: t('section.annex_milestones'),
+      annexEvidence: t('section.annex_evidence', { year: content.year }),
     },
     columns: {
       label: t('col.label'),
@@ -337,8 +443,12 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
           new Intl.NumberFormat(labels.locale(lang), { style: 'percent', maximumFractionDigits: 0 }).format(tick),
         ),
       ),
+      goalsChartText: `${t('summary.goals_chart')}: ${goals
+        .map((goal) => `${t('goal.short', { number: goal.number })} ${pct(goal.figures.completion.value)}`)
+        .join('; ')}.`,
       goals: goals.map((goal) => ({ label: t('goal.short', { number: goal.number }), value: pct(goal.figures.completion.value) })),
       statesChartTitle: t('summary.states_chart'),
+      statesChartText: `${t('summary.states_chart')}: ${stateRows.map((row) => `${row.label} ${row.count} (${row.share})`).join('; ')}.`,
       statesChart: stateDistributionChart(
         t('summary.states_chart'),
         content.summary.states.map((row, index) => ({
@@ -373,6 +483,15 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
         },
         figuresTitle: t('goal.figures'),
         figures: figureRows(goal.figures),
+        annexPointer: { text: t('goal.milestones_pointer', { number: goal.number }), href: `#annex-a-goal-${goal.number}` },
+        atRisk: atRiskView(goal),
+      })),
+    })),
+    annexMilestones: {
+      intro: t('annex_a.intro'),
+      goals: goals.map((goal) => ({
+        anchor: `annex-a-goal-${goal.number}`,
+        heading: t('goal.heading', { number: goal.number, title: goal.title }),
         budgetTitle: t('goal.budget'),
         budget:
           goal.budget === null
@@ -399,7 +518,8 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
           none: t('intervention.no_contributions'),
         })),
       })),
-    })),
+    },
+    annexEvidence: evidenceView(),
     noMilestones: t('milestones.none'),
     comments: {
       none: t('comments.none', { year: content.year }),
@@ -466,6 +586,20 @@ export function reportView(content: AnnualReportContent, labels: ReportLabels, p
     },
     pageLabel: t('report.page'),
   };
+}
+
+/** A comment cut to fit a goal's half page, at a word where it can; Annex A and the year's comments give it whole. */
+function brief(text: string): string {
+  if (text.length <= LONG_TEXT) return text;
+  return `${text.slice(0, LONG_TEXT).replace(/\s+\S*$/, '')} …`;
+}
+
+/** A goal's milestones in the plan's order: its own contributions first, then each intervention's. */
+function goalMilestones(goal: GoalBlock): MilestoneRow[] {
+  return [
+    ...goal.contributions.flatMap((contribution) => contribution.milestones),
+    ...goal.interventions.flatMap((intervention) => intervention.contributions.flatMap((contribution) => contribution.milestones)),
+  ];
 }
 
 /** "3 af 4 kriterier opfyldt, 1 delvist": the same sentence as the dashboard's goal page. */

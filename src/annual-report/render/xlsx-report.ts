@@ -136,6 +136,7 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
         { header: t('col.size_kb'), key: 'size', width: 12 },
         { header: t('col.date'), key: 'date', width: 12 },
         { header: t('col.channel'), key: 'channel', width: 18 },
+        { header: t('col.organisation'), key: 'organisation', width: 24 },
         { header: t('col.key'), key: 'key', width: 36 },
       ],
       lazily(content.files, (file) => ({
@@ -148,6 +149,7 @@ export async function renderXlsx(content: AnnualReportContent, labels: ReportLab
         size: Math.max(1, Math.round(file.size / 1024)),
         date: file.at.slice(0, 10),
         channel: t(`channel.${file.channel}`),
+        organisation: file.organisation ?? '',
         key: file.milestoneKey,
       })),
     );
