@@ -717,7 +717,7 @@ export class DashboardController {
   @Get('follows')
   async followsPage(@Req() req: AuthenticatedRequest, @Res() res: Response) {
     const { follows } = await this.follows.list(req.principal!);
-    this.page(req, res, 'follows', 'overview', { follows, digestAt: this.config.get('FOLLOW_DIGEST_AT') });
+    this.page(req, res, 'follows', 'follows', { follows, digestAt: this.config.get('FOLLOW_DIGEST_AT') });
   }
 
   @Post('follows/:id/unfollow')
