@@ -41,6 +41,27 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   );
 }
 
+/** The migrations on disk that the database has not applied, in order: all of them for an empty database. */
+export async function pendingMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = await readMigrations(dir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client
+      .query<{ migration_name: string }>(
+        `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      )
+      .catch((error: { code?: string }) => {
+        if (error.code === '42P01') return { rows: [] }; // undefined_table: never migrated
+        throw error;
+      });
+    const done = new Set(rows.map((row) => row.migration_name));
+    return migrations.filter((migration) => !done.has(migration.name)).map((migration) => migration.name);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const migrations = await readMigrations(dir);
   const client = new pg.Client({ connectionString: databaseUrl });

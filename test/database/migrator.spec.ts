@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, MigrationError } from '../../src/database/migrator.js';
+import { migrate, MigrationError, pendingMigrations } from '../../src/database/migrator.js';
 import { admin, databaseUrl } from '../support/databases.js';
 import { sql } from '../support/sql.js';
 
@@ -20,8 +20,10 @@ describe('the migrator', () => {
   it('applies in name order, records in _prisma_migrations, and a second run is a no-op', async () => {
     add('20260101000000_first', 'CREATE TABLE a (id INT);');
     add('20260102000000_second', 'ALTER TABLE a ADD COLUMN b TEXT;');
+    expect(await pendingMigrations(url, dir)).toEqual(['20260101000000_first', '20260102000000_second']);
     expect(await migrate(url, dir)).toEqual({ applied: ['20260101000000_first', '20260102000000_second'], alreadyApplied: [] });
     expect(await migrate(url, dir)).toEqual({ applied: [], alreadyApplied: ['20260101000000_first', '20260102000000_second'] });
+    expect(await pendingMigrations(url, dir)).toEqual([]);
     expect(await sql(url, `SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name`)).toEqual([
       { migration_name: '20260101000000_first' },
       { migration_name: '20260102000000_second' },

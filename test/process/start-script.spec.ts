@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createTestDatabase } from '../support/databases.js';
+import { admin, createTestDatabase, databaseUrl } from '../support/databases.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const MAIN = new URL('../../dist/main.js', import.meta.url).pathname;
@@ -75,6 +75,27 @@ describe('npm start under a supervisor', () => {
         // the group is gone already: nothing was left over
       }
       await db.drop();
+    }
+  });
+
+  it('refuses to start on a database that lacks migrations, and says which command to run', async () => {
+    const name = `handlingsplan_test_${process.env.HANDLINGSPLAN_TEST_RUN ?? 'adhoc'}_unmigrated_${process.pid}`;
+    await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+    try {
+      const port = await freePort();
+      const node = spawn(process.execPath, [MAIN], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, NODE_ENV: 'test', PROCESS_ROLE: 'api', PORT: String(port), DATABASE_URL: databaseUrl(name) },
+      });
+      let stderr = '';
+      node.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => node.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/The database lacks \d+ migration\(s\) \(\d{14}_\w+, .*\): run `npm run cli -- db migrate` first/);
+      expect(await health(port)).toBe('refused');
+    } finally {
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     }
   });
 });
