@@ -444,6 +444,11 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
       labels.date('sv', k.createdAt.toISOString()),
     ]);
     const html = (await file('html')).toString('utf8');
+    // Goal 6 of the small plan has no criteria: no empty heading or table stands for them; goal 1 has both.
+    const goalSection = (n: number) => /<article class="goal"[\s\S]*?<\/article>/.exec(html.slice(html.indexOf(`id="goal-${n}"`) - 30))![0];
+    expect(goalSection(1)).toContain('<table class="assessment">');
+    expect(goalSection(6)).not.toContain('<ul class="criteria">');
+    expect(goalSection(6)).not.toContain('<table class="assessment">');
     const annex = html.slice(html.indexOf('<section id="annex-b"'));
     expect(annex).toContain('<h2>Bilaga B: Underlag mottaget 2024</h2>');
     const printed = [

@@ -227,7 +227,7 @@ export async function renderDocx(view: ReportView, generatedAt: string, locale: 
     children.push(figuresTable(view, priority.figures));
     for (const goal of priority.goals) {
       children.push(heading(goal.heading, HeadingLevel.HEADING_3));
-      children.push(heading(goal.criteriaTitle, HeadingLevel.HEADING_4));
+      if (goal.criteria.length > 0) children.push(heading(goal.criteriaTitle, HeadingLevel.HEADING_4));
       for (const criterion of goal.criteria) children.push(new Paragraph({ children: lines(criterion), bullet: { level: 0 } }));
       children.push(heading(goal.assessment.title, HeadingLevel.HEADING_4));
       children.push(
