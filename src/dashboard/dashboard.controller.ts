@@ -85,7 +85,7 @@ export const filterSchema = z.object({
   organisation: z.coerce.number().int().positive().optional().catch(undefined),
   asOf: calendarDay.optional().catch(undefined),
   /** A reporting year: its figures of record. */
-  year: z.coerce.number().int().positive().optional().catch(undefined),
+  year: z.coerce.number().int().min(1900).max(2999).optional().catch(undefined),
 });
 
 /**

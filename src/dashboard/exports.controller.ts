@@ -1,4 +1,4 @@
-import { Controller, Get, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -48,6 +48,11 @@ export class ExportsController {
     const lang = languageOf(req);
     const planId = await this.plans.resolvePlanId();
     const filters = filterSchema.parse(query);
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId);
+    if (plan && filters.year !== undefined && (filters.year < plan.periodFrom || filters.year > plan.periodTo))
+      throw new BadRequestException(
+        this.i18n.t(lang, 'dashboard:overview.bad_year', { year: filters.year, from: plan.periodFrom, to: plan.periodTo }),
+      );
     const list = await this.attainment.overdue(
       {
         planId,

@@ -115,7 +115,8 @@ export class EvidenceRepository {
   /**
    * Files on a plan's milestones kept up to an instant, by milestone id, oldest first, each with
    * its sender: the organisation whose link or reply it came with (a reply accepted in review
-   * through the request it was matched to), else the reply's From address.
+   * through the request it was matched to), else the milestone's owner: never a person's address,
+   * since the report is published.
    */
   async ofPlan(planId: number, until: Date): Promise<Map<number, (AttachmentListing & { sender: string | null })[]>> {
     const rows = await this.database.db
@@ -125,7 +126,9 @@ export class EvidenceRepository {
       .leftJoin('InboundMessage as im', 'im.id', 'a.inboundMessageId')
       .leftJoin('ReportRequest as r', (join) => join.on((eb) => eb('r.id', '=', eb.fn.coalesce('a.requestId', 'im.requestId'))))
       .leftJoin('Organisation as o', 'o.id', 'r.organisationId')
-      .select((eb) => [...LISTING, 'am.milestoneId', eb.fn.coalesce('o.name', 'im.fromAddress').as('sender')])
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Organisation as owner', 'owner.id', 'c.organisationId')
+      .select((eb) => [...LISTING, 'am.milestoneId', eb.fn.coalesce('o.name', 'owner.name').as('sender')])
       .where('m.planId', '=', planId)
       .where('a.createdAt', '<=', until)
       .orderBy('a.createdAt')

@@ -336,6 +336,9 @@ describe('figures of record', () => {
       const listed = [...overduePage.matchAll(/href="\/milestones\/(\d+)"/g)].map((m) => Number(m[1]));
       expect(listed).toEqual(overdue2022.items.map((item: { id: number }) => item.id));
       expect(textOf((await http.get('/overdue?year=1999').set('Cookie', cookie).expect(400)).text)).toContain('1999');
+      expect((await http.get('/export/overdue.csv?year=1999').set('Cookie', cookie).expect(400)).text).toContain('1999');
+      const csv2022 = (await http.get('/export/overdue.csv?year=2022').set('Cookie', cookie).expect(200)).text;
+      expect(csv2022.trimEnd().split('\r\n')).toHaveLength(overdue2022.total + 1);
       expect(overview).toMatch(/Godkendt .* af Sara Sekretær\./);
       const front = (await http.get('/').set('Cookie', cookie).expect(200)).text;
       expect(textOf(front)).toContain('Tal pr.');
