@@ -89,6 +89,22 @@ export const filterSchema = z.object({
 });
 
 /**
+ * A year outside the plan's period is named and refused: it has no figures of record to show.
+ * `t` says it in the reader's language.
+ */
+export function refuseYearOutside(
+  plan: { periodFrom: number; periodTo: number },
+  given: string | number | undefined,
+  year: number | undefined,
+  t: (key: string, params: Record<string, unknown>) => string,
+): void {
+  if (year === undefined || (year >= plan.periodFrom && year <= plan.periodTo)) return;
+  throw new BadRequestException(t('overview.bad_year', { year: given, from: plan.periodFrom, to: plan.periodTo }));
+}
+
+const languageOfPrincipal = (req: AuthenticatedRequest) => (req.principal as Principal).language;
+
+/**
  * The secretariat's pages. Every page reads through the same services as the API, so a figure on
  * the dashboard is the figure the API gives. Nonsense filter values are ignored (and said so),
  * not turned into errors: a typo in a URL still shows the page.
@@ -207,7 +223,7 @@ export class DashboardController {
     const { plan, planYears } = await this.planYears(planId);
     // A reporting year's figures of record, or the current figures; a year outside the plan is named and refused.
     const year = yearParam === undefined || yearParam === '' ? undefined : Number(yearParam);
-    this.refuseYearOutside(plan, yearParam, year, req);
+    refuseYearOutside(plan, yearParam, year, (key, params) => this.pages.t(languageOfPrincipal(req), key, params));
     // The overview shows the plan, its priorities and goals: a plan of thousands of contributions builds no more than that.
     const attainment = await this.attainment.planView(planId, year === undefined ? undefined : { year }, {
       depth: 'goals',
@@ -266,7 +282,7 @@ export class DashboardController {
       .filter(([key, value]) => value === undefined && query[key])
       .map(([key]) => key);
     const { plan, planYears } = await this.planYears(planId);
-    this.refuseYearOutside(plan, query.year, filters.year, req);
+    refuseYearOutside(plan, query.year, filters.year, (key, params) => this.pages.t(languageOfPrincipal(req), key, params));
     const list = await this.attainment.overdue(
       {
         planId,
@@ -602,7 +618,7 @@ export class DashboardController {
       this.criteria.forGoal(planId, number, year),
     ]);
     const { plan, planYears } = await this.planYears(planId);
-    this.refuseYearOutside(plan, query.year, year, req);
+    refuseYearOutside(plan, query.year, year, (key, params) => this.pages.t(languageOfPrincipal(req), key, params));
     const years = planYears.map((y) => ({ year: y, selected: y === year }));
     const items = criteria.criteria.map((criterion) => ({
       ...criterion,
@@ -930,18 +946,6 @@ export class DashboardController {
     const planYears: number[] = [];
     for (let y = plan.periodTo; y >= plan.periodFrom; y--) planYears.push(y);
     return { plan, planYears };
-  }
-
-  /** A year outside the plan's period is named and refused: it has no figures of record to show. */
-  private refuseYearOutside(
-    plan: { periodFrom: number; periodTo: number },
-    given: string | undefined,
-    year: number | undefined,
-    req: AuthenticatedRequest,
-  ): void {
-    if (year === undefined || (year >= plan.periodFrom && year <= plan.periodTo)) return;
-    const language = (req.principal as Principal).language;
-    throw new BadRequestException(this.pages.t(language, 'overview.bad_year', { year: given, from: plan.periodFrom, to: plan.periodTo }));
   }
 
   /** The reporting year's round, or without a year the open round, else the latest. */

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -10,7 +10,7 @@ import { PlanService } from '../plan/plan.service.js';
 import { AttainmentService } from '../progress/attainment.service.js';
 import { requestMatches, RoundsService } from '../reporting/rounds.service.js';
 import { actorText } from '../web/actor.js';
-import { filterSchema, roundPageQuery } from './dashboard.controller.js';
+import { filterSchema, refuseYearOutside, roundPageQuery } from './dashboard.controller.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { csvDialect, toCsv, toXlsx, type Cell, type CellType, type ExportTable } from './exports.js';
 
@@ -48,11 +48,8 @@ export class ExportsController {
     const lang = languageOf(req);
     const planId = await this.plans.resolvePlanId();
     const filters = filterSchema.parse(query);
-    const plan = (await this.plans.listPlans()).find((p) => p.id === planId);
-    if (plan && filters.year !== undefined && (filters.year < plan.periodFrom || filters.year > plan.periodTo))
-      throw new BadRequestException(
-        this.i18n.t(lang, 'dashboard:overview.bad_year', { year: filters.year, from: plan.periodFrom, to: plan.periodTo }),
-      );
+    const plan = (await this.plans.listPlans()).find((p) => p.id === planId)!;
+    refuseYearOutside(plan, query.year, filters.year, (key, params) => this.i18n.t(lang, `dashboard:${key}`, params));
     const list = await this.attainment.overdue(
       {
         planId,
