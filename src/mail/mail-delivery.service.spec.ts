@@ -89,11 +89,10 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
   function service(error: Error | null) {
     const calls: unknown[][] = [];
     const outbox = {
-      findForDelivery: (ids: number[]) => Promise.resolve(ids.map(() => message)),
+      claimForDelivery: (ids: number[]) => Promise.resolve(ids.map(() => message)),
       markGivenUp: (...args: unknown[]) => Promise.resolve(void calls.push(['markGivenUp', ...args])),
       markAttemptFailed: (...args: unknown[]) => Promise.resolve(void calls.push(['markAttemptFailed', ...args])),
       markSentMany: (rows: unknown[]) => Promise.resolve(void calls.push(['markSentMany', rows.length])),
-      markHandingMany: () => Promise.resolve(),
     };
     const transport = {
       send: () => (error ? Promise.reject(error) : Promise.resolve()),

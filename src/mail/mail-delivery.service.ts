@@ -35,17 +35,13 @@ export type UndeliverableListener = (message: Undeliverable) => Promise<void>;
 @Injectable()
 export class MailDeliveryService implements OnModuleInit {
   private readonly logger = new Logger(MailDeliveryService.name);
+  private readonly undeliverableListeners: UndeliverableListener[] = [];
   /**
-   * The worker runs 2 × SMTP_POOL_SIZE jobs at once: their reads and their "sent" records share
+   * The worker runs 2 × SMTP_POOL_SIZE jobs at once: their claims and their "sent" records share
    * statements (one each per batch instead of one each per message). A job still completes only
    * after its own message is recorded as sent.
    */
-  private readonly undeliverableListeners: UndeliverableListener[] = [];
-  private readonly reads = new Coalescer((ids: number[]) => this.outbox.findForDelivery(ids));
-  private readonly handings = new Coalescer(async (ids: number[]) => {
-    await this.outbox.markHandingMany(ids, this.clock.now());
-    return ids.map(() => undefined);
-  });
+  private readonly claims = new Coalescer((ids: number[]) => this.outbox.claimForDelivery(ids));
   private readonly sentRecords = new Coalescer(async (rows: { id: number; subject: string; sentAt: Date }[]) => {
     await this.outbox.markSentMany(rows);
     return rows.map(() => undefined);
@@ -94,16 +90,16 @@ export class MailDeliveryService implements OnModuleInit {
   }
 
   async deliver(outboxId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'sent' | 'skipped' | 'already-done'> {
-    const message = await this.reads.load(outboxId);
-    if (!message || message.status !== 'pending') return 'already-done';
+    const message = await this.claims.load(outboxId);
+    if (!message) return 'already-done';
     if (message.roundState === 'closed' && ROUND_BOUND_TEMPLATES.has(message.template)) {
       await this.outbox.markGivenUp(outboxId, 'skipped', 'not sent: the round closed before it was delivered', false);
       return 'skipped';
     }
 
     if (message.handingAt !== null) {
-      // The worker that last held it died after handing it to the SMTP server and before the answer:
-      // it may have arrived. Sent once more, and counted on the round page; never a third time.
+      // The worker that last held it died before the SMTP server's answer, perhaps after handing it
+      // over: it may have arrived. Sent once more, and counted on the round page; never a third time.
       if (message.possiblyTwice) {
         const reason = 'not sent again: twice a worker died while handing it to the SMTP server, so it has probably arrived';
         await this.outbox.markGivenUp(outboxId, 'failed', reason, false);
@@ -136,7 +132,6 @@ export class MailDeliveryService implements OnModuleInit {
         job,
       );
     }
-    await this.handings.load(outboxId);
     try {
       await this.transport.send({ from, to: message.recipients, messageId: message.messageId, raw: composed.raw });
     } catch (error) {

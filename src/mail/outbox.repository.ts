@@ -28,7 +28,10 @@ export interface DeliverableMessage {
   data: unknown;
   messageId: string;
   status: OutboxStatus;
-  /** Set when a worker handed it to SMTP and never learned the outcome (it died in that window). */
+  /**
+   * Set when a worker took it to send and never learned the outcome (it died while composing it
+   * or handing it to the SMTP server); cleared when an attempt fails or is given up.
+   */
   handingAt: Date | null;
   possiblyTwice: boolean;
   roundState: RoundState | null;
@@ -109,9 +112,13 @@ export class OutboxRepository {
     return created.map((row) => row.id);
   }
 
-  /** Many messages in one statement, in the order of the ids (null where there is none). */
-  async findForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
-    const rows = await deliverable.execute(this.database.db, { ids });
+  /**
+   * Takes many pending messages for delivery in one statement: each is marked as being handed to
+   * the SMTP server from now on, and comes back as it was before (in the order of the ids; null
+   * where there is none, or it is no longer pending).
+   */
+  async claimForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
+    const rows = await claim.execute(this.database.db, { ids, at: this.clock.now() });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -127,21 +134,11 @@ export class OutboxRepository {
     });
   }
 
-  /** Marks messages as being handed to the SMTP server now (one statement for many): see DeliverableMessage.handingAt. */
-  async markHandingMany(ids: number[], at: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.database.db
-      .updateTable('OutboxMessage')
-      .set({ handingAt: at })
-      .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
-      .execute();
-  }
-
   /** A message found in the SMTP window after a crash, about to be sent once more: it may arrive twice. */
   async markPossiblyTwice(id: number): Promise<void> {
     await this.database.db
       .updateTable('OutboxMessage')
-      .set({ possiblyTwice: true, handingAt: null, updatedAt: this.clock.now() })
+      .set({ possiblyTwice: true, updatedAt: this.clock.now() })
       .where('id', '=', id)
       .execute();
   }
@@ -189,6 +186,7 @@ export class OutboxRepository {
       .set((eb) => ({
         status,
         lastError: reason,
+        handingAt: null,
         attempts: countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
         updatedAt: this.clock.now(),
       }))
@@ -251,13 +249,20 @@ export class OutboxRepository {
   }
 }
 
-// The deliver job's two statements, compiled once: they run for every mail sent.
-const deliverable = new PreparedStatement((db: Db, { ids }: { ids: number[] }) =>
+// The deliver job's two statements, compiled once: they run for every mail sent. The claim
+// returns each row as it was before the claim (the self-join reads the row's old version), so a
+// worker learns whether another one died holding the message.
+const claim = new PreparedStatement((db: Db, v: { ids: number[]; at: Date }) =>
   db
-    .selectFrom('OutboxMessage as m')
-    .leftJoin('ReportRequest as r', 'r.id', 'm.requestId')
+    .updateTable('OutboxMessage as m')
+    .from('OutboxMessage as before')
+    .leftJoin('ReportRequest as r', 'r.id', 'before.requestId')
     .leftJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
-    .select([
+    .set({ handingAt: v.at })
+    .whereRef('before.id', '=', 'm.id')
+    .where('m.id', '=', (eb) => eb.fn.any(eb.val(v.ids)))
+    .where('m.status', '=', 'pending')
+    .returning([
       'm.id',
       'm.template',
       'm.language',
@@ -266,11 +271,10 @@ const deliverable = new PreparedStatement((db: Db, { ids }: { ids: number[] }) =
       'm.data',
       'm.messageId',
       'm.status',
-      'm.handingAt',
+      'before.handingAt',
       'm.possiblyTwice',
       'rr.state as roundState',
-    ])
-    .where('m.id', '=', (eb) => eb.fn.any(eb.val(ids))),
+    ]),
 );
 
 const markSent = new PreparedStatement((db: Db, v: { ids: number[]; subjects: string[]; sentAt: Date[]; now: Date }) =>
