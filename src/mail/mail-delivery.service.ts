@@ -4,7 +4,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { Clock } from '../common/clock.js';
 import { SignedLinks } from '../common/signed-links.js';
 import { AppConfig } from '../config/config.module.js';
-import { jobIds } from '../queue/jobs.js';
+import { jobIds, RunLater } from '../queue/jobs.js';
 import { QueueService } from '../queue/queue.service.js';
 import { Coalescer } from './coalescer.js';
 import { MailTransport } from './mail-transport.js';
@@ -98,8 +98,15 @@ export class MailDeliveryService implements OnModuleInit {
     }
 
     if (message.handingAt !== null) {
-      // The worker that last held it died before the SMTP server's answer, perhaps after handing it
-      // over: it may have arrived. Sent once more, and counted on the round page; never a third time.
+      // Another worker took it and has not recorded the outcome. It may still be at work (a job
+      // whose lock ran out while its event loop was busy is handed to a second worker): until every
+      // SMTP time-out it could meet has passed, wait rather than send a copy beside it.
+      const heldFor = this.clock.now().getTime() - message.handingAt.getTime();
+      const mayStillHold = 2 * this.config.get('SMTP_TIMEOUT_MS');
+      if (heldFor < mayStillHold)
+        throw new RunLater(mayStillHold - heldFor, `outbox ${outboxId} is being handed to the SMTP server by another worker`);
+      // That worker died before the SMTP server's answer, perhaps after handing it over: it may
+      // have arrived. Sent once more, and counted on the round page; never a third time.
       if (message.possiblyTwice) {
         const reason = 'not sent again: twice a worker died while handing it to the SMTP server, so it has probably arrived';
         await this.outbox.markGivenUp(outboxId, 'failed', reason, false);

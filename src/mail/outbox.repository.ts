@@ -113,9 +113,9 @@ export class OutboxRepository {
   }
 
   /**
-   * Takes many pending messages for delivery in one statement: each is marked as being handed to
-   * the SMTP server from now on, and comes back as it was before (in the order of the ids; null
-   * where there is none, or it is no longer pending).
+   * Takes many pending messages for delivery in one statement: each not yet marked is marked as
+   * being handed to the SMTP server from now on, and each comes back as it was before (in the
+   * order of the ids; null where there is none, or it is no longer pending).
    */
   async claimForDelivery(ids: number[]): Promise<(DeliverableMessage | null)[]> {
     const rows = await claim.execute(this.database.db, { ids, at: this.clock.now() });
@@ -136,9 +136,10 @@ export class OutboxRepository {
 
   /** A message found in the SMTP window after a crash, about to be sent once more: it may arrive twice. */
   async markPossiblyTwice(id: number): Promise<void> {
+    const now = this.clock.now();
     await this.database.db
       .updateTable('OutboxMessage')
-      .set({ possiblyTwice: true, updatedAt: this.clock.now() })
+      .set({ possiblyTwice: true, handingAt: now, updatedAt: now })
       .where('id', '=', id)
       .execute();
   }
@@ -258,7 +259,7 @@ const claim = new PreparedStatement((db: Db, v: { ids: number[]; at: Date }) =>
     .from('OutboxMessage as before')
     .leftJoin('ReportRequest as r', 'r.id', 'before.requestId')
     .leftJoin('ReportingRound as rr', 'rr.id', 'r.roundId')
-    .set({ handingAt: v.at })
+    .set((eb) => ({ handingAt: eb.fn.coalesce('m.handingAt', eb.val(v.at)) }))
     .whereRef('before.id', '=', 'm.id')
     .where('m.id', '=', (eb) => eb.fn.any(eb.val(v.ids)))
     .where('m.status', '=', 'pending')

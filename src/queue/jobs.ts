@@ -49,3 +49,17 @@ export const dailyAt = (at: string) => {
  * second crash); the deliver job itself decides whether a message is sent again.
  */
 export const STALLED_JOBS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 2 } as const;
+
+/**
+ * Thrown by a handler that cannot do its work yet and must not spend an attempt on it (another
+ * worker may still be doing it): the job is run again after `delayMs`.
+ */
+export class RunLater extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RunLater';
+  }
+}

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppConfig } from '../config/config.module.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
 import {
@@ -16,6 +16,7 @@ import {
   SCHEDULERS,
   STALLED_JOBS,
   queueOf,
+  RunLater,
   type JobName,
   type JobPayloads,
   type QueueName,
@@ -78,7 +79,7 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
     if (!this.runsWorkers) return;
 
     for (const queueName of QUEUE_NAMES) {
-      const worker = new Worker<JobPayloads[JobName]>(queueName, (job) => this.run(job), {
+      const worker = new Worker<JobPayloads[JobName]>(queueName, (job, token) => this.run(job, token), {
         connection: this.redis({ blocking: true }),
         prefix: this.config.get('QUEUE_PREFIX'),
         concurrency: queueName === 'mail' ? this.config.get('SMTP_POOL_SIZE') * 2 : 1,
@@ -122,10 +123,18 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
     );
   }
 
-  private async run(job: Job<JobPayloads[JobName]>): Promise<unknown> {
+  private async run(job: Job<JobPayloads[JobName]>, token?: string): Promise<unknown> {
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`No handler for job ${job.name}`);
-    return handler(job.data, job);
+    try {
+      return await handler(job.data, job);
+    } catch (error) {
+      if (!(error instanceof RunLater) || token === undefined) throw error;
+      this.logger.log(`${job.name} ${job.id}: ${error.message}; again in ${Math.ceil(error.delayMs / 1000)} s`);
+      // BullMQ's way to put an active job back without counting an attempt.
+      await job.moveToDelayed(Date.now() + error.delayMs, token);
+      throw new DelayedError();
+    }
   }
 
   private redis({ blocking = false } = {}): RedisConnection {

@@ -60,8 +60,12 @@ describe('a message caught in the SMTP window by a crash', () => {
     smtp.set('accept');
 
     // A worker killed there leaves the row pending and marked: the server had the message, the record did not.
+    // Its mark is older than twice SMTP_TIMEOUT_MS (20 s here): a worker still at work would have given up by now.
     const crashed = () =>
-      sql(t.db.url, `UPDATE "OutboxMessage" SET status = 'pending', "sentAt" = NULL, "handingAt" = now() WHERE id = $1`, [digest!.id]);
+      sql(t.db.url, `UPDATE "OutboxMessage" SET status = 'pending', "sentAt" = NULL, "handingAt" = $2 WHERE id = $1`, [
+        digest!.id,
+        new Date(t.clock.now().getTime() - 41_000),
+      ]);
     await crashed();
     // The log line, as the service's logger writes it.
     const warnings: string[] = [];
