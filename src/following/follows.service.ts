@@ -11,6 +11,8 @@ import { PlanService } from '../plan/plan.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { FollowsRepository, type FollowedChange, type Follower, type FollowRow, type FollowTarget } from './follows.repository.js';
 
+/** How long a change's transaction may take to commit after it was stamped. */
+const SETTLING_MS = 60_000;
 /** What a follow request names: a goal by its number in a plan (default: the current one), or an organisation. */
 export type FollowRequest = { goal: number; plan?: number } | { organisation: number };
 
@@ -72,11 +74,14 @@ export class FollowsService implements OnModuleInit {
   /** The daily job: one digest per follower, each on its own so one bad address does not stop the rest. */
   async digestAll(now = this.clock.now()): Promise<{ users: number; mailed: number }> {
     const day = localDate(now, this.config.get('TZ'));
+    // The window ends a minute ago: a change stamped just before now whose transaction has not yet
+    // committed would otherwise fall between this digest and the next.
+    const until = new Date(now.getTime() - SETTLING_MS);
     const followers = await this.follows.followers();
     let mailed = 0;
     for (const follower of followers) {
       try {
-        if (await this.digest(follower, day, now)) mailed++;
+        if (await this.digest(follower, day, until)) mailed++;
       } catch (error) {
         this.logger.error(`follow digest for user ${follower.id}: ${(error as Error).message}`);
       }
@@ -85,11 +90,11 @@ export class FollowsService implements OnModuleInit {
     return { users: followers.length, mailed };
   }
 
-  private async digest(follower: Follower, day: string, now: Date): Promise<boolean> {
+  private async digest(follower: Follower, day: string, until: Date): Promise<boolean> {
     const ids = await this.follows.transaction(async (tx) => {
-      const claim = await this.follows.claimDigest(tx, follower.id, day, now);
+      const claim = await this.follows.claimDigest(tx, follower.id, day, until);
       if (!claim) return [];
-      const changes = await this.follows.changes(tx, follower.id, claim.since, now);
+      const changes = await this.follows.changes(tx, follower.id, claim.since, until);
       if (changes.length === 0) return [];
       const data = this.digestData(follower, changes);
       const ids = await this.outbox.add(
