@@ -231,9 +231,11 @@ export class DashboardController {
     });
     const round = await this.currentRound(planId, year);
     const trend = await this.attainment.trend(planId);
+    const outstanding = year !== undefined && !attainment.figuresOf?.approval ? await this.outstanding(round) : null;
     this.page(req, res, 'overview', 'overview', {
       attainment,
       round,
+      outstanding,
       trend: trend.years.length > 0 ? trend : null,
       years: planYears.map((y) => ({ year: y, selected: y === year })),
       year: year ?? null,
@@ -253,6 +255,15 @@ export class DashboardController {
   ) {
     const planId = await this.plans.resolvePlanId();
     const note = typeof body.note === 'string' ? body.note.trim().slice(0, 2_000) : '';
+    // The page lists what the year's round still has open; approving over it takes a tick.
+    const approved = await this.records.isApproved(planId, year);
+    if (body.anyway !== 'yes' && !approved && (await this.outstanding(await this.currentRound(planId, year))) !== null)
+      throw badRequest(
+        'anyway',
+        'problem.approve_outstanding',
+        { year },
+        `anyway: reporting round ${year} still has open items (listed on the overview); send anyway=yes to approve it all the same.`,
+      );
     await this.records.approve(planId, year, actorOf(req), note || null);
     res.redirect(303, `/?year=${year}&approved`);
   }
@@ -967,6 +978,19 @@ export class DashboardController {
         share: expected ? answered / expected : null,
       },
     };
+  }
+
+  /** What a round still has open before its year is approved; null when nothing is. */
+  private async outstanding(round: { id: number; rate: { missing: number } } | null) {
+    if (!round) return null;
+    const [counts, inReview] = await Promise.all([this.reviews.counts(round.id), this.inboundMessages.countInReview(round.id)]);
+    const open = {
+      roundId: round.id,
+      missing: round.rate.missing,
+      unreviewed: counts.answers - counts.reviewed - counts.returned,
+      inReview,
+    };
+    return open.missing + open.unreviewed + open.inReview > 0 ? open : null;
   }
 
   /** A refusal in the user's language, naming the field and the rule. */

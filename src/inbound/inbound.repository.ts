@@ -135,6 +135,18 @@ export class InboundRepository {
     await db.updateTable('InboundMessage').set(resolution).where('id', '=', id).returning('id').executeTakeFirstOrThrow();
   }
 
+  /** Replies to a round's requests that wait in the review queue. */
+  async countInReview(roundId: number): Promise<number> {
+    const row = await this.database.db
+      .selectFrom('InboundMessage as i')
+      .innerJoin('ReportRequest as r', 'r.id', 'i.requestId')
+      .select(countAll().as('n'))
+      .where('r.roundId', '=', roundId)
+      .where('i.status', '=', 'in_review')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async list(status: InboundStatus | undefined, page: { skip: number; take: number }) {
     let query = this.database.db.selectFrom('InboundMessage as i');
     if (status !== undefined) query = query.where('i.status', '=', status);

@@ -58,6 +58,11 @@ export class RecordsService {
     };
   }
 
+  /** Whether a year's figures are approved (and not reopened since). */
+  async isApproved(planId: number, year: number): Promise<boolean> {
+    return lockOf(await this.records.events(planId, year)) !== null;
+  }
+
   /**
    * Approves a year: refused for a year without a round and a year already approved. A round
    * still in its grace window may be approved: answers that come after are kept for review.

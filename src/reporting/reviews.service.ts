@@ -79,6 +79,11 @@ export class ReviewsService {
     return { summary, answers: answers.map(presentAnswer) };
   }
 
+  /** How many of the round's answers there are, and how many are reviewed or returned. */
+  async counts(roundId: number) {
+    return this.reviews.reviewCounts(roundId);
+  }
+
   /** Marks an answer of the round reviewed, or returns it to the committee with a question. */
   async review(roundId: number, updateId: number, decision: ReviewDecision, actor: Reviewer) {
     const question = decision.action === 'returned' ? decision.question.trim() : null;

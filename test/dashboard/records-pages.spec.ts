@@ -96,10 +96,21 @@ describe('figures of record on the dashboard', () => {
     expect(none.status).toBe(409);
     expect(textOf(none.text)).toContain('2024 has no reporting round');
 
-    await t.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201);
+    const round = (await t.api.post('/api/rounds').send({ year: 2024, deadline: '2024-12-01' }).expect(201)).body as { id: number };
     await settled(t, { smtp });
     expect((await submit('vera', '/?year=2024', '/records/2024/approve', {})).status).toBe(403);
-    const approved = await submit('sara', '/?year=2024', '/records/2024/approve', { note: 'Gennemgået på mødet.' });
+    // Nobody has answered yet: the form lists what is open, with links, and approving over it takes a tick.
+    const expected = (await t.api.get(`/api/rounds/${round.id}`).expect(200)).body.requests.length as number;
+    expect(expected).toBeGreaterThan(1);
+    const open = /<div id="approve-outstanding">[\s\S]*?<\/div>/.exec((await page('sara', '/?year=2024').expect(200)).text)![0];
+    expect(textOf(open)).toContain(`Still open in reporting round 2024: ${expected} organisations have not answered`);
+    expect(open).toContain(`href="/rounds/${round.id}?show=missing"`);
+    expect(open).toMatch(/<input type="checkbox" id="approve-anyway" name="anyway" value="yes" required>/);
+    const unticked = await submit('sara', '/?year=2024', '/records/2024/approve', { note: 'Gennemgået på mødet.' });
+    expect(unticked.status).toBe(400);
+    expect(textOf(unticked.text)).toContain('reporting round 2024 still has open items');
+    expect((await t.api.get('/api/records/2024').expect(200)).body.approved).toBe(false);
+    const approved = await submit('sara', '/?year=2024', '/records/2024/approve', { note: 'Gennemgået på mødet.', anyway: 'yes' });
     expect(approved.status).toBe(303);
     expect(approved.headers.location).toBe('/?year=2024&approved');
     let overview = (await page('sara', '/?year=2024&approved').expect(200)).text;
@@ -118,6 +129,7 @@ describe('figures of record on the dashboard', () => {
     expect(reopened.status).toBe(303);
     overview = (await page('sara', '/?year=2024').expect(200)).text;
     expect(overview).toContain('id="approve-year"');
+    expect(overview).toContain('id="approve-outstanding"');
     const approvals = textOf(/<table id="approvals">[\s\S]*?<\/table>/.exec(overview)![0]);
     expect(approvals).toMatch(/Sara Approved Gennemgået på mødet\..*Sara Reopened Et nyt svar fra Kvarkenrådet\./);
     const record = (await t.api.get('/api/records/2024').expect(200)).body;
