@@ -12,6 +12,7 @@ import { AuthService } from '../../src/auth/auth.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { settled } from '../support/settled.js';
 import { sql } from '../support/sql.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
@@ -205,6 +206,8 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
   });
 
   it('keeps what it can of a reply with a file too large, a lying name and a bomb-like archive, and says why', async () => {
+    // The reply above had a confirmation too: the one looked for below must be this reply's.
+    await settled(t, { smtp });
     smtp.clear();
     // A confirmation is one per request, instant and milestones: a reply earlier in this suite answered the same at the same instant.
     t.clock.set('2024-11-01T09:00:00Z');
@@ -251,6 +254,7 @@ describe('evidence kept: files on replies and uploads on the link form', () => {
   });
 
   it('names a refused file in a Swedish committee’s confirmation in Swedish, with the limit', async () => {
+    await settled(t, { smtp });
     smtp.clear();
     const raw = replyWithFiles({
       from: 'kvarken@example.org',
