@@ -86,7 +86,7 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
   };
 
   /** The service with every collaborator faked: the transport fails with `error`, the outbox records calls. */
-  function service(error: Error | null) {
+  function service(error: Error | null, send?: () => Promise<void>) {
     const calls: unknown[][] = [];
     const outbox = {
       claimForDelivery: (ids: number[]) => Promise.resolve(ids.map(() => message)),
@@ -95,10 +95,11 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
       markSentMany: (rows: unknown[]) => Promise.resolve(void calls.push(['markSentMany', rows.length])),
     };
     const transport = {
-      send: () => (error ? Promise.reject(error) : Promise.resolve()),
+      send: send ?? (() => (error ? Promise.reject(error) : Promise.resolve())),
     };
     const composer = { compose: () => Promise.resolve({ raw: new Uint8Array(), subject: 'Subject' }) };
-    const config = { get: (key: string) => (key === 'MAIL_FROM' ? 'noreply@handlingsplan.test' : undefined) };
+    const settings: Record<string, unknown> = { MAIL_FROM: 'noreply@handlingsplan.test', SMTP_TIMEOUT_MS: 500 };
+    const config = { get: (key: string) => settings[key] };
     const clock = new (class extends Clock {
       override now() {
         return new Date('2024-11-01T08:00:00Z');
@@ -120,6 +121,23 @@ describe('MailDeliveryService: what a failed send does to the message and the jo
   it('records a sent message as sent', async () => {
     const { delivery, calls } = service(null);
     await expect(delivery.deliver(1, job(0))).resolves.toBe('sent');
+    expect(calls).toEqual([['markSentMany', 1]]);
+  });
+
+  it('puts back a second job for a message it is still sending, without sending it twice', async () => {
+    let sends = 0;
+    let finish = () => {};
+    const { delivery, calls } = service(null, () => {
+      sends++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const first = delivery.deliver(1, job(0));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The same job again, as BullMQ hands out a job whose lock ran out: put back for two SMTP time-outs.
+    await expect(delivery.deliver(1, job(0))).rejects.toEqual(expect.objectContaining({ name: 'RunLater', delayMs: 1_000 }));
+    finish();
+    await expect(first).resolves.toBe('sent');
+    expect(sends).toBe(1);
     expect(calls).toEqual([['markSentMany', 1]]);
   });
 

@@ -41,6 +41,8 @@ export class MailDeliveryService implements OnModuleInit {
    * statements (one each per batch instead of one each per message). A job still completes only
    * after its own message is recorded as sent.
    */
+  /** The messages this process is delivering now. */
+  private readonly delivering = new Set<number>();
   private readonly claims = new Coalescer((ids: number[]) => this.outbox.claimForDelivery(ids));
   private readonly sentRecords = new Coalescer(async (rows: { id: number; subject: string; sentAt: Date }[]) => {
     await this.outbox.markSentMany(rows);
@@ -90,6 +92,18 @@ export class MailDeliveryService implements OnModuleInit {
   }
 
   async deliver(outboxId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'sent' | 'skipped' | 'already-done'> {
+    // A job of ours whose lock ran out while this process was busy comes back while we still send it.
+    if (this.delivering.has(outboxId))
+      throw new RunLater(2 * this.config.get('SMTP_TIMEOUT_MS'), `outbox ${outboxId} is being delivered by this process`);
+    this.delivering.add(outboxId);
+    try {
+      return await this.deliverOnce(outboxId, job);
+    } finally {
+      this.delivering.delete(outboxId);
+    }
+  }
+
+  private async deliverOnce(outboxId: number, job?: Pick<Job, 'attemptsMade' | 'opts'>): Promise<'sent' | 'skipped' | 'already-done'> {
     const message = await this.claims.load(outboxId);
     if (!message) return 'already-done';
     if (message.roundState === 'closed' && ROUND_BOUND_TEMPLATES.has(message.template)) {
