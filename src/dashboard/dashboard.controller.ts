@@ -857,12 +857,13 @@ export class DashboardController {
   async mailMessage(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const [[, [message]], row] = await Promise.all([this.outbox.list({ id }, { skip: 0, take: 1 }), this.outbox.findData(id)]);
     if (!message || !row) throw notFound('problem.no_message', { id }, `There is no message ${id}.`);
-    const { answerNonce, reportLinks, ...data } = row.data as Record<string, unknown>;
+    const { answerNonce, reportLinks, questionReply, ...data } = row.data as Record<string, unknown>;
     const base = this.config.get('PUBLIC_URL');
     if (typeof answerNonce === 'string') {
       data.answerUrl = `${base}/r/…`;
       data.replyAddress = `reports+…@${this.config.get('INBOUND_DOMAIN')}`;
     }
+    if (typeof questionReply === 'number') data.replyAddress = `reports+…@${this.config.get('INBOUND_DOMAIN')}`;
     if (isReportLinks(reportLinks))
       data.links = reportLinks.formats.map((format) => ({ format, url: `${base}/api/annual-reports/${reportLinks.reportId}/${format}` }));
     const rendered = this.mailRenderer.render(row.template as MailTemplateName, row.language, data as never);

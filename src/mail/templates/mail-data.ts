@@ -163,7 +163,11 @@ export interface QuestionData {
   round: Round | null;
   /** With an open request: the personal link (derived from the request's nonce when composed). */
   answerUrl?: string;
-  /** Where a reply goes: the request's reply address, or the secretariat's. */
+  /**
+   * Where a reply goes: the request's reply address, or without a request the question's own
+   * (derived when composed from the row's `questionReply`, the question's id); the secretariat's
+   * in messages written before questions had one.
+   */
   replyAddress?: string;
 }
 
