@@ -17,7 +17,10 @@ import { cleanText, unstorableText } from '../common/text.js';
 import { ReplyRevertService } from './reply-revert.service.js';
 import { DuplicateMessage, InboundRepository, type AnsweredQuestion, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
+import { MailDeliveryService } from '../mail/mail-delivery.service.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
 import type { RefusedFileData } from '../mail/templates/mail-data.js';
+import { questionReplyMails } from './question-reply-mail.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { isAutoReplySubject } from './reply-parser/auto-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
@@ -68,6 +71,8 @@ export class InboundService {
     private readonly evidence: EvidenceService,
     private readonly reverts: ReplyRevertService,
     private readonly links: SignedLinks,
+    private readonly outbox: OutboxRepository,
+    private readonly delivery: MailDeliveryService,
   ) {}
 
   /**
@@ -261,8 +266,9 @@ export class InboundService {
 
   /**
    * Keeps a free-text reply to a question's mail in the milestone's thread, with the message and
-   * its files (which then document the milestone). Only from a contact of the milestone's
-   * committee whose domain vouches for the sender; anything else waits in review with the reason.
+   * its files (which then document the milestone), and confirms it to the contact and tells the
+   * secretariat. Only from a contact of the milestone's committee whose domain vouches for the
+   * sender; anything else waits in review with the reason.
    */
   private async keepReply(
     question: AnsweredQuestion,
@@ -296,10 +302,21 @@ export class InboundService {
         );
         if (save)
           await save(tx, { source: 'email_reply', requestId: data.requestId, inboundMessageId: id, milestoneIds: [question.milestoneId] });
-        return id;
+        // The contact hears that the reply arrived, and the secretariat that there is one to read.
+        const mails = questionReplyMails(
+          question,
+          { inboundId: id, from: reply.from, text: reply.body, files: files.length, at },
+          {
+            recipients: this.config.get('SECRETARIAT_EMAIL'),
+            language: this.config.get('SECRETARIAT_LANGUAGE'),
+            publicUrl: this.config.get('PUBLIC_URL'),
+          },
+        );
+        return { id, outboxIds: await this.outbox.add(tx, mails, this.config.get('MAIL_FROM').split('@')[1]!) };
       });
     try {
-      const id = files.length === 0 ? await write() : await this.evidence.keep(files, (save) => write(save));
+      const { id, outboxIds } = files.length === 0 ? await write() : await this.evidence.keep(files, (save) => write(save));
+      await this.delivery.enqueue(outboxIds);
       this.logger.log(`inbound ${data.messageId} from ${reply.from}: ${data.reason}`);
       return { status: 'applied', reason: data.reason, inboundId: id, applied: 0 };
     } catch (error) {

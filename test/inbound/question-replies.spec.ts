@@ -8,7 +8,7 @@ import { InboundSmtpListener } from '../../src/inbound/inbound-smtp.listener.js'
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dnsZone } from '../support/dns-zone.js';
-import { until } from '../support/settled.js';
+import { settled, until } from '../support/settled.js';
 import { sql, sqlOne } from '../support/sql.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
@@ -51,6 +51,8 @@ describe('free-text replies to a question', () => {
     sqlOne<{ id: number }>(t.db.url, `SELECT id FROM "Milestone" WHERE text = $1`, [text]).then((row) => row.id);
   /** Asks the committee a question about the milestone and returns the mail it got. */
   async function ask(id: number, question: string) {
+    // The confirmation and notice of an earlier reply must not pass for the question's mail.
+    await settled(t, { smtp });
     smtp.clear();
     await t.api.post(`/api/milestones/${id}/questions`).send({ question }).expect(201);
     const [mail] = await smtp.waitFor(1);
@@ -115,6 +117,16 @@ describe('free-text replies to a question', () => {
     expect(kept!.text).not.toContain('skrev');
     // No state was changed by it.
     expect(await sqlOne(t.db.url, `SELECT state::text FROM "Milestone" WHERE id = $1`, [id])).toEqual({ state: 'not_started' });
+    // The contact gets a confirmation in the committee's Swedish; the secretariat a notice in its Danish.
+    const mails = await smtp.waitFor(2);
+    const confirmation = mails.find((mail) => mail.envelopeTo.includes('kvarken@example.org'))!;
+    expect(confirmation.subject).toBe('Tack för ert svar om M23/24 – Kvarkenrådet');
+    expect(confirmation.text).toContain('Sekretariatet har fått besked om ert svar.');
+    expect(confirmation.text).toContain('Är slutseminariet flyttat till våren?');
+    const notice = mails.find((mail) => mail.envelopeTo.includes('secretariat@example.org'))!;
+    expect(notice.subject).toBe('Kvarkenrådet har svaret på jeres spørgsmål om M23/24');
+    expect(notice.text).toContain('Seminariet är flyttat till mars eftersom lokalen var upptagen.');
+    expect(notice.text).toContain(`https://handlingsplan.test/milestones/${id}#questions`);
 
     const page = (await http().get(`/milestones/${id}`).set('Cookie', cookie).expect(200)).text;
     const asked = page.indexOf('Är slutseminariet flyttat till våren?');
@@ -226,6 +238,8 @@ describe('replies to a question asked while the committee has no open request', 
     );
   /** Asks the committee a question about the milestone and returns the mail it got. */
   async function ask(id: number, question: string) {
+    // The confirmation and notice of an earlier reply must not pass for the question's mail.
+    await settled(t, { smtp });
     smtp.clear();
     await t.api.post(`/api/milestones/${id}/questions`).send({ question }).expect(201);
     const [mail] = await smtp.waitFor(1);
@@ -237,7 +251,14 @@ describe('replies to a question asked while the committee has no open request', 
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
     t = await startTestApp({
-      env: { SMTP_URL: smtp.url, INBOUND_SMTP_PORT: '0', INBOUND_SMTP_HOST: '127.0.0.1', INBOUND_TRUSTED_RELAYS: 'mx.relay.test' },
+      env: {
+        SMTP_URL: smtp.url,
+        INBOUND_SMTP_PORT: '0',
+        INBOUND_SMTP_HOST: '127.0.0.1',
+        INBOUND_TRUSTED_RELAYS: 'mx.relay.test',
+        SECRETARIAT_EMAIL: 'kansliet@norden.test',
+        SECRETARIAT_LANGUAGE: 'en',
+      },
       now: '2024-11-01T08:00:00Z',
     });
     await t.app.get(PlanImportService).importFile(SMALL);
@@ -318,6 +339,35 @@ describe('replies to a question asked while the committee has no open request', 
     expect(await sqlOne(t.db.url, `SELECT state::text FROM "Milestone" WHERE id = $1`, [id])).toEqual({ state: 'not_started' });
   });
 
+  it('confirms a kept reply to the contact who wrote it, in the committee’s language, and tells the secretariat', async () => {
+    const id = await milestone('Undersøge CCS');
+    const to = replyAddressOf(await ask(id, 'Hvornår er CCS-undersøgelsen færdig?'));
+    const body = Array.from({ length: 120 }, (_, n) => `${n + 1}. Undersøgelsen bliver færdig i marts.`).join('\n');
+    const outcome = (await post(rfc822({ from: 'Gert <GC2@example.org>', to, subject: 'SV: CCS', body })).expect(202)).body;
+    expect(outcome).toMatchObject({ status: 'applied', applied: 0 });
+    const mails = await smtp.waitFor(2);
+    expect(mails.map((mail) => mail.envelopeTo).sort()).toEqual([['gc2@example.org'], ['kansliet@norden.test']]);
+
+    // Only the contact who wrote, not the committee's other contact, in Greater Copenhagen's Danish.
+    const confirmation = mails.find((mail) => mail.envelopeTo.includes('gc2@example.org'))!;
+    expect(confirmation.subject).toBe('Tak for jeres svar om MP2022 – Greater Copenhagen');
+    expect(confirmation.text).toContain('Tak for jeres svar på sekretariatets spørgsmål om denne milepæl i Small test plan 2021-24.');
+    expect(confirmation.text).toContain('Hvornår er CCS-undersøgelsen færdig?');
+    expect(confirmation.text).toContain('Sekretariatet har fået besked om jeres svar.');
+    expect(confirmation.replyTo).toBeUndefined();
+
+    // The secretariat, in its language, with the reply cut short and the way to all of it.
+    const notice = mails.find((mail) => mail.envelopeTo.includes('kansliet@norden.test'))!;
+    expect(notice.subject).toBe('Greater Copenhagen replied to your question about MP2022');
+    expect(notice.text).toContain('Greater Copenhagen replied by email from gc2@example.org (received 1 November 2024)');
+    expect(notice.text).toContain('Undersøgelsen bliver færdig i marts.');
+    expect(notice.text!.length).toBeLessThan(body.length);
+    expect(notice.text).toContain("The reply is longer; read all of it on the milestone's page.");
+    expect(notice.text).toContain(`https://handlingsplan.test/milestones/${id}#questions`);
+    const [kept] = (await replies()).filter((reply) => reply.milestoneId === id);
+    expect(kept!.text.trim()).toBe(body);
+  });
+
   it('takes such a reply through the built-in SMTP listener too', async () => {
     const id = await milestone('Seminarium');
     const to = replyAddressOf(await ask(id, 'Blev seminariet av?'));
@@ -376,5 +426,8 @@ describe('replies to a question asked while the committee has no open request', 
     expect(stranger).toMatchObject({ status: 'in_review' });
     expect(stranger.reason).toContain('is not a contact of Kvarkenrådet');
     expect(await replies()).toHaveLength(before);
+    // Nothing kept, so nobody is told of it.
+    await settled(t, { smtp });
+    expect(smtp.received.map((mail) => mail.subject)).toEqual([]);
   });
 });
