@@ -57,7 +57,7 @@ export const roundPageQuery = z.object({
 });
 
 const MAIL_PAGE_SIZE = 100;
-/** The kinds of mail Sent mail can be narrowed to (the outbox's templates). */
+/** The kinds of mail Sent mail can be narrowed to (the outbox's templates), those to committees first. */
 const MAIL_KINDS = [
   'status-request',
   'reminder',
@@ -66,10 +66,13 @@ const MAIL_KINDS = [
   'question-reply-confirmation',
   'follow-digest',
   'question-reply-notice',
+  'reply-reverted',
   'escalation',
   'pending-summary',
   'report-ready',
-] as const;
+] as const satisfies readonly MailTemplateName[];
+// Every template is a kind, labelled "mail.kind.<template>" on the pages: one left out is a type error here.
+const _everyTemplateIsAKind: Record<Exclude<MailTemplateName, (typeof MAIL_KINDS)[number]>, never> = {};
 const mailQuery = z.object({
   round: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
   organisation: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
