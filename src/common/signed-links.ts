@@ -3,6 +3,8 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { AppConfig } from '../config/config.module.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** A question's reply key (see questionReplyKey): its id up to int4's ten digits, then its mac. */
+const QUESTION_KEY = /^q([1-9][0-9]{0,9})x([a-z2-7]{26})$/;
 
 /**
  * Answer links without accounts. A link's token is HMAC-SHA256(APP_SECRET, "answer:<nonce>"),
@@ -32,7 +34,42 @@ export class SignedLinks {
    * so the database keeps only its SHA-256 and a dump of it is not enough to answer by mail.
    */
   replyKey(nonce: string): string {
-    const mac = createHmac('sha256', this.config.get('APP_SECRET')).update(`reply:${nonce}`).digest();
+    return this.base32Mac(`reply:${nonce}`);
+  }
+
+  replyAddress(nonce: string): string {
+    return `reports+${this.replyKey(nonce)}@${this.config.get('INBOUND_DOMAIN')}`;
+  }
+
+  /**
+   * The reply key of a question mailed while its committee had no open request: q<id>x<mac>, the
+   * mac HMAC-SHA256(APP_SECRET, "question-reply:<id>") in 26 base32 characters. Derived from the
+   * question's id, so nothing is stored; never 26 characters long, so never a request's key.
+   */
+  questionReplyKey(questionId: number): string {
+    return `q${questionId}x${this.base32Mac(`question-reply:${questionId}`)}`;
+  }
+
+  questionReplyAddress(questionId: number): string {
+    return `reports+${this.questionReplyKey(questionId)}@${this.config.get('INBOUND_DOMAIN')}`;
+  }
+
+  /**
+   * The question a reply key names, and whether its mac is ours (compared in constant time); null
+   * for a key that is not shaped like a question's (a request's key).
+   */
+  questionOfReplyKey(key: string): { questionId: number; genuine: boolean } | null {
+    const match = QUESTION_KEY.exec(key);
+    if (!match) return null;
+    const questionId = Number(match[1]);
+    const expected = Buffer.from(this.base32Mac(`question-reply:${questionId}`));
+    const given = Buffer.from(match[2]!);
+    return { questionId, genuine: given.length === expected.length && timingSafeEqual(given, expected) };
+  }
+
+  /** HMAC-SHA256(APP_SECRET, message) in 26 characters of lower-case base32 (130 bits): fits a mailbox name. */
+  private base32Mac(message: string): string {
+    const mac = createHmac('sha256', this.config.get('APP_SECRET')).update(message).digest();
     let bits = 0;
     let value = 0;
     let key = '';
@@ -45,10 +82,6 @@ export class SignedLinks {
       }
     }
     return key;
-  }
-
-  replyAddress(nonce: string): string {
-    return `reports+${this.replyKey(nonce)}@${this.config.get('INBOUND_DOMAIN')}`;
   }
 
   /**

@@ -57,17 +57,22 @@ export const roundPageQuery = z.object({
 });
 
 const MAIL_PAGE_SIZE = 100;
-/** The kinds of mail Sent mail can be narrowed to (the outbox's templates). */
+/** The kinds of mail Sent mail can be narrowed to (the outbox's templates), those to committees first. */
 const MAIL_KINDS = [
   'status-request',
   'reminder',
   'answer-confirmation',
   'milestone-question',
+  'question-reply-confirmation',
   'follow-digest',
+  'question-reply-notice',
+  'reply-reverted',
   'escalation',
   'pending-summary',
   'report-ready',
-] as const;
+] as const satisfies readonly MailTemplateName[];
+// Every template is a kind, labelled "mail.kind.<template>" on the pages: one left out is a type error here.
+const _everyTemplateIsAKind: Record<Exclude<MailTemplateName, (typeof MAIL_KINDS)[number]>, never> = {};
 const mailQuery = z.object({
   round: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
   organisation: z.coerce.number().int().positive().max(MAX_ID).optional().catch(undefined),
@@ -857,12 +862,13 @@ export class DashboardController {
   async mailMessage(@Param('id', IdPipe) id: number, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     const [[, [message]], row] = await Promise.all([this.outbox.list({ id }, { skip: 0, take: 1 }), this.outbox.findData(id)]);
     if (!message || !row) throw notFound('problem.no_message', { id }, `There is no message ${id}.`);
-    const { answerNonce, reportLinks, ...data } = row.data as Record<string, unknown>;
+    const { answerNonce, reportLinks, questionReply, ...data } = row.data as Record<string, unknown>;
     const base = this.config.get('PUBLIC_URL');
     if (typeof answerNonce === 'string') {
       data.answerUrl = `${base}/r/…`;
       data.replyAddress = `reports+…@${this.config.get('INBOUND_DOMAIN')}`;
     }
+    if (typeof questionReply === 'number') data.replyAddress = `reports+…@${this.config.get('INBOUND_DOMAIN')}`;
     if (isReportLinks(reportLinks))
       data.links = reportLinks.formats.map((format) => ({ format, url: `${base}/api/annual-reports/${reportLinks.reportId}/${format}` }));
     const rendered = this.mailRenderer.render(row.template as MailTemplateName, row.language, data as never);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { countAll, Database, type Db, type Tx } from '../database/database.js';
-import type { InboundStatus } from '../generated/db/enums.js';
+import type { InboundStatus, Language } from '../generated/db/enums.js';
 import type { ParsedReply } from './reply-parser/parse-reply.js';
 
 export interface NewInboundMessage {
@@ -27,12 +27,18 @@ export interface InboundResolution {
   reviewedBy: string;
 }
 
-/** The question whose mail a reply answers (by In-Reply-To / References), and who may answer it. */
+/** The question whose mail a reply answers (by its reply address or In-Reply-To / References), and who may answer it. */
 export interface AnsweredQuestion {
   reviewId: number;
   milestoneId: number;
+  /** The milestone's label, or its text without one: how reasons name it. */
   milestone: string;
+  label: string | null;
+  text: string;
+  question: string;
+  planTitle: string;
   organisation: string;
+  language: Language;
   contacts: string[];
   /** The request whose link the question's mail carried, if any. */
   requestId: number | null;
@@ -91,19 +97,57 @@ export class InboundRepository {
    */
   async questionAnswered(messageIds: string[]): Promise<AnsweredQuestion | null> {
     if (messageIds.length === 0) return null;
-    const question = await this.database.db
-      .selectFrom('OutboxMessage as om')
-      .innerJoin('MilestoneReview as r', (join) => join.on(sql<boolean>`om."dedupeKey" = 'review:' || r.id || ':question'`))
-      .innerJoin('Milestone as m', 'm.id', 'r.milestoneId')
-      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
-      .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
-      .select(['r.id as reviewId', 'r.milestoneId', 'r.requestId', 'm.label', 'm.text', 'o.id as organisationId', 'o.name as organisation'])
+    const question = await this.questions()
+      .innerJoin('OutboxMessage as om', (join) => join.on(sql<boolean>`om."dedupeKey" = 'review:' || r.id || ':question'`))
       .where('om.messageId', '=', (eb) => eb.fn.any(eb.val(messageIds)))
       .where('om.template', '=', 'milestone-question')
       .orderBy('om.id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (!question) return null;
+    return question ? this.withContacts(question) : null;
+  }
+
+  /** The question a question's own reply address names (see SignedLinks.questionReplyKey); null when it is gone. */
+  async questionById(reviewId: number): Promise<AnsweredQuestion | null> {
+    const question = await this.questions().where('r.id', '=', reviewId).executeTakeFirst();
+    return question ? this.withContacts(question) : null;
+  }
+
+  /** Questions (an answer returned with one, or one asked) with their milestone and committee. */
+  private questions() {
+    return this.database.db
+      .selectFrom('MilestoneReview as r')
+      .innerJoin('Milestone as m', 'm.id', 'r.milestoneId')
+      .innerJoin('Plan as p', 'p.id', 'm.planId')
+      .innerJoin('Contribution as c', 'c.id', 'm.contributionId')
+      .innerJoin('Organisation as o', 'o.id', 'c.organisationId')
+      .select([
+        'r.id as reviewId',
+        'r.milestoneId',
+        'r.requestId',
+        'r.question',
+        'm.label',
+        'm.text',
+        'p.title as planTitle',
+        'o.id as organisationId',
+        'o.name as organisation',
+        'o.language',
+      ])
+      .where('r.action', 'in', ['asked', 'returned']);
+  }
+
+  private async withContacts(question: {
+    reviewId: number;
+    milestoneId: number;
+    requestId: number | null;
+    question: string | null;
+    label: string | null;
+    text: string;
+    planTitle: string;
+    organisationId: number;
+    organisation: string;
+    language: Language;
+  }): Promise<AnsweredQuestion> {
     const contacts = await this.database.db
       .selectFrom('Contact')
       .select('email')
@@ -113,7 +157,12 @@ export class InboundRepository {
       reviewId: question.reviewId,
       milestoneId: question.milestoneId,
       milestone: question.label ?? question.text,
+      label: question.label,
+      text: question.text,
+      question: question.question ?? '',
+      planTitle: question.planTitle,
       organisation: question.organisation,
+      language: question.language,
       contacts: contacts.map((contact) => contact.email.toLowerCase()),
       requestId: question.requestId,
     };

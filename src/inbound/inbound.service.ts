@@ -17,7 +17,10 @@ import { cleanText, unstorableText } from '../common/text.js';
 import { ReplyRevertService } from './reply-revert.service.js';
 import { DuplicateMessage, InboundRepository, type AnsweredQuestion, type NewInboundMessage } from './inbound.repository.js';
 import { verdictFromRelay, type SenderVerdict } from './sender-authentication.js';
+import { MailDeliveryService } from '../mail/mail-delivery.service.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
 import type { RefusedFileData } from '../mail/templates/mail-data.js';
+import { questionReplyMails } from './question-reply-mail.js';
 import { parseReply, type ParsedReply } from './reply-parser/parse-reply.js';
 import { isAutoReplySubject } from './reply-parser/auto-reply.js';
 import { stripQuotedText } from './reply-parser/strip-quoted.js';
@@ -50,10 +53,10 @@ export interface InboundOutcome {
 }
 
 /**
- * Replies by email. A reply is matched to its request by the reply address, checked (sender,
- * auto-reply, repeat), read, and what is clear is applied through the same rules as the form; the
- * rest goes to the secretariat's review queue with the reason. The message, the answers and the
- * confirmation are written in one transaction.
+ * Replies by email. A reply is matched to its request, or to a question mailed without one, by
+ * the reply address, checked (sender, auto-reply, repeat), read, and what is clear is applied
+ * through the same rules as the form; the rest goes to the secretariat's review queue with the
+ * reason. The message, the answers and the confirmation are written in one transaction.
  */
 @Injectable()
 export class InboundService {
@@ -67,6 +70,9 @@ export class InboundService {
     private readonly clock: Clock,
     private readonly evidence: EvidenceService,
     private readonly reverts: ReplyRevertService,
+    private readonly links: SignedLinks,
+    private readonly outbox: OutboxRepository,
+    private readonly delivery: MailDeliveryService,
   ) {}
 
   /**
@@ -106,17 +112,39 @@ export class InboundService {
     if (autoReply) return this.store(record('dropped', autoReply, null, null));
 
     const replyKey = this.replyKeyOf(mail, envelope.to ?? []);
-    const request = replyKey ? await this.requests.findByReplyKeyHash(SignedLinks.hash(replyKey)) : null;
     // A reply to a question's mail in the committee's own words belongs in the milestone's thread.
-    const question = await this.inbound.questionAnswered(referencedMessageIds(mail));
-    const threadReply = () =>
+    const threadReply = (question: AnsweredQuestion, requestId: number | null) =>
       this.keepReply(
-        question!,
+        question,
         { from, body, unstorable, sender: () => envelope.sender ?? this.relayVerdict(mail, from) },
-        (status, reason) => record(status, reason, null, request?.id ?? question!.requestId),
+        (status, reason) => record(status, reason, null, requestId),
         files,
       );
-    if (!request && question && body.trim() !== '') return threadReply();
+    // A question mailed while its committee had no open request has a reply address of its own:
+    // it names the question, so the reply needs no In-Reply-To (clients and forwards drop it).
+    const questionKey = replyKey === null ? null : this.links.questionOfReplyKey(replyKey);
+    if (questionKey) {
+      const { questionId } = questionKey;
+      if (!questionKey.genuine)
+        return this.store(
+          record('dropped', `the reply address names question ${questionId}, but its key was not made by this service`, null, null),
+        );
+      const asked = await this.inbound.questionById(questionId);
+      if (!asked)
+        return this.store(
+          record('in_review', `a reply to question ${questionId}, which no longer exists (its milestone was removed)`, null, null),
+          files,
+        );
+      if (body.trim() === '')
+        return this.store(
+          record('in_review', `a reply to the question about ${asked.milestone}, with no text`, null, asked.requestId),
+          files,
+        );
+      return threadReply(asked, asked.requestId);
+    }
+    const request = replyKey ? await this.requests.findByReplyKeyHash(SignedLinks.hash(replyKey)) : null;
+    const question = await this.inbound.questionAnswered(referencedMessageIds(mail));
+    if (!request && question && body.trim() !== '') return threadReply(question, question.requestId);
     if (!request)
       return this.store(
         record(
@@ -156,7 +184,7 @@ export class InboundService {
       return store(recordFull('in_review', `the message contained ${what}, removed before it was stored`));
     }
     if (parsed.updates.length === 0) {
-      if (question && body.trim() !== '') return threadReply();
+      if (question && body.trim() !== '') return threadReply(question, request.id);
       return store(recordFull('in_review', 'no line naming a milestone and a status could be read'));
     }
     try {
@@ -238,8 +266,9 @@ export class InboundService {
 
   /**
    * Keeps a free-text reply to a question's mail in the milestone's thread, with the message and
-   * its files (which then document the milestone). Only from a contact of the milestone's
-   * committee whose domain vouches for the sender; anything else waits in review with the reason.
+   * its files (which then document the milestone), and confirms it to the contact and tells the
+   * secretariat. Only from a contact of the milestone's committee whose domain vouches for the
+   * sender; anything else waits in review with the reason.
    */
   private async keepReply(
     question: AnsweredQuestion,
@@ -273,10 +302,21 @@ export class InboundService {
         );
         if (save)
           await save(tx, { source: 'email_reply', requestId: data.requestId, inboundMessageId: id, milestoneIds: [question.milestoneId] });
-        return id;
+        // The contact hears that the reply arrived, and the secretariat that there is one to read.
+        const mails = questionReplyMails(
+          question,
+          { inboundId: id, from: reply.from, text: reply.body, files: files.length, at },
+          {
+            recipients: this.config.get('SECRETARIAT_EMAIL'),
+            language: this.config.get('SECRETARIAT_LANGUAGE'),
+            publicUrl: this.config.get('PUBLIC_URL'),
+          },
+        );
+        return { id, outboxIds: await this.outbox.add(tx, mails, this.config.get('MAIL_FROM').split('@')[1]!) };
       });
     try {
-      const id = files.length === 0 ? await write() : await this.evidence.keep(files, (save) => write(save));
+      const { id, outboxIds } = files.length === 0 ? await write() : await this.evidence.keep(files, (save) => write(save));
+      await this.delivery.enqueue(outboxIds);
       this.logger.log(`inbound ${data.messageId} from ${reply.from}: ${data.reason}`);
       return { status: 'applied', reason: data.reason, inboundId: id, applied: 0 };
     } catch (error) {

@@ -191,8 +191,9 @@ export class MailDeliveryService implements OnModuleInit {
 
   /** The links a message carries, signed only now: the outbox keeps what they are made from, never the links. */
   private withAnswerLink(data: Record<string, unknown>): Record<string, unknown> {
-    const { answerNonce, reportLinks, revertNonce, ...rest } = data;
+    const { answerNonce, reportLinks, revertNonce, questionReply, ...rest } = data;
     if (typeof revertNonce === 'string') rest.revertUrl = this.links.revertUrl(revertNonce);
+    if (typeof questionReply === 'number') rest.replyAddress = this.links.questionReplyAddress(questionReply);
     if (isReportLinks(reportLinks)) {
       const expiresAt = new Date(reportLinks.expiresAt);
       return {
@@ -206,11 +207,16 @@ export class MailDeliveryService implements OnModuleInit {
       : rest;
   }
 
-  /** A digest's Reply-To: written on rows queued before reply keys were derived, derived otherwise. */
+  /**
+   * A digest's or question's Reply-To: written on rows queued before reply keys were derived,
+   * derived otherwise, from the request's nonce or (a question without a request) the question's id.
+   */
   private replyTo(message: { replyTo: string | null; template: string; data: unknown }): string | undefined {
     if (message.replyTo) return message.replyTo;
-    const nonce = (message.data as { answerNonce?: unknown }).answerNonce;
-    return REPLY_TEMPLATES.has(message.template) && typeof nonce === 'string' ? this.links.replyAddress(nonce) : undefined;
+    if (!REPLY_TEMPLATES.has(message.template)) return undefined;
+    const { answerNonce, questionReply } = message.data as { answerNonce?: unknown; questionReply?: unknown };
+    if (typeof questionReply === 'number') return this.links.questionReplyAddress(questionReply);
+    return typeof answerNonce === 'string' ? this.links.replyAddress(answerNonce) : undefined;
   }
 }
 

@@ -220,8 +220,11 @@ export class OutboxRepository {
           'template',
           'language',
           'recipients',
-          // Whether replies reach a request, not the address: it is a secret like the answer link.
-          sql<boolean>`"replyTo" IS NOT NULL OR template IN ('status-request', 'reminder')`.as('replyAddress'),
+          // Whether replies reach the service, not the address: it is a secret like the answer link.
+          // (Questions written before they had a reply address of their own name the secretariat's.)
+          sql<boolean>`coalesce("replyTo" LIKE 'reports+%', template IN ('status-request', 'reminder', 'milestone-question'))`.as(
+            'replyAddress',
+          ),
           'subject',
           'status',
           'attempts',

@@ -152,10 +152,6 @@ export class ReviewsService {
     return (await this.reviews.threads([milestoneId])).get(milestoneId) ?? [];
   }
 
-  private secretariat(): string {
-    return secretariatOf(this.config.get('SECRETARIAT_EMAIL'));
-  }
-
   private checkQuestion(question: string): void {
     if (question === '')
       throw badRequest('question', 'problem.question_required', {}, 'question: is required: say what the committee should answer.');
@@ -177,8 +173,9 @@ export class ReviewsService {
 
   /**
    * The question's mail to the committee's contacts, in its language; none without a contact. The
-   * answer link and the reply address are derived from the request's nonce when it is composed;
-   * without an open request, replies go to the secretariat.
+   * answer link and the reply address are derived when it is composed: from the request's nonce,
+   * or without an open request from the question's id (a reply to it then reaches its thread even
+   * when the committee's mail client drops In-Reply-To).
    */
   private async questionMail(tx: Tx, reviewId: number, target: QuestionTarget, question: string, answer: QuestionData['answer']) {
     if (target.organisation.contacts.length === 0) return [];
@@ -192,7 +189,7 @@ export class ReviewsService {
       round: request
         ? { year: request.year, deadline: request.deadline.toISOString(), graceUntil: request.graceUntil.toISOString() }
         : null,
-      ...(request ? { answerNonce: request.tokenNonce } : { replyAddress: this.secretariat() }),
+      ...(request ? { answerNonce: request.tokenNonce } : { questionReply: reviewId }),
     };
     return this.outbox.add(
       tx,
@@ -202,7 +199,6 @@ export class ReviewsService {
           template: 'milestone-question',
           language: target.organisation.language as Language,
           recipients: target.organisation.contacts,
-          replyTo: request ? null : this.secretariat(),
           requestId: request?.id ?? null,
           roundId: request?.roundId ?? null,
           data,
@@ -211,11 +207,6 @@ export class ReviewsService {
       this.config.get('MAIL_FROM').split('@')[1]!,
     );
   }
-}
-
-/** Where a reply goes when no request of the committee is open: the secretariat's first address. */
-function secretariatOf(addresses: string[]): string {
-  return addresses[0]!;
 }
 
 export function summarise(answers: RoundAnswer[]): ReviewSummary {

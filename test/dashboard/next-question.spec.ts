@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
+import { LANGUAGES } from '../../src/i18n/i18n.js';
+import { MAIL_TEMPLATE_NAMES } from '../../src/mail/templates/mail-data.js';
 import { PlanImportService } from '../../src/plan/plan-import.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { settled } from '../support/settled.js';
@@ -68,6 +71,68 @@ describe('pages that answer the next question', () => {
     expect(shown).toContain('https://handlingsplan.test/r/…');
     expect(shown).not.toMatch(/\/r\/[A-Za-z0-9_-]{43}/);
     await page('/mail/9999').expect(404);
+  });
+
+  it('labels every kind of mail on Sent mail and the organisation page, in every language', async () => {
+    const [kvarken] = await sql<{ id: number }>(t.db.url, `SELECT id FROM "Organisation" WHERE name = 'Kvarkenrådet'`);
+    const [kvarkenRequest] = await sql<{ id: number }>(t.db.url, `SELECT id FROM "ReportRequest" WHERE "organisationId" = $1`, [
+      kvarken!.id,
+    ]);
+    // One message of every template on Kvarkenrådet's request, never sent: the list shows its kind, not a subject.
+    const reverted = {
+      organisation: { name: 'Kvarkenrådet' },
+      plan: { title: 'Small test plan 2021-24' },
+      round: { year: 2024 },
+      from: 'kvarken@example.org',
+      subject: 'SV: Lägesrapport 2024',
+      receivedAt: '2024-11-01T08:00:00Z',
+      reverted: [],
+      kept: [],
+      reviewUrl: 'https://handlingsplan.test/review',
+    };
+    const ids = new Map<string, number>();
+    for (const template of MAIL_TEMPLATE_NAMES) {
+      const [row] = await sql<{ id: number }>(
+        t.db.url,
+        `INSERT INTO "OutboxMessage" ("dedupeKey", template, language, recipients, data, "requestId", "messageId", status, "createdAt", "updatedAt")
+         VALUES ($1, $2, 'sv', '{kvarken@example.org}', $3, $4, $5, 'skipped', now(), now()) RETURNING id`,
+        [
+          `kinds:${template}`,
+          template,
+          JSON.stringify(template === 'reply-reverted' ? reverted : {}),
+          kvarkenRequest!.id,
+          `<kinds-${template}@x>`,
+        ],
+      );
+      ids.set(template, row!.id);
+    }
+    const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/'/g, '&#x27;').replace(/=/g, '&#x3D;');
+    for (const language of LANGUAGES) {
+      const labels = JSON.parse(
+        readFileSync(new URL(`../../templates/i18n/${language}/dashboard.json`, import.meta.url), 'utf8'),
+      ) as Record<string, string>;
+      const password = 'correct horse battery staple';
+      const email = `kinds-${language}@norden.test`;
+      await t.app.get(UsersService).createUser({ email, password, role: 'viewer', language });
+      const session = `hp_session=${(await t.app.get(AuthService).signIn(email, password, 'test')).token}`;
+      const get = (path: string) =>
+        request(t.app.getHttpServer() as Server)
+          .get(path)
+          .set('Cookie', session)
+          .expect(200)
+          .then((response) => response.text);
+      const [list, organisation] = await Promise.all([get('/mail'), get(`/organisations/${kvarken!.id}`)]);
+      for (const template of MAIL_TEMPLATE_NAMES) {
+        const label = labels[`mail.kind.${template.replace(/-/g, '_')}`];
+        expect([language, template, typeof label]).toEqual([language, template, 'string']);
+        // In the kind filter, on the message's row, and beside its request on the organisation page.
+        expect(list).toContain(`<option value="${template}">${escape(label!)}</option>`);
+        expect(list).toContain(`<a href="/mail/${ids.get(template)}">${escape(label!)}</a>`);
+        expect(organisation).toContain(escape(label!));
+      }
+      // A message the secretariat was sent when a reply was undone opens with its kind.
+      expect(await get(`/mail/${ids.get('reply-reverted')}`)).toContain(escape(labels['mail.kind.reply_reverted']!));
+    }
   });
 
   it('leads from the queue board back to the dashboard', async () => {

@@ -163,8 +163,41 @@ export interface QuestionData {
   round: Round | null;
   /** With an open request: the personal link (derived from the request's nonce when composed). */
   answerUrl?: string;
-  /** Where a reply goes: the request's reply address, or the secretariat's. */
+  /**
+   * Where a reply goes: the request's reply address, or without a request the question's own
+   * (derived when composed from the row's `questionReply`, the question's id); the secretariat's
+   * in messages written before questions had one.
+   */
   replyAddress?: string;
+}
+
+/**
+ * Template 'question-reply-confirmation', to the contact whose free-text reply to a question was
+ * kept in the milestone's thread: it arrived, and with which question it is kept.
+ */
+export interface QuestionReplyConfirmationData {
+  organisation: { name: string };
+  plan: { title: string };
+  milestone: { label: string | null; text: string };
+  question: string;
+}
+
+/** Template 'question-reply-notice', to the secretariat: a committee's reply to its question, kept in the thread. */
+export interface QuestionReplyNoticeData {
+  organisation: { name: string };
+  plan: { title: string };
+  milestone: { label: string | null; text: string };
+  question: string;
+  from: string;
+  /** ISO instant. */
+  receivedAt: string;
+  /** The reply as kept; a long one cut (`cut`), as the milestone page has all of it. */
+  reply: string;
+  cut: boolean;
+  /** Files the reply brought, kept with the milestone. */
+  files: number;
+  /** The milestone's page, at its thread. */
+  milestoneUrl: string;
 }
 
 /** One milestone state change in a follow digest. */
@@ -208,6 +241,8 @@ export type MailData = {
   'report-ready': ReportReadyData;
   'reply-reverted': ReplyRevertedData;
   'milestone-question': QuestionData;
+  'question-reply-confirmation': QuestionReplyConfirmationData;
+  'question-reply-notice': QuestionReplyNoticeData;
   'follow-digest': FollowDigestData;
 };
 
@@ -224,6 +259,8 @@ const TEMPLATE_NAMES: Record<MailTemplateName, true> = {
   'report-ready': true,
   'reply-reverted': true,
   'milestone-question': true,
+  'question-reply-confirmation': true,
+  'question-reply-notice': true,
   'follow-digest': true,
 };
 

@@ -145,6 +145,24 @@ const samples: { [N in keyof MailData]: MailData[N] } = {
     answerUrl: 'https://plan.example.org/r/abc',
     replyAddress: 'reports+key@reports.example.org',
   },
+  'question-reply-confirmation': {
+    organisation: { name: 'Tornedalsrådet' },
+    plan,
+    milestone: { label: 'MP2023', text: 'Seminarium om gränshinder' },
+    question: 'Är seminariet flyttat till våren?\nSkicka gärna programmet.',
+  },
+  'question-reply-notice': {
+    organisation: { name: 'Tornedalsrådet' },
+    plan,
+    milestone: { label: null, text: 'Seminarium om gränshinder' },
+    question: 'Är seminariet flyttat till våren?',
+    from: 'anna@tornedalen.org',
+    receivedAt: '2026-11-20T12:00:00Z',
+    reply: 'Ja, till mars.\nProgrammet kommer i januari.',
+    cut: false,
+    files: 2,
+    milestoneUrl: 'https://plan.example.org/milestones/3#questions',
+  },
   'follow-digest': {
     plan,
     user: { name: 'Sara' },
@@ -484,6 +502,40 @@ describe('MailRenderer', () => {
       const { text } = renderer.render('answer-confirmation', 'nb', confirmation({ recorded: [] }));
       expect(text).toContain('Vi har mottatt e-posten deres, men kunne ikke lese ut status for noen milepæl.');
       expect(text).not.toContain('kom etter fristen');
+    });
+  });
+
+  describe('replies to a question', () => {
+    it('confirms a reply to the contact in the committee’s language, naming the milestone and the question', () => {
+      const expected: Record<Language, string> = {
+        da: 'Tak for jeres svar om MP2023 – Tornedalsrådet',
+        sv: 'Tack för ert svar om MP2023 – Tornedalsrådet',
+        nb: 'Takk for svaret om MP2023 – Tornedalsrådet',
+        fi: 'Kiitos vastauksestanne välitavoitteesta MP2023 – Tornedalsrådet',
+        en: 'Thank you for your reply about MP2023 – Tornedalsrådet',
+      };
+      for (const language of MAIL_LANGUAGES) {
+        const { subject, text } = renderer.render('question-reply-confirmation', language, samples['question-reply-confirmation']);
+        expect(subject).toBe(expected[language]);
+        expect(text).toContain(renderer.translate(language, 'question_reply.intro', { plan: plan.title }));
+        expect(text).toContain('MP2023 Seminarium om gränshinder');
+        expect(text).toContain('   Är seminariet flyttat till våren?\n   Skicka gärna programmet.');
+        expect(text).toContain(renderer.translate(language, 'question_reply.told'));
+      }
+    });
+
+    it('tells the secretariat who replied, what, with how many files, and links the thread', () => {
+      const { subject, html, text } = renderer.render('question-reply-notice', 'sv', samples['question-reply-notice']);
+      expect(subject).toBe('Tornedalsrådet har svarat på er fråga om Seminarium om gränshinder');
+      expect(text).toContain('Tornedalsrådet har svarat per e-post från anna@tornedalen.org (mottaget 20 november 2026)');
+      expect(text).toContain('Svaret:\n\n   Ja, till mars.\n   Programmet kommer i januari.');
+      expect(text).toContain('2 bifogade filer är sparade vid milstolpen.');
+      expect(text).toContain('https://plan.example.org/milestones/3#questions');
+      expect(text).not.toContain('Svaret är längre');
+      expect(html).toContain('href="https://plan.example.org/milestones/3#questions"');
+      const cut = renderer.render('question-reply-notice', 'en', { ...samples['question-reply-notice'], cut: true, files: 0 });
+      expect(cut.text).toContain("The reply is longer; read all of it on the milestone's page.");
+      expect(cut.text).not.toContain('attached file');
     });
   });
 

@@ -45,6 +45,14 @@ export const SUBJECTS: Subjects = {
     key: data.answer ? 'question.subject_returned' : 'question.subject',
     params: { milestone: data.milestone.label ?? data.milestone.text, organisation: data.organisation.name },
   }),
+  'question-reply-confirmation': (data) => ({
+    key: 'question_reply.subject',
+    params: { milestone: data.milestone.label ?? data.milestone.text, organisation: data.organisation.name },
+  }),
+  'question-reply-notice': (data) => ({
+    key: 'question_notice.subject',
+    params: { milestone: data.milestone.label ?? data.milestone.text, organisation: data.organisation.name },
+  }),
   'follow-digest': (data) => ({ key: 'follow_digest.subject', params: { count: data.count, plan: data.plan.title } }),
 };
 
